@@ -1,0 +1,164 @@
+"""The ``collab`` command.
+
+``collab reports``
+    Build every cohort's HTML report (or those named with ``--cohort``) and the index.
+``collab summary (--cohort ID | --programme-year YYYY/YY) [--json]``
+    Print the headline metrics.
+``collab validate [--cohort ID ...]``
+    Check the data against the data dictionary without building anything.
+
+Bad input is reported as a short paragraph, without a traceback, and the
+command exits with status 2. A failed report build exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from collablib import __version__
+from collablib.errors import CollabError
+from collablib.formatting import fmt_ci, fmt_pct
+from collablib.metrics import RATING_ITEMS
+
+EXIT_OK = 0
+EXIT_BUILD_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="collab",
+        description="Evaluation reports for NHS cancer Experience of Care Improvement "
+        "Collaboratives.",
+    )
+    parser.add_argument("--version", action="version", version=f"collab {__version__}")
+    parser.add_argument(
+        "--data-dir", help="the data folder holding cohorts.csv and raw/ (default: ./data)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    rep = sub.add_parser("reports", help="build the HTML reports and the index")
+    rep.add_argument(
+        "--cohort",
+        action="append",
+        metavar="ID",
+        dest="cohorts",
+        help="build only this cohort (repeat for several); default: every cohort",
+    )
+    rep.add_argument("--output-dir", help="where to write the HTML (default: ./reports)")
+    rep.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="cohorts to build at once (default: the number of CPUs)",
+    )
+
+    summ = sub.add_parser("summary", help="print the headline survey metrics")
+    scope = summ.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--cohort", metavar="ID", help="one cohort")
+    scope.add_argument(
+        "--programme-year", metavar="YYYY/YY", help="every cohort in a programme year, pooled"
+    )
+    summ.add_argument("--json", action="store_true", help="print JSON (percentages unrounded)")
+
+    val = sub.add_parser("validate", help="check the data without building reports")
+    val.add_argument("--cohort", action="append", metavar="ID", dest="cohorts")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``collab`` command; return its exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "reports":
+            return _reports(args)
+        if args.command == "summary":
+            return _summary(args)
+        if args.command == "validate":
+            return _validate(args)
+    except CollabError as exc:
+        print(f"collab: {exc.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("collab: interrupted; reports already in place are complete.", file=sys.stderr)
+        return 130
+    return EXIT_OK  # pragma: no cover
+
+
+def _reports(args: argparse.Namespace) -> int:
+    from collablib.pipeline import build_reports
+    from collablib.progress import make_progress
+
+    summary = build_reports(
+        args.cohorts,
+        data_dir=args.data_dir,
+        output_dir=args.output_dir,
+        jobs=args.jobs,
+        progress=make_progress(),
+    )
+    print(summary.text())
+    return summary.exit_code
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from collablib.summary import cohort_summary, programme_year_summary
+
+    if args.cohort:
+        result = cohort_summary(args.cohort, args.data_dir)
+    else:
+        result = programme_year_summary(args.programme_year, args.data_dir)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(_summary_text(result))
+    return EXIT_OK
+
+
+def _summary_text(result: dict[str, Any]) -> str:
+    scope = result["scope"]
+    title = scope.get("name") or f"Programme year {scope['programme_year']}"
+    rec = result["recommend"]
+    lines = [
+        f"{title} ({', '.join(scope['cohorts'])})",
+        f"  Teams: {result['teams']} ({result['teams_responding']} with a respondent)",
+        f"  Respondents: {result['respondents']}",
+        f"  Would recommend: {fmt_pct(rec['pct'])} ({rec['yes']} of {rec['n']}; "
+        f"95% CI {fmt_ci(rec['ci_low'], rec['ci_high'])})",
+    ]
+    for item, label in RATING_ITEMS.items():
+        v = result["items"][item]
+        lines.append(
+            f"  {label}: {fmt_pct(v['pct'])} rated 3 or 4 ({v['positive']} of {v['n']}; "
+            f"95% CI {fmt_ci(v['ci_low'], v['ci_high'])})"
+        )
+    return "\n".join(lines)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from collablib.loaders import load_cohort
+    from collablib.paths import resolve_data_dir
+    from collablib.pipeline import select_cohorts
+    from collablib.registry import load_registry
+
+    data_dir = resolve_data_dir(args.data_dir)
+    cohorts = select_cohorts(load_registry(data_dir), args.cohorts, data_dir)
+    failures = 0
+    for cohort in cohorts:
+        try:
+            data = load_cohort(cohort, data_dir)
+        except CollabError as exc:
+            failures += 1
+            print(f"{cohort.cohort_id}: PROBLEM\n{exc.message}", file=sys.stderr)
+            continue
+        print(f"{cohort.cohort_id}: OK ({len(data.teams)} teams, {len(data.survey)} responses)")
+    return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Loading a cohort's raw files into validated, typed, tidy tables.
+
+This is the data-ingestion step of the pipeline: read (``ingest``), check
+against the data dictionary (``schemas``), then convert text to types. The
+raw files are only ever read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from collablib.errors import CollabError
+from collablib.ingest import drop_blank_rows, read_csv_text
+from collablib.paths import resolve_data_dir
+from collablib.registry import Cohort, get_cohort, load_registry
+from collablib.schemas import (
+    RATING_COLUMNS,
+    SURVEY_COLUMNS,
+    TEAMS_COLUMNS,
+    TEAMS_SCHEMA,
+    require_columns,
+    survey_schema,
+    validate,
+)
+
+TEAMS_FILE = "teams.csv"
+SURVEY_FILE = "final_survey.csv"
+
+
+@dataclass
+class CohortData:
+    """Everything loaded for one cohort: its registry entry and its validated tables.
+
+    ``teams`` has one row per project team and ``survey`` one row per
+    respondent; both carry a ``cohort_id`` column so that cohorts can be pooled.
+    ``files`` maps each input's role to the file it came from.
+    """
+
+    cohort: Cohort
+    teams: pd.DataFrame
+    survey: pd.DataFrame
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def load_teams(path: str | os.PathLike[str], cohort_id: str | None = None) -> pd.DataFrame:
+    """Read and validate a ``teams.csv``: one row per project team, ``team_id`` unique."""
+    path = Path(path)
+    frame = drop_blank_rows(read_csv_text(path, what=TEAMS_FILE))
+    require_columns(frame, TEAMS_COLUMNS, path)
+    if frame.empty:
+        raise CollabError("teams.csv lists no teams", file=path, allowed="one row per project team")
+    validate(frame, TEAMS_SCHEMA, path)
+    teams = frame.loc[:, list(TEAMS_COLUMNS)].copy()
+    if cohort_id is not None:
+        teams.insert(0, "cohort_id", pd.array([cohort_id] * len(teams), dtype="string"))
+    return teams.reset_index(drop=False)
+
+
+def load_survey(
+    path: str | os.PathLike[str], team_ids: Iterable[str], cohort_id: str | None = None
+) -> pd.DataFrame:
+    """Read and validate a ``final_survey.csv`` and convert it to types.
+
+    Ratings become nullable integers (``Int64``, ``<NA>`` = not answered);
+    ``recommend`` and ``consent_to_quote`` stay text ("Yes", "No" or ``<NA>``);
+    ``submitted_at`` becomes a timestamp. A blank consent is treated as "No":
+    a comment is quoted only with an explicit "Yes".
+    """
+    path = Path(path)
+    frame = drop_blank_rows(read_csv_text(path, what=SURVEY_FILE))
+    require_columns(frame, SURVEY_COLUMNS, path)
+    if frame.empty:
+        raise CollabError(
+            "the survey has no responses",
+            file=path,
+            allowed="one row per respondent under the header row",
+        )
+    validate(frame, survey_schema(team_ids), path)
+    survey = frame.loc[:, list(SURVEY_COLUMNS)].copy()
+    survey["submitted_at"] = pd.to_datetime(survey["submitted_at"], format="ISO8601")
+    for col in RATING_COLUMNS:
+        survey[col] = pd.to_numeric(survey[col].replace("", pd.NA)).astype("Int64")
+    survey["recommend"] = survey["recommend"].replace("", pd.NA)
+    survey["consent_to_quote"] = survey["consent_to_quote"].replace("", "No")
+    if cohort_id is not None:
+        survey.insert(0, "cohort_id", pd.array([cohort_id] * len(survey), dtype="string"))
+    return survey.reset_index(drop=False)
+
+
+def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = None) -> CohortData:
+    """Load and validate every input for one cohort.
+
+    ``cohort`` is a cohort id or a :class:`~collablib.registry.Cohort`. Raises
+    :class:`CollabError` on the first file with a problem.
+    """
+    data_dir = resolve_data_dir(data_dir)
+    if isinstance(cohort, str):
+        cohort = get_cohort(cohort, data_dir)
+    folder = cohort.raw_dir(data_dir)
+    if not folder.is_dir():
+        raise CollabError(
+            "the cohort's data folder does not exist",
+            file=folder,
+            allowed=f"a folder data/raw/{cohort.cohort_id}/ holding {TEAMS_FILE} and {SURVEY_FILE}",
+        )
+    teams_path = folder / TEAMS_FILE
+    survey_path = folder / SURVEY_FILE
+    teams = load_teams(teams_path, cohort.cohort_id)
+    survey = load_survey(survey_path, teams["team_id"], cohort.cohort_id)
+    return CohortData(
+        cohort=cohort,
+        teams=teams,
+        survey=survey,
+        files={"teams": teams_path, "final_survey": survey_path},
+    )
+
+
+NOTICE_FILE = "NOTICE.txt"
+
+
+def load_data_notice(data_dir: str | os.PathLike[str] | None = None) -> str | None:
+    """The text of ``data/NOTICE.txt``, shown as a banner on every report, or ``None``.
+
+    The demo data use it to say that they are synthetic, so that nobody
+    mistakes a demo report for a real evaluation.
+    """
+    path = resolve_data_dir(data_dir) / NOTICE_FILE
+    if not path.is_file():
+        return None
+    text = " ".join(path.read_text(encoding="utf-8").split())
+    return text or None
+
+
+def load_programme_year(
+    programme_year: str, data_dir: str | os.PathLike[str] | None = None
+) -> list[CohortData]:
+    """Load every cohort in one programme year (e.g. ``"2020/21"``), in registry order."""
+    cohorts = [c for c in load_registry(data_dir) if c.programme_year == programme_year]
+    if not cohorts:
+        years = sorted({c.programme_year for c in load_registry(data_dir)})
+        raise CollabError(
+            "no cohorts in that programme year",
+            column="programme_year",
+            value=programme_year,
+            allowed=", ".join(years),
+        )
+    return [load_cohort(c, data_dir) for c in cohorts]
+
+
+def pool(cohorts: Sequence[CohortData]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stack several cohorts' teams and survey tables for pooled metrics.
+
+    Teams stay distinct by ``(cohort_id, team_id)``, so two cohorts may reuse
+    the same team id without being merged.
+    """
+    if not cohorts:
+        raise ValueError("pool() needs at least one cohort")
+    teams = pd.concat([c.teams for c in cohorts], ignore_index=True)
+    survey = pd.concat([c.survey for c in cohorts], ignore_index=True)
+    return teams, survey

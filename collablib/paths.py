@@ -1,0 +1,38 @@
+"""Where the project's files live.
+
+The library is installed in editable mode (``pip install -e .``), so the
+project root is the folder above the package. Every path can be overridden,
+which is how the tests build reports in temporary folders.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository root (the folder that holds ``collablib/``, ``data/`` and ``notebooks/``).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Environment variable that overrides the default data folder.
+DATA_DIR_ENV = "COLLAB_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    """The data folder: ``$COLLAB_DATA_DIR`` if set, else ``<project>/data``."""
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else PROJECT_ROOT / "data"
+
+
+def resolve_data_dir(data_dir: str | os.PathLike[str] | None) -> Path:
+    """Return ``data_dir`` as an absolute path, or the default data folder when ``None``."""
+    return (Path(data_dir) if data_dir is not None else default_data_dir()).resolve()
+
+
+def default_reports_dir() -> Path:
+    """Where ``collab reports`` writes HTML unless told otherwise."""
+    return PROJECT_ROOT / "reports"
+
+
+def report_notebook() -> Path:
+    """The parameterised cohort report notebook."""
+    return PROJECT_ROOT / "notebooks" / "cohort_report.ipynb"

@@ -1,0 +1,257 @@
+"""Data-dictionary rules for every raw file, written as pandera schemas.
+
+Each schema validates the all-text table produced by :mod:`collablib.ingest`
+(index = spreadsheet row), so a failure can quote the value exactly as typed.
+:func:`validate` runs a schema lazily (collecting every failure) and turns
+pandera's failure table into one :class:`~collablib.errors.CollabError` that
+names file, row, column, value and what is allowed.
+
+The allowed values themselves are defined once, here, and documented in
+``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrors
+
+from collablib.errors import CollabError
+
+#: Roles a survey respondent can hold, as printed in reports.
+ROLES: tuple[str, ...] = ("Project team member", "Lived experience partner", "Executive sponsor")
+
+#: The seven NHS England regions.
+REGIONS: tuple[str, ...] = (
+    "East of England",
+    "London",
+    "Midlands",
+    "North East and Yorkshire",
+    "North West",
+    "South East",
+    "South West",
+)
+
+#: The three end-of-collaborative rating items (canonical column names).
+RATING_COLUMNS: tuple[str, ...] = ("team_working", "patient_carer_experience", "staff_experience")
+
+#: Ratings run from 1 (not improved) to 4 (improved the most); blank = not answered.
+RATING_VALUES: tuple[str, ...] = ("1", "2", "3", "4")
+
+YES_NO: tuple[str, ...] = ("Yes", "No")
+
+REGISTRY_COLUMNS: tuple[str, ...] = (
+    "cohort_id",
+    "name",
+    "programme_year",
+    "start_date",
+    "end_date",
+)
+TEAMS_COLUMNS: tuple[str, ...] = (
+    "team_id",
+    "team_name",
+    "organisation",
+    "cancer_alliance",
+    "region",
+    "tumour_group",
+    "project_title",
+)
+SURVEY_COLUMNS: tuple[str, ...] = (
+    "response_id",
+    "submitted_at",
+    "team_id",
+    "role",
+    "recommend",
+    *RATING_COLUMNS,
+    "comment",
+    "consent_to_quote",
+)
+
+_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+_ID_RULE = "letters, digits, hyphens and underscores, starting with a letter or digit"
+
+
+def _or_list(values: Iterable[str]) -> str:
+    values = list(values)
+    if len(values) > 12:
+        return ", ".join(values[:12]) + f", ... ({len(values)} values in all)"
+    if len(values) <= 1:
+        return "".join(values)
+    return ", ".join(values[:-1]) + " or " + values[-1]
+
+
+def one_of(values: Sequence[str], *, blank_ok: bool = False) -> pa.Check:
+    """A check that each value is in ``values`` (exact, case-sensitive)."""
+    allowed = set(values) | ({""} if blank_ok else set())
+    text = _or_list(values) + (" (or blank for not answered)" if blank_ok else "")
+    return pa.Check(lambda s: s.isin(allowed), error=text)
+
+
+def not_blank() -> pa.Check:
+    return pa.Check(lambda s: s != "", error="any text, but not blank")
+
+
+def iso_date() -> pa.Check:
+    """A calendar date written YYYY-MM-DD (ISO 8601)."""
+
+    def ok(value: str) -> bool:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return len(value) == 10
+
+    return pa.Check(ok, element_wise=True, error="a date written YYYY-MM-DD, e.g. 2021-03-31")
+
+
+def iso_datetime() -> pa.Check:
+    """A date, optionally with a time, in ISO 8601 form (YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS])."""
+
+    def ok(series: pd.Series) -> pd.Series:
+        parsed = pd.to_datetime(series, format="ISO8601", errors="coerce")
+        return parsed.notna() & (series != "")
+
+    return pa.Check(ok, error="a date and time written YYYY-MM-DD HH:MM, e.g. 2021-04-12 14:05")
+
+
+def programme_year() -> pa.Check:
+    """An NHS financial year written YYYY/YY, the second year following the first."""
+
+    def ok(value: str) -> bool:
+        if len(value) != 7 or value[4] != "/" or not (value[:4] + value[5:]).isdigit():
+            return False
+        return (int(value[:4]) + 1) % 100 == int(value[5:])
+
+    return pa.Check(ok, element_wise=True, error="a financial year written YYYY/YY, e.g. 2020/21")
+
+
+def _text(*checks: pa.Check, unique: bool = False) -> pa.Column:
+    return pa.Column("string", checks=list(checks), unique=unique, nullable=False)
+
+
+REGISTRY_SCHEMA = pa.DataFrameSchema(
+    {
+        "cohort_id": _text(
+            not_blank(), pa.Check.str_matches(_ID_PATTERN, error=_ID_RULE), unique=True
+        ),
+        "name": _text(not_blank()),
+        "programme_year": _text(programme_year()),
+        "start_date": _text(iso_date()),
+        "end_date": _text(iso_date()),
+    },
+    strict=False,
+    name="cohorts.csv",
+)
+
+TEAMS_SCHEMA = pa.DataFrameSchema(
+    {
+        "team_id": _text(
+            not_blank(), pa.Check.str_matches(_ID_PATTERN, error=_ID_RULE), unique=True
+        ),
+        "team_name": _text(not_blank()),
+        "organisation": _text(not_blank()),
+        "cancer_alliance": _text(not_blank()),
+        "region": _text(one_of(REGIONS)),
+        "tumour_group": _text(not_blank()),
+        "project_title": _text(not_blank()),
+    },
+    strict=False,
+    name="teams.csv",
+)
+
+
+def survey_schema(team_ids: Iterable[str]) -> pa.DataFrameSchema:
+    """The end-of-collaborative survey rules; ``team_ids`` are those in the cohort's teams.csv."""
+    teams = sorted(set(team_ids))
+    return pa.DataFrameSchema(
+        {
+            "response_id": _text(not_blank(), unique=True),
+            "submitted_at": _text(iso_datetime()),
+            "team_id": _text(
+                pa.Check(
+                    lambda s: s.isin(teams),
+                    error="a team_id listed in this cohort's teams.csv: " + _or_list(teams),
+                )
+            ),
+            "role": _text(one_of(ROLES)),
+            "recommend": _text(one_of(YES_NO, blank_ok=True)),
+            **{col: _text(one_of(RATING_VALUES, blank_ok=True)) for col in RATING_COLUMNS},
+            "comment": _text(),
+            "consent_to_quote": _text(one_of(YES_NO, blank_ok=True)),
+        },
+        strict=False,
+        name="final_survey.csv",
+    )
+
+
+def require_columns(
+    frame: pd.DataFrame, columns: Sequence[str], file: str | os.PathLike[str]
+) -> None:
+    """Raise a clear error naming every required column that is missing from ``frame``."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CollabError(
+            "missing required column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing),
+            file=file,
+            column=missing[0],
+            allowed="a header row with the columns " + ", ".join(columns),
+        )
+
+
+def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, file: str | os.PathLike[str]) -> None:
+    """Validate ``frame`` against ``schema``; raise one :class:`CollabError` listing the failures.
+
+    Failures are ordered by spreadsheet row, then by the column order of the
+    schema, so the first thing the user reads is the first problem in the file.
+    """
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        raise _to_collab_error(exc.failure_cases, schema, file) from None
+    except SchemaError as exc:  # pragma: no cover - only raised when lazy=False
+        raise CollabError(str(exc), file=file) from None
+
+
+def _to_collab_error(
+    failures: pd.DataFrame, schema: pa.DataFrameSchema, file: str | os.PathLike[str]
+) -> CollabError:
+    order = {name: i for i, name in enumerate(schema.columns)}
+    errors: list[tuple[tuple[int, int], CollabError]] = []
+    for rec in failures.to_dict("records"):
+        column = rec.get("column")
+        check = str(rec.get("check"))
+        value = rec.get("failure_case")
+        index = rec.get("index")
+        row = None if index is None or pd.isna(index) else int(index)
+        if check == "column_in_dataframe":
+            err = CollabError(
+                f"missing required column {value}",
+                file=file,
+                column=str(value),
+                allowed="a header row with the columns " + ", ".join(schema.columns),
+            )
+        elif check == "field_uniqueness":
+            err = CollabError(
+                "duplicate value: each row needs its own",
+                file=file,
+                row=row,
+                column=column,
+                value=value,
+                allowed=f"a {column} that appears only once in the file",
+            )
+        else:
+            err = CollabError(
+                "value is not allowed",
+                file=file,
+                row=row,
+                column=column,
+                value=value,
+                allowed=check,
+            )
+        errors.append(((row if row is not None else 0, order.get(column, -1)), err))
+    errors.sort(key=lambda pair: pair[0])
+    return CollabError.combine([e for _, e in errors])

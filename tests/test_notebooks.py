@@ -1,0 +1,52 @@
+"""The committed notebooks are thin, parameterised and stored without outputs."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from collablib.paths import PROJECT_ROOT
+
+NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert PROJECT_ROOT / "notebooks" / "cohort_report.ipynb" in NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_has_no_outputs(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {i} has outputs: clear them"
+            assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_valid_nbformat(path: Path):
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+
+def test_report_notebook_has_a_parameters_cell_with_cohort_and_data_folder():
+    nb = nbformat.read(PROJECT_ROOT / "notebooks" / "cohort_report.ipynb", as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    namespace: dict = {}
+    exec(tagged[0].source, namespace)  # the parameters cell is plain assignments
+    assert isinstance(namespace["cohort_id"], str)
+    assert "data_dir" in namespace
+    assert nb.metadata["kernelspec"]["name"] == "collab"
+
+
+def test_report_notebook_cells_stay_thin():
+    """Logic belongs in collablib: no code cell in the report grows beyond a few statements."""
+    nb = nbformat.read(PROJECT_ROOT / "notebooks" / "cohort_report.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            statements = [
+                line
+                for line in cell.source.splitlines()
+                if line.strip() and not line.startswith((" ", ")", "#"))
+            ]
+            assert len(statements) <= 8, cell.source

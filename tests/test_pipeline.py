@@ -1,0 +1,194 @@
+"""Integration: build every demo cohort into a temporary folder and read the HTML back."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from collablib.formatting import fmt_pct
+from collablib.loaders import load_cohort
+from collablib.metrics import RATING_ITEMS, headline
+from collablib.pipeline import build_reports
+from collablib.registry import load_registry
+from tests.conftest import DEMO_DATA, read_rows, write_rows
+from tests.htmltools import external_resources, parse, table_by_caption
+
+COHORTS = ["cohort-1", "cohort-2", "rare-cancers", "cohort-3"]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("reports")
+    summary = build_reports(data_dir=DEMO_DATA, output_dir=out, jobs=2)
+    return out, summary
+
+
+def test_every_cohort_builds_both_renderings_and_the_index(built):
+    out, summary = built
+    assert summary.exit_code == 0, summary.text()
+    assert [r.cohort_id for r in summary.results] == COHORTS
+    for cohort in COHORTS:
+        assert (out / f"{cohort}.html").stat().st_size > 50_000
+        assert (out / f"{cohort}.code.html").exists()
+    assert (out / "index.html").exists()
+    assert not (out / "_failed").exists()
+
+
+@pytest.mark.parametrize("cohort_id", COHORTS)
+def test_report_holds_the_headline_figures(built, cohort_id):
+    out, _ = built
+    page = (out / f"{cohort_id}.html").read_text(encoding="utf-8")
+    data = load_cohort(cohort_id, DEMO_DATA)
+    head = headline(data.teams, data.survey)
+    rows = table_by_caption(page, "Headline results of the end-of-collaborative survey")
+    assert rows[0] == ["Question", "Answered", "Positive", "% positive", "95% confidence interval"]
+    by_question = {row[0]: row[1:] for row in rows[1:]}
+    rec = head["recommend"]
+    assert by_question["Would recommend taking part"][:3] == [
+        str(rec["n"]),
+        str(rec["yes"]),
+        fmt_pct(rec["pct"]),
+    ]
+    for item, label in RATING_ITEMS.items():
+        v = head["items"][item]
+        assert by_question[f"Improved: {label.lower()}"][:3] == [
+            str(v["n"]),
+            str(v["positive"]),
+            fmt_pct(v["pct"]),
+        ]
+    assert f"{data.cohort.name}: evaluation report" in page
+    assert f"{head['respondents']} people answered the survey" in page
+
+
+@pytest.mark.parametrize("cohort_id", COHORTS)
+def test_reviewer_report_is_offline_code_free_and_accessible(built, cohort_id):
+    out, _ = built
+    page = (out / f"{cohort_id}.html").read_text(encoding="utf-8")
+    code_page = (out / f"{cohort_id}.code.html").read_text(encoding="utf-8")
+    assert external_resources(page) == [] and external_resources(code_page) == []
+    assert "<script" not in page.lower()
+    assert "load_cohort" not in page and "load_cohort" in code_page
+    assert "hl-ipython3" not in page and "hl-ipython3" in code_page
+    parsed = parse(page)
+    assert len(parsed.images) >= 6
+    for img in parsed.images:
+        assert img["src"].startswith("data:image/png;base64,")
+        assert len(img.get("alt") or "") > 40
+    for section in ("Overview", "End-of-collaborative survey", "Voices"):
+        assert f'id="{section.replace(" ", "-")}"' in page
+    assert 'class="collab-toc"' in page
+
+
+def test_voices_show_only_consented_comments(built):
+    out, _ = built
+    page = (out / "cohort-2.html").read_text(encoding="utf-8")
+    rows = read_rows(DEMO_DATA / "raw" / "cohort-2" / "final_survey.csv")
+    consented = [r["comment"] for r in rows if r["comment"] and r["consent_to_quote"] == "Yes"]
+    refused = [r["comment"] for r in rows if r["comment"] and r["consent_to_quote"] != "Yes"]
+    assert consented and refused
+    voices = page[page.index('id="Voices"') :]
+    import html
+
+    text = html.unescape(voices)
+    for comment in consented:
+        assert comment in text
+    for comment in refused:
+        assert comment not in text
+
+
+def test_index_links_every_report_and_shows_the_published_pooled_row(built):
+    out, _ = built
+    page = (out / "index.html").read_text(encoding="utf-8")
+    links = parse(page).links
+    for cohort in COHORTS:
+        assert f"{cohort}.html" in links and f"{cohort}.code.html" in links
+    rows = table_by_caption(page, "End-of-collaborative survey: headline results")
+    header = rows[0]
+    pooled = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:] if len(r) == len(header)}
+    row = pooled["2020/21: all cohorts (pooled)"]
+    assert row["Teams"] == "23"
+    assert row["Would recommend"] == "100%"
+    assert (row["Team working"], row["Patient/carer experience"], row["Staff experience"]) == (
+        "81%",
+        "93%",
+        "89%",
+    )
+    assert "2019/20: all cohorts (pooled)" in pooled and "2021/22: all cohorts (pooled)" in pooled
+    assert external_resources(page) == []
+
+
+def test_a_failing_cohort_keeps_its_old_report_and_does_not_stop_the_others(built, tmp_path):
+    previous, _ = built
+    out = tmp_path / "reports"
+    out.mkdir()
+    for name in ("cohort-1.html", "cohort-1.code.html"):
+        shutil.copy(previous / name, out / name)
+    old = (out / "cohort-1.html").read_bytes()
+
+    data = tmp_path / "data"
+    shutil.copytree(DEMO_DATA, data)
+    survey = data / "raw" / "cohort-1" / "final_survey.csv"
+    rows = read_rows(survey)
+    rows[2]["team_working"] = "7"
+    write_rows(survey, rows)
+
+    summary = build_reports(["cohort-1", "rare-cancers"], data_dir=data, output_dir=out, jobs=2)
+    status = {r.cohort_id: r for r in summary.results}
+    assert status["cohort-1"].status == "failed"
+    assert status["cohort-1"].kind == "data"
+    assert "row 4" in status["cohort-1"].reason and '"team_working"' in status["cohort-1"].reason
+    assert status["rare-cancers"].status == "built"
+    assert (out / "rare-cancers.html").exists()
+    assert (out / "cohort-1.html").read_bytes() == old
+    assert summary.exit_code == 2
+    text = summary.text()
+    assert "FAILED cohort-1" in text and "1 built" in text and "1 failed" in text
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Latest build problems" in index
+
+
+def test_a_notebook_error_is_reported_and_its_notebook_kept(tmp_path):
+    notebook = tmp_path / "broken.ipynb"
+    params = new_code_cell('cohort_id = "x"\ndata_dir = None')
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(
+        cells=[params, new_code_cell("raise RuntimeError('deliberate failure for ' + cohort_id)")],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    nbformat.write(nb, notebook)
+    out = tmp_path / "reports"
+    summary = build_reports(["cohort-2"], data_dir=DEMO_DATA, output_dir=out, notebook=notebook)
+    result = summary.results[0]
+    assert result.status == "failed" and result.kind == "execution"
+    assert "RuntimeError" in result.reason and "deliberate failure for cohort-2" in result.reason
+    kept = out / "_failed" / "cohort-2.ipynb"
+    assert kept.exists() and str(kept.name) in result.reason
+    assert not (out / "cohort-2.html").exists()
+    assert summary.exit_code == 1
+
+
+def test_unknown_cohort_is_refused_before_anything_runs(tmp_path):
+    from collablib.errors import CollabError
+
+    with pytest.raises(CollabError, match="no such cohort"):
+        build_reports(["nope"], data_dir=DEMO_DATA, output_dir=tmp_path)
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_adding_a_cohort_needs_only_a_folder_and_a_registry_row(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEMO_DATA, data)
+    shutil.copytree(data / "raw" / "cohort-1", data / "raw" / "01")
+    with (data / "cohorts.csv").open("a", encoding="utf-8") as fh:
+        fh.write("01,Pilot cohort,2022/23,2022-06-01,2023-03-31\n")
+    assert [c.cohort_id for c in load_registry(data)][-1] == "01"
+    summary = build_reports(["01"], data_dir=data, output_dir=tmp_path / "out", jobs=1)
+    assert summary.exit_code == 0, summary.text()
+    page = (tmp_path / "out" / "01.html").read_text(encoding="utf-8")
+    assert "Pilot cohort: evaluation report" in page
