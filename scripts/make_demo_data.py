@@ -137,6 +137,7 @@ TEAM_LABEL = {
     "Brain and CNS": "brain and CNS",
     "Cancer of unknown primary": "CUP",
     "Teenage and young adult": "TYA",
+    "Upper GI": "upper GI",
 }
 
 ITEMS = ("team_working", "patient_carer_experience", "staff_experience")
