@@ -43,3 +43,22 @@ def fmt_int(value: int | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{int(value):,}"
+
+
+def fmt_points(value: float | None, ndigits: int = 0) -> str:
+    """A difference in percentage points with its sign: ``+5``, ``-12``, ``0``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    rounded = round_half_up(value, ndigits)
+    if rounded == 0:
+        return f"{0:.{ndigits}f}"
+    return f"{rounded:+.{ndigits}f}".replace("-", "\u2212")
+
+
+def fmt_p(value: float | None) -> str:
+    """A p-value to two significant decimals, or "< 0.001"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if value < 0.001:
+        return "< 0.001"
+    return f"{round_half_up(value, 3):.3f}"

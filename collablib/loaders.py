@@ -8,25 +8,25 @@ raw files are only ever read.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from collablib.cleaning import CleaningLog, clean_survey
 from collablib.errors import CollabError
-from collablib.ingest import drop_blank_rows, read_csv_text
+from collablib.ingest import drop_blank_rows, read_csv_text, read_table
 from collablib.paths import resolve_data_dir
 from collablib.registry import Cohort, get_cohort, load_registry
 from collablib.schemas import (
     RATING_COLUMNS,
-    SURVEY_COLUMNS,
     TEAMS_COLUMNS,
     TEAMS_SCHEMA,
     require_columns,
-    survey_schema,
     validate,
 )
+from collablib.survey_mapping import SurveyMapping, find_survey_file, load_mapping
 
 TEAMS_FILE = "teams.csv"
 SURVEY_FILE = "final_survey.csv"
@@ -37,14 +37,19 @@ class CohortData:
     """Everything loaded for one cohort: its registry entry and its validated tables.
 
     ``teams`` has one row per project team and ``survey`` one row per
-    respondent; both carry a ``cohort_id`` column so that cohorts can be pooled.
-    ``files`` maps each input's role to the file it came from.
+    respondent used; both carry a ``cohort_id`` column so that cohorts can be
+    pooled. ``files`` maps each input's role to the file it came from;
+    ``survey_log`` records how the survey export was cleaned. ``names`` holds
+    respondent names found in the export, kept in memory only to redact them
+    from quoted comments.
     """
 
     cohort: Cohort
     teams: pd.DataFrame
     survey: pd.DataFrame
     files: dict[str, Path] = field(default_factory=dict)
+    survey_log: CleaningLog | None = None
+    names: frozenset[str] = frozenset()
 
 
 def load_teams(path: str | os.PathLike[str], cohort_id: str | None = None) -> pd.DataFrame:
@@ -61,27 +66,24 @@ def load_teams(path: str | os.PathLike[str], cohort_id: str | None = None) -> pd
     return teams.reset_index(drop=False)
 
 
-def load_survey(
-    path: str | os.PathLike[str], team_ids: Iterable[str], cohort_id: str | None = None
-) -> pd.DataFrame:
-    """Read and validate a ``final_survey.csv`` and convert it to types.
+def import_survey(
+    path: str | os.PathLike[str],
+    teams: pd.DataFrame,
+    mapping: SurveyMapping | None = None,
+    cohort_id: str | None = None,
+) -> tuple[pd.DataFrame, CleaningLog, set[str]]:
+    """Read a survey file or export, clean it (:mod:`collablib.cleaning`) and convert it to types.
 
     Ratings become nullable integers (``Int64``, ``<NA>`` = not answered);
     ``recommend`` and ``consent_to_quote`` stay text ("Yes", "No" or ``<NA>``);
     ``submitted_at`` becomes a timestamp. A blank consent is treated as "No":
-    a comment is quoted only with an explicit "Yes".
+    a comment is quoted only with an explicit "Yes". Returns the table, the
+    cleaning log and the respondent names found in the export.
     """
-    path = Path(path)
-    frame = drop_blank_rows(read_csv_text(path, what=SURVEY_FILE))
-    require_columns(frame, SURVEY_COLUMNS, path)
-    if frame.empty:
-        raise CollabError(
-            "the survey has no responses",
-            file=path,
-            allowed="one row per respondent under the header row",
-        )
-    validate(frame, survey_schema(team_ids), path)
-    survey = frame.loc[:, list(SURVEY_COLUMNS)].copy()
+    mapping = mapping or SurveyMapping()
+    raw, source = read_table(path, what=Path(path).name, sheet=mapping.sheet)
+    text, log, names = clean_survey(raw, source, mapping, teams)
+    survey = text.copy()
     survey["submitted_at"] = pd.to_datetime(survey["submitted_at"], format="ISO8601")
     for col in RATING_COLUMNS:
         survey[col] = pd.to_numeric(survey[col].replace("", pd.NA)).astype("Int64")
@@ -89,14 +91,25 @@ def load_survey(
     survey["consent_to_quote"] = survey["consent_to_quote"].replace("", "No")
     if cohort_id is not None:
         survey.insert(0, "cohort_id", pd.array([cohort_id] * len(survey), dtype="string"))
-    return survey.reset_index(drop=False)
+    return survey.reset_index(drop=False), log, names
+
+
+def load_survey(
+    path: str | os.PathLike[str],
+    teams: pd.DataFrame,
+    cohort_id: str | None = None,
+    mapping: SurveyMapping | None = None,
+) -> pd.DataFrame:
+    """The cleaned, typed survey table of :func:`import_survey` alone."""
+    return import_survey(path, teams, mapping, cohort_id)[0]
 
 
 def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = None) -> CohortData:
     """Load and validate every input for one cohort.
 
-    ``cohort`` is a cohort id or a :class:`~collablib.registry.Cohort`. Raises
-    :class:`CollabError` on the first file with a problem.
+    ``cohort`` is a cohort id or a :class:`~collablib.registry.Cohort`. The
+    survey is ``final_survey.csv`` or, failing that, the export named by the
+    survey mapping. Raises :class:`CollabError` on the first file with a problem.
     """
     data_dir = resolve_data_dir(data_dir)
     if isinstance(cohort, str):
@@ -106,17 +119,20 @@ def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = 
         raise CollabError(
             "the cohort's data folder does not exist",
             file=folder,
-            allowed=f"a folder data/raw/{cohort.cohort_id}/ holding {TEAMS_FILE} and {SURVEY_FILE}",
+            allowed=f"a folder data/raw/{cohort.cohort_id}/ holding {TEAMS_FILE} and the survey",
         )
     teams_path = folder / TEAMS_FILE
-    survey_path = folder / SURVEY_FILE
     teams = load_teams(teams_path, cohort.cohort_id)
-    survey = load_survey(survey_path, teams["team_id"], cohort.cohort_id)
+    mapping = load_mapping(data_dir, folder)
+    survey_path = find_survey_file(folder, mapping)
+    survey, log, names = import_survey(survey_path, teams, mapping, cohort.cohort_id)
     return CohortData(
         cohort=cohort,
         teams=teams,
         survey=survey,
         files={"teams": teams_path, "final_survey": survey_path},
+        survey_log=log,
+        names=frozenset(names),
     )
 
 

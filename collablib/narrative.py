@@ -12,7 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from collablib.formatting import fmt_ci, fmt_pct
+from collablib.cleaning import CleaningLog
+from collablib.disclosure import DisclosurePolicy
+from collablib.formatting import fmt_ci, fmt_pct, fmt_points
 from collablib.registry import Cohort
 
 
@@ -35,13 +37,131 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def quotes_sentence(counts: dict[str, int]) -> str:
-    """How many comments there were and how many may be quoted."""
+def quotes_sentence(counts: dict[str, int], quotes: pd.DataFrame | None = None) -> str:
+    """How many comments there were, how many may be quoted, and what was redacted."""
     if counts["comments"] == 0:
         return "Nobody left a comment."
-    return (
+    text = (
         f"{plural(counts['comments'], 'respondent')} left a comment; "
         f"{counts['quotable']} of them agreed to be quoted and are shown below."
+    )
+    if quotes is not None and len(quotes) and quotes["redacted"].any():
+        removed = quotes.attrs.get("removed", {})
+        kinds = {
+            "name": "names",
+            "email": "e-mail addresses",
+            "phone": "phone numbers",
+            "nhs_number": "NHS numbers",
+            "postcode": "postcodes",
+        }
+        found = [kinds[k] for k in kinds if removed.get(k)]
+        text += (
+            f" Personal details ({', '.join(found)}) were removed from "
+            f"{plural(int(quotes['redacted'].sum()), 'quote')} and are marked in square brackets."
+        )
+    return text
+
+
+def suppression_note(protected: pd.DataFrame, policy: DisclosurePolicy) -> str | None:
+    """Which roles' figures are hidden by disclosure control, and why, in plain English."""
+    table = protected.drop_duplicates("role")
+    small = [r.role for r in table.itertuples() if policy.is_small(int(r.respondents))]
+    hidden = [r.role for r in table.itertuples() if r.respondents_shown == policy.symbol]
+    partly = sorted(
+        set(protected.loc[protected["positive_shown"] == policy.symbol, "role"]) - set(hidden),
+        key=list(table["role"]).index,
+    )
+    if not hidden and not partly:
+        return None
+    notes = []
+    if small:
+        notes.append(
+            f"Fewer than {policy.largest_suppressed + 1} people answered as "
+            + _and(f"{role.lower()}s" for role in small)
+            + ", so their figures are not shown"
+        )
+    complements = [role for role in hidden if role not in small]
+    if complements:
+        notes.append(
+            _and(f"{role.lower()}s" for role in complements)
+            + "' figures are hidden as well, so that the hidden numbers cannot be worked out "
+            "by subtracting from the totals"
+        )
+    if partly:
+        notes.append(
+            "some counts for "
+            + _and(f"{role.lower()}s" for role in partly)
+            + " are hidden for the same reason"
+        )
+    text = "; ".join(notes)
+    return text[0].upper() + text[1:] + ". " + policy.describe()
+
+
+def _and(items) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def data_quality_sentence(log: CleaningLog) -> str:
+    """One paragraph on where the survey came from and what cleaning did."""
+    removed = []
+    if log.blank_rows:
+        removed.append(plural(len(log.blank_rows), "blank row"))
+    if log.test_rows:
+        removed.append(plural(len(log.test_rows), "test submission"))
+    if log.duplicate_rows:
+        removed.append(plural(len(log.duplicate_rows), "earlier duplicate submission"))
+    text = (
+        f"The survey arrived as \u201c{log.source.path.name}\u201d ({log.source.describe()}) "
+        f"with {plural(log.rows_in_file, 'row')} after the header. "
+    )
+    if removed:
+        text += f"Cleaning removed {_and(removed)}, leaving "
+    else:
+        text += "Nothing needed removing, leaving "
+    return text + f"{plural(log.rows_used, 'response')} for this report."
+
+
+def comparison_findings(comparisons: pd.DataFrame) -> list[str]:
+    """Plain-English points about the comparisons, with the small-numbers caveat."""
+    if comparisons.empty:
+        return ["There is no other cohort to compare with."]
+    points = []
+    significant = comparisons[comparisons["significant"]]
+    if significant.empty:
+        points.append(
+            "None of the differences is statistically significant: every 95% confidence "
+            "interval includes zero, so the differences seen could be due to chance."
+        )
+    for r in significant.itertuples():
+        direction = "higher" if r.diff > 0 else "lower"
+        points.append(
+            f"{r.label}: this cohort's {fmt_pct(r.this_pct)} is {direction} than "
+            f"{r.comparator}'s {fmt_pct(r.other_pct)}; the 95% interval for the difference "
+            f"({fmt_points(r.ci_low)} to {fmt_points(r.ci_high)} points) excludes zero."
+        )
+    if comparisons["small_numbers"].any():
+        points.append(
+            "Comparisons marked \u2020 rest on small numbers (fewer than 30 answers in a group, "
+            "or very few people in one answer): their intervals are wide and a real difference "
+            "could easily be missed, so read them with care."
+        )
+    return points
+
+
+def alt_comparisons(comparisons: pd.DataFrame) -> str:
+    """Alt text for :func:`collablib.plots.comparison_chart`."""
+    parts = [
+        f"{r.label} vs {r.comparator}: {fmt_points(r.diff)} points "
+        f"(95% CI {fmt_points(r.ci_low)} to {fmt_points(r.ci_high)})"
+        + (", significant" if r.significant else "")
+        for r in comparisons.dropna(subset=["diff"]).itertuples()
+    ]
+    return (
+        "Chart of differences in percentage positive between this cohort and others, with 95% "
+        "confidence intervals. " + "; ".join(parts) + "."
     )
 
 
@@ -120,19 +240,23 @@ def alt_likert(counts: pd.DataFrame) -> str:
     )
 
 
-def alt_recommend(by_role: pd.DataFrame, overall: dict[str, Any]) -> str:
+def alt_recommend(rows: pd.DataFrame) -> str:
     """Alt text for :func:`collablib.plots.recommend_chart`."""
-    rec = by_role[by_role["measure"] == "recommend"]
-    parts = [f"all respondents: {overall['yes']} yes of {overall['n']} who answered"]
-    parts += [f"{r.role}: {r.positive} yes of {r.n}" for r in rec.itertuples()]
+    parts = [
+        f"{r.label}: {r.yes} yes, {r.no} no, {r.not_answered} not answered"
+        for r in rows.itertuples()
+    ]
     return (
-        "Stacked bar chart of answers to whether respondents would recommend taking part, "
-        "overall and by role. " + "; ".join(parts) + "."
+        "Stacked bar chart of answers to whether respondents would recommend taking part. "
+        + "; ".join(parts)
+        + "."
     )
 
 
 def alt_roles(by_role: pd.DataFrame) -> str:
-    """Alt text for :func:`collablib.plots.role_chart`."""
+    """Alt text for :func:`collablib.plots.role_chart` (only the percentages it draws)."""
+    if "pct_shown" in by_role:
+        by_role = by_role[by_role["pct_shown"]]
     parts = []
     for label, sub in by_role.groupby("label", sort=False):
         entries = [

@@ -20,6 +20,7 @@ from pathlib import Path
 from collablib.build import BuildResult, report_paths
 from collablib.errors import CollabError
 from collablib.index_page import write_index
+from collablib.loaders import load_cohort
 from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
 from collablib.progress import PlainProgress, Progress
 from collablib.registry import Cohort, load_registry, registry_path
@@ -89,6 +90,15 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def validate_cohort(cohort: Cohort, data_dir: Path) -> BuildResult | None:
+    """Load and validate a cohort's inputs; a failed :class:`BuildResult` if they are bad."""
+    try:
+        load_cohort(cohort, data_dir)
+    except CollabError as exc:
+        return BuildResult(cohort.cohort_id, "failed", exc.message, "data")
+    return None
 
 
 def _run_worker(cohort: Cohort, data_dir: Path, output_dir: Path, notebook: Path) -> BuildResult:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from collablib.formatting import fmt_pct
@@ -196,34 +197,30 @@ def likert_chart(counts: pd.DataFrame, title: str | None = None) -> Figure:
     return fig
 
 
-def recommend_chart(by_role: pd.DataFrame, overall: dict, title: str | None = None) -> Figure:
-    """Stacked bars of Yes / No / not answered to "would you recommend", overall and by role.
+def recommend_chart(rows: pd.DataFrame, title: str | None = None) -> Figure:
+    """Stacked bars of Yes / No / not answered to "would you recommend", one bar per group.
 
-    ``by_role`` is :func:`collablib.metrics.role_breakdown` output and
-    ``overall`` is :func:`collablib.metrics.recommend_summary` output.
-    Counts, not percentages, because the groups are small.
+    ``rows`` has columns ``label``, ``yes``, ``no`` and ``not_answered`` (see
+    :func:`collablib.comparisons.recommend_context`): this cohort, then pooled
+    groups. Groups are cohort level or larger, so no small-number suppression
+    applies. Bars show percentages of each group; counts are printed on them.
     """
-    rec = by_role[by_role["measure"] == "recommend"]
-    rows = [
-        ("All respondents", overall["yes"], overall["n"] - overall["yes"], overall["not_answered"])
-    ]
-    for r in rec.itertuples():
-        rows.append((r.role, r.positive, r.n - r.positive, r.respondents - r.n))
     with chart_style():
-        fig, ax = _new_figure(0.9 + 0.55 * len(rows))
+        fig, ax = _new_figure(1.0 + 0.6 * len(rows))
         y = np.arange(len(rows))[::-1]
-        max_total = max(1, max(a + b + c for _, a, b, c in rows))
-        for yi, (_, yes, no, blank) in zip(y, rows, strict=True):
-            left = 0
+        for yi, r in zip(y, rows.itertuples(), strict=True):
+            total = r.yes + r.no + r.not_answered
+            left = 0.0
             for value, colour, hatch, name in (
-                (yes, NHS_BLUE, None, "Yes"),
-                (no, NHS_DARK_GREY, "xx", "No"),
-                (blank, NHS_PALE_GREY, None, "Not answered"),
+                (r.yes, NHS_BLUE, None, "Yes"),
+                (r.no, NHS_DARK_GREY, "xx", "No"),
+                (r.not_answered, NHS_PALE_GREY, None, "Not answered"),
             ):
-                if value:
+                width = 100 * value / total if total else 0
+                if width:
                     ax.barh(
                         yi,
-                        value,
+                        width,
                         left=left,
                         height=0.6,
                         color=colour,
@@ -231,9 +228,9 @@ def recommend_chart(by_role: pd.DataFrame, overall: dict, title: str | None = No
                         edgecolor="white",
                         zorder=2,
                     )
-                    if value / max_total >= 0.06:
+                    if width >= 8:
                         ax.text(
-                            left + value / 2,
+                            left + width / 2,
                             yi,
                             str(value),
                             ha="center",
@@ -243,21 +240,14 @@ def recommend_chart(by_role: pd.DataFrame, overall: dict, title: str | None = No
                             fontsize=9,
                             zorder=3,
                         )
-                left += value
-            total = yes + no
-            label = f"{fmt_pct(100 * yes / total)} yes" if total else "no answers"
-            ax.text(
-                left + max_total * 0.01,
-                yi,
-                label,
-                va="center",
-                ha="left",
-                fontsize=9,
-                color=NHS_BLACK,
-            )
-        ax.set_yticks(y, [name for name, *_ in rows])
-        ax.set_xlim(0, max_total * 1.18)
-        ax.set_xlabel("Number of respondents")
+                left += width
+            answered = r.yes + r.no
+            label = f"{fmt_pct(100 * r.yes / answered)} yes" if answered else "no answers"
+            ax.text(101, yi, label, va="center", ha="left", fontsize=9, color=NHS_BLACK)
+        ax.set_yticks(y, [_wrap(lab, 30) for lab in rows["label"]])
+        ax.set_xlim(0, 100)
+        ax.set_xticks(range(0, 101, 20), [f"{v}%" for v in range(0, 101, 20)])
+        ax.set_xlabel("Share of respondents (numbers on the bars are counts)")
         ax.grid(axis="x", color=NHS_PALE_GREY, zorder=0)
         handles = [
             Patch(facecolor=NHS_BLUE, label="Yes"),
@@ -269,12 +259,19 @@ def recommend_chart(by_role: pd.DataFrame, overall: dict, title: str | None = No
     return fig
 
 
-def role_chart(by_role: pd.DataFrame, title: str | None = None) -> Figure:
+def role_chart(by_role: pd.DataFrame, title: str | None = None) -> Figure | None:
     """Dot-and-whisker chart of % positive by role for each measure, with 95% Wilson intervals.
 
-    Roles differ in marker shape as well as colour, so the chart survives
-    greyscale printing. Groups with no answers are left out of the chart.
+    Only percentages that disclosure control allows are drawn (column
+    ``pct_shown`` from :func:`collablib.disclosure.protect_role_breakdown`,
+    when present). Roles differ in marker shape as well as colour, so the chart
+    survives greyscale printing. Returns ``None`` when nothing may be shown.
     """
+    if "pct_shown" in by_role:
+        by_role = by_role[by_role["pct_shown"]]
+    by_role = by_role[by_role["n"] > 0]
+    if by_role.empty:
+        return None
     measures = list(dict.fromkeys(by_role["label"]))
     roles = list(dict.fromkeys(by_role["role"]))
     with chart_style():
@@ -284,7 +281,7 @@ def role_chart(by_role: pd.DataFrame, title: str | None = None) -> Figure:
         for offset, role in zip(offsets, roles, strict=True):
             sub = by_role[by_role["role"] == role].set_index("label").reindex(measures)
             style = ROLE_STYLES.get(role, {"color": NHS_MID_GREY, "marker": "o"})
-            ok = sub["n"].to_numpy() > 0
+            ok = sub["n"].notna().to_numpy()
             yy = base + offset
             ax.errorbar(
                 sub["pct"][ok],
@@ -296,7 +293,7 @@ def role_chart(by_role: pd.DataFrame, title: str | None = None) -> Figure:
                 elinewidth=1.3,
                 capsize=3,
                 markersize=7,
-                label=f"{role} (n = {int(sub['respondents'].max())})",
+                label=role,
                 zorder=3,
             )
         ax.set_yticks(base, [_wrap(m) for m in measures])
@@ -306,8 +303,80 @@ def role_chart(by_role: pd.DataFrame, title: str | None = None) -> Figure:
             ax.axhline(yb, color=NHS_PALE_GREY, linewidth=0.8)
         ax.grid(axis="x", color=NHS_PALE_GREY, zorder=0)
         ax.set_xlabel("% positive (rated 3 or 4; or said yes) with 95% confidence interval")
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=1, fontsize=9)
-        ax.set_title(title or "Answers by role", pad=58)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(roles), fontsize=9)
+        ax.set_title(title or "Answers by role", pad=26)
+    return fig
+
+
+def comparison_chart(comparisons: pd.DataFrame, title: str | None = None) -> Figure | None:
+    """Forest plot of differences in % positive (this cohort minus comparator), with 95% CIs.
+
+    ``comparisons`` is :func:`collablib.comparisons.compare_cohort` output.
+    One panel row per question; filled markers are statistically significant
+    (interval excludes zero), hollow ones are not, so the chart reads in
+    greyscale. Returns ``None`` when there is nothing to compare.
+    """
+    data = comparisons.dropna(subset=["diff"])
+    if data.empty:
+        return None
+    labels = list(dict.fromkeys(data["label"]))
+    comparators = list(dict.fromkeys(data["comparator"]))
+    rows_per = len(comparators)
+    with chart_style():
+        fig, ax = _new_figure(1.3 + 0.28 * (len(labels) * (rows_per + 1)))
+        ticks, names = [], []
+        y = 0.0
+        for label in labels:
+            sub = data[data["label"] == label].set_index("comparator").reindex(comparators)
+            ax.text(-100, y + 0.1, label, fontweight="bold", va="bottom", ha="left", fontsize=9)
+            y -= 0.9
+            for comp, r in sub.iterrows():
+                if pd.notna(r["diff"]):
+                    ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=NHS_BLACK, lw=1.2, zorder=2)
+                    ax.plot(
+                        r["diff"],
+                        y,
+                        marker="D" if r["kind"] == "programme year" else "o",
+                        markersize=7,
+                        color=NHS_BLUE,
+                        markerfacecolor=NHS_BLUE if r["significant"] else "white",
+                        markeredgewidth=1.5,
+                        zorder=3,
+                    )
+                ticks.append(y)
+                names.append(str(comp))
+                y -= 1
+            y -= 0.3
+        ax.axvline(0, color=NHS_DARK_GREY, lw=1, zorder=1)
+        ax.set_yticks(ticks, names)
+        ax.set_ylim(y + 0.5, 1.0)
+        ax.set_xlim(-100, 100)
+        ax.set_xticks(range(-100, 101, 25), [f"{v:+d}" if v else "0" for v in range(-100, 101, 25)])
+        ax.set_xlabel("Difference in % positive (percentage points) with 95% CI")
+        ax.grid(axis="x", color=NHS_PALE_GREY, zorder=0)
+        handles = [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color=NHS_BLUE,
+                markerfacecolor=NHS_BLUE,
+                lw=0,
+                label="Significant (interval excludes 0)",
+            ),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color=NHS_BLUE,
+                markerfacecolor="white",
+                lw=0,
+                markeredgewidth=1.5,
+                label="Not significant",
+            ),
+        ]
+        ax.legend(handles=handles, ncols=2, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=9)
+        ax.set_title(title or "How this cohort compares", pad=22)
     return fig
 
 

@@ -1,23 +1,32 @@
-"""Choosing which free-text comments may be quoted in a report.
+"""Choosing which free-text comments may be quoted in a report, and making them safe to show.
 
 A comment is quoted only when its respondent answered "Yes" to
 ``consent_to_quote``. Quotes are attributed by role only, never by team,
-organisation or name, as in the published NHS England summary.
+organisation or name, as in the published NHS England summary. Before
+display every quote passes through :func:`collablib.privacy.redact`, which
+removes e-mail addresses, phone numbers, NHS numbers, postcodes and names;
+the HTML layer then escapes it (:mod:`collablib.display`), so nothing typed
+into a comment box can become markup.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 import pandas as pd
 
+from collablib.privacy import redact
 from collablib.schemas import ROLES
 
 
-def consented_quotes(survey: pd.DataFrame) -> pd.DataFrame:
-    """Comments from respondents who consented to being quoted, attributed by role only.
+def consented_quotes(survey: pd.DataFrame, names: Iterable[str] = ()) -> pd.DataFrame:
+    """Redacted comments from respondents who consented to being quoted.
 
-    Returns columns ``role`` and ``quote``, ordered by role (as in the data
-    dictionary) and then by ``response_id`` so the order never changes between
-    builds. Empty comments are skipped.
+    Returns columns ``role``, ``quote`` and ``redacted`` (whether anything was
+    removed), ordered by role (as in the data dictionary) and then by
+    ``response_id`` so the order never changes between builds. ``names`` are
+    extra names to remove (for example the export's respondent names).
     """
     has_text = survey["comment"].fillna("").str.strip() != ""
     consented = survey["consent_to_quote"] == "Yes"
@@ -25,9 +34,17 @@ def consented_quotes(survey: pd.DataFrame) -> pd.DataFrame:
     role_order = {role: i for i, role in enumerate(ROLES)}
     chosen["_order"] = chosen["role"].map(role_order)
     chosen = chosen.sort_values(["_order", "response_id"], kind="stable")
-    out = chosen.rename(columns={"comment": "quote"})[["role", "quote"]]
-    out["quote"] = out["quote"].str.strip()
-    return out.reset_index(drop=True)
+    names = list(names)
+    redactions = [redact(str(text).strip(), names) for text in chosen["comment"]]
+    out = pd.DataFrame(
+        {
+            "role": chosen["role"].to_numpy(),
+            "quote": [r.text for r in redactions],
+            "redacted": [r.changed for r in redactions],
+        }
+    )
+    out.attrs["removed"] = sum((r.counts for r in redactions), Counter())
+    return out.astype({"role": "string", "quote": "string"})
 
 
 def comment_counts(survey: pd.DataFrame) -> dict[str, int]:

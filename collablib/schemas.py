@@ -13,8 +13,8 @@ The allowed values themselves are defined once, here, and documented in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 
 import pandas as pd
 import pandera.pandas as pa
@@ -84,10 +84,10 @@ def _or_list(values: Iterable[str]) -> str:
     return ", ".join(values[:-1]) + " or " + values[-1]
 
 
-def one_of(values: Sequence[str], *, blank_ok: bool = False) -> pa.Check:
+def one_of(values: Sequence[str], *, blank_ok: bool = False, hint: str = "") -> pa.Check:
     """A check that each value is in ``values`` (exact, case-sensitive)."""
     allowed = set(values) | ({""} if blank_ok else set())
-    text = _or_list(values) + (" (or blank for not answered)" if blank_ok else "")
+    text = _or_list(values) + (" (or blank for not answered)" if blank_ok else "") + hint
     return pa.Check(lambda s: s.isin(allowed), error=text)
 
 
@@ -108,14 +108,16 @@ def iso_date() -> pa.Check:
     return pa.Check(ok, element_wise=True, error="a date written YYYY-MM-DD, e.g. 2021-03-31")
 
 
-def iso_datetime() -> pa.Check:
+def iso_datetime(error: str | None = None) -> pa.Check:
     """A date, optionally with a time, in ISO 8601 form (YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS])."""
 
     def ok(series: pd.Series) -> pd.Series:
         parsed = pd.to_datetime(series, format="ISO8601", errors="coerce")
         return parsed.notna() & (series != "")
 
-    return pa.Check(ok, error="a date and time written YYYY-MM-DD HH:MM, e.g. 2021-04-12 14:05")
+    return pa.Check(
+        ok, error=error or "a date and time written YYYY-MM-DD HH:MM, e.g. 2021-04-12 14:05"
+    )
 
 
 def programme_year() -> pa.Check:
@@ -164,27 +166,70 @@ TEAMS_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def survey_schema(team_ids: Iterable[str]) -> pa.DataFrameSchema:
-    """The end-of-collaborative survey rules; ``team_ids`` are those in the cohort's teams.csv."""
+def survey_schema(
+    team_ids: Iterable[str],
+    *,
+    date_format: str | None = None,
+    label_hints: Mapping[str, Sequence[str]] | None = None,
+) -> pa.DataFrameSchema:
+    """The end-of-collaborative survey rules, applied after answer labels are recoded.
+
+    ``team_ids`` are those in the cohort's teams.csv. ``date_format`` and
+    ``label_hints`` only improve the messages: they name the date format and a
+    few of the answer labels the survey mapping accepts. Duplicate response ids
+    are not an error here: cleaning keeps the latest submission.
+    """
     teams = sorted(set(team_ids))
+    hints = label_hints or {}
+
+    def with_hint(fld: str, text: str) -> str:
+        examples = list(hints.get(fld, ()))
+        if not examples:
+            return text
+        return (
+            text
+            + " (labels such as "
+            + ", ".join(f"\u201c{e}\u201d" for e in examples)
+            + " are recoded by survey_mapping.toml)"
+        )
+
+    when = iso_datetime()
+    if date_format:
+        sample = datetime(2021, 4, 12, 14, 5).strftime(date_format)
+        when = iso_datetime(
+            f"a date and time written like {sample} (the survey mapping's date_format "
+            f"{date_format})"
+        )
     return pa.DataFrameSchema(
         {
-            "response_id": _text(not_blank(), unique=True),
-            "submitted_at": _text(iso_datetime()),
+            "response_id": _text(not_blank()),
+            "submitted_at": _text(when),
             "team_id": _text(
                 pa.Check(
                     lambda s: s.isin(teams),
-                    error="a team_id listed in this cohort's teams.csv: " + _or_list(teams),
+                    error="a team_id or team_name listed in this cohort's teams.csv: "
+                    + _or_list(teams),
                 )
             ),
-            "role": _text(one_of(ROLES)),
-            "recommend": _text(one_of(YES_NO, blank_ok=True)),
-            **{col: _text(one_of(RATING_VALUES, blank_ok=True)) for col in RATING_COLUMNS},
+            "role": _text(one_of(ROLES, hint=with_hint("role", ""))),
+            "recommend": _text(one_of(YES_NO, blank_ok=True, hint=with_hint("recommend", ""))),
+            **{
+                col: _text(
+                    pa.Check(
+                        lambda s: s.isin({*RATING_VALUES, ""}),
+                        error="a rating from 1 to 4 (or blank for not answered)"
+                        + with_hint(col, ""),
+                    )
+                )
+                for col in RATING_COLUMNS
+            },
             "comment": _text(),
-            "consent_to_quote": _text(one_of(YES_NO, blank_ok=True)),
+            "consent_to_quote": _text(
+                one_of(YES_NO, blank_ok=True, hint=with_hint("consent_to_quote", ""))
+            ),
         },
         strict=False,
-        name="final_survey.csv",
+        name="final_survey",
     )
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from collablib.formatting import fmt_ci, fmt_int, fmt_pct
+from collablib.cleaning import CleaningLog
+from collablib.formatting import fmt_ci, fmt_int, fmt_p, fmt_pct, fmt_points
 from collablib.metrics import RATING_ITEMS
 
 
@@ -72,24 +73,99 @@ def headline_table(head: dict[str, Any]) -> pd.DataFrame:
     )
 
 
-def role_table(by_role: pd.DataFrame) -> pd.DataFrame:
-    """Wide table of % positive by role: one row per role, one column per question.
+def role_table(protected: pd.DataFrame, head: dict[str, Any]) -> pd.DataFrame:
+    """Wide table by role after disclosure control, with the cohort total as the last row.
 
-    Cells read "81% (47 of 58)", so the size of each group is always visible
-    next to its percentage.
+    ``protected`` is :func:`collablib.disclosure.protect_role_breakdown`
+    output. Cells read "82% (18 of 22)"; where disclosure control hides a
+    number it shows the policy's symbol, and the percentage is left out.
     """
-    measures = list(dict.fromkeys(by_role["label"]))
+    measures = list(dict.fromkeys(protected["measure"]))
+    labels = dict(zip(protected["measure"], protected["label"], strict=False))
     rows = []
-    for role, sub in by_role.groupby("role", sort=False):
-        sub = sub.set_index("label")
-        cells = [
-            f"{fmt_pct(sub.at[m, 'pct'])} ({sub.at[m, 'positive']} of {sub.at[m, 'n']})"
-            if sub.at[m, "n"]
-            else "no answers"
-            for m in measures
-        ]
-        rows.append((role, str(int(sub["respondents"].max())), *cells))
-    return pd.DataFrame(rows, columns=["Role", "Respondents", *measures])
+    for role, sub in protected.groupby("role", sort=False):
+        sub = sub.set_index("measure")
+        cells = []
+        for m in measures:
+            r = sub.loc[m]
+            counts = f"{r['positive_shown']} of {r['n_shown']}"
+            if r["pct_shown"]:
+                cells.append(f"{fmt_pct(r['pct'])} ({counts})")
+            elif int(r["n"]) == 0:
+                cells.append("no answers")
+            else:
+                cells.append(counts)
+        rows.append((role, str(sub["respondents_shown"].iloc[0]), *cells))
+    total_cells = []
+    for m in measures:
+        v = head["recommend"] if m == "recommend" else head["items"][m]
+        positive = v["yes"] if m == "recommend" else v["positive"]
+        total_cells.append(
+            f"{fmt_pct(v['pct'])} ({positive} of {v['n']})" if v["n"] else "no answers"
+        )
+    rows.append(("All respondents", str(head["respondents"]), *total_cells))
+    return pd.DataFrame(rows, columns=["Role", "Respondents", *[labels[m] for m in measures]])
+
+
+def cleaning_table(log: CleaningLog) -> pd.DataFrame:
+    """The data-quality steps: what arrived, what was excluded and why, what was used."""
+    steps = log.steps()
+    return pd.DataFrame(
+        {
+            "Step": steps["step"],
+            "Rows": [str(abs(v)) for v in steps["rows"]],
+            "Spreadsheet rows": steps["spreadsheet_rows"].replace("", "–"),
+        }
+    )
+
+
+def not_answered_table(log: CleaningLog) -> pd.DataFrame:
+    """Answers such as "Prefer not to say", counted per question, treated as not answered."""
+    table = log.not_answered_table()
+    labels = {
+        **RATING_ITEMS,
+        "recommend": "Would recommend",
+        "role": "Role",
+        "consent_to_quote": "Consent to quote",
+    }
+    return pd.DataFrame(
+        {
+            "Question": [labels.get(f, f) for f in table["field"]],
+            "Answer given": table["label"],
+            "Count": table["count"].astype(str),
+        }
+    )
+
+
+def comparison_table(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Comparisons as text: one row per comparison and question."""
+    rows = []
+    for r in comparisons.itertuples():
+        rows.append(
+            (
+                r.comparator + (" \u2020" if r.small_numbers else ""),
+                r.label,
+                f"{fmt_pct(r.this_pct)} ({r.this_positive} of {r.this_n})",
+                f"{fmt_pct(r.other_pct)} ({r.other_positive} of {r.other_n})",
+                fmt_points(r.diff, 1),
+                f"{fmt_points(r.ci_low, 1)} to {fmt_points(r.ci_high, 1)}",
+                fmt_p(r.p_value),
+                "Yes" if r.significant else "No",
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Compared with",
+            "Question",
+            "This cohort",
+            "Comparison",
+            "Difference",
+            "95% confidence interval",
+            "Fisher's exact p",
+            "Significant?",
+        ],
+    )
 
 
 #: Column headers for the rating items where space is tight (the index table).

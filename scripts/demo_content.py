@@ -216,3 +216,27 @@ COVID_ERA: list[str] = [
     "Virtual clinics meant we had to rethink our project, and the coaching helped us adapt.",
     "The online format meant our lived experience partner could join from home, which helped.",
 ]
+
+# Comments carrying personal details, given to consenting respondents so that the
+# reports show redaction at work. Phone numbers are from Ofcom's drama ranges, the
+# NHS number is from the 999 test range, and the e-mail domain is example.nhs.uk.
+PERSONAL_DETAILS: dict[str, list[str]] = {
+    "cohort-1": [
+        "Siân and Björn were fantastic facilitators - please pass on our thanks.",
+        "If you need another volunteer next year, ring me on 07700 900461.",
+    ],
+    "cohort-2": [
+        "Dr Okafor gave up so many evenings to make this happen. Email me at "
+        "zoe.hartley@example.nhs.uk if other teams want our welcome pack.",
+        "My husband's NHS number (999 123 4567) was printed on the wrong letter, which is "
+        "what started our project in the first place.",
+    ],
+    "rare-cancers": [
+        "Our drop-in sessions at the support centre (LS1 4AP) were packed every week. "
+        "Thanks to Sister Mary Jones for running them.",
+    ],
+    "cohort-3": [
+        "Loved it <3 & the team were brilliant. Call the unit on (020) 7946 0018 to see "
+        "what we changed.",
+    ],
+}

@@ -13,7 +13,9 @@ on every run. Run from the project root::
 
     .venv/bin/python scripts/make_demo_data.py
 
-The reports never run this script: ``data/raw`` is the committed input.
+The canonical rows are then written as realistic survey-tool exports (see
+``demo_exports.py``); cleaning them gives back exactly these rows. The reports
+never run this script: ``data/raw`` is the committed input.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo_content as content
+import demo_exports
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -275,6 +278,17 @@ def make_survey(spec: CohortSpec, teams: list[dict], rng: random.Random, pools) 
     return rows
 
 
+def add_personal_details(cohort_id: str, rows: list[dict], rng: random.Random) -> None:
+    """Give some consenting respondents comments that carry personal details to redact."""
+    consenting = [r for r in rows if r["consent_to_quote"] == "Yes" and r["comment"]]
+    for row, text in zip(
+        rng.sample(consenting, len(content.PERSONAL_DETAILS[cohort_id])),
+        content.PERSONAL_DETAILS[cohort_id],
+        strict=True,
+    ):
+        row["comment"] = text
+
+
 def write_csv(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
@@ -294,6 +308,7 @@ def main() -> None:
     }
     used_projects: set[str] = set()
     registry = []
+    canonical: dict[str, list[dict]] = {}
     for spec in SPECS:
         registry.append(
             {
@@ -306,10 +321,35 @@ def main() -> None:
         )
         teams = make_teams(spec, rng, used_projects)
         survey = make_survey(spec, teams, rng, pools)
-        write_csv(DATA / "raw" / spec.cohort_id / "teams.csv", teams)
-        write_csv(DATA / "raw" / spec.cohort_id / "final_survey.csv", survey)
+        add_personal_details(spec.cohort_id, survey, random.Random(f"{SEED}-{spec.cohort_id}"))
+        canonical[spec.cohort_id] = survey
+        folder = DATA / "raw" / spec.cohort_id
+        write_csv(folder / "teams.csv", teams)
+        for old in folder.glob("*[Ss]urvey*"):
+            if old.name != "survey_mapping.toml":
+                old.unlink()
+        export_rng = random.Random(f"{SEED}-export-{spec.cohort_id}")
+        demo_exports.WRITERS[spec.cohort_id](folder, teams, survey, export_rng)
     write_csv(DATA / "cohorts.csv", registry)
+    check_exports(canonical)
     print(f"wrote {len(SPECS)} cohorts to {DATA}")
+
+
+def check_exports(canonical: dict[str, list[dict]]) -> None:
+    """Cleaning each export must give back exactly the canonical rows (ids aside)."""
+    from collablib.loaders import load_cohort
+
+    fields = ["team_id", "role", "recommend", *ITEMS, "comment", "consent_to_quote"]
+    for cohort_id, rows in canonical.items():
+        survey = load_cohort(cohort_id, DATA).survey
+        got = sorted(
+            tuple("" if str(v) in ("<NA>", "nan") else str(v) for v in rec)
+            for rec in survey[fields].astype("string").fillna("").itertuples(index=False)
+        )
+        want = sorted(
+            tuple(r[f] if f != "consent_to_quote" else r[f] or "No" for f in fields) for r in rows
+        )
+        assert got == want, f"{cohort_id}: the export does not clean back to the canonical rows"
 
 
 if __name__ == "__main__":

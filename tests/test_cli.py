@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from collablib.cli import main
-from tests.conftest import read_rows, write_rows
+from tests.conftest import read_rows, write_canonical_survey, write_rows
 
 
 def collab(*args: str) -> subprocess.CompletedProcess:
@@ -13,7 +13,7 @@ def collab(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_bad_input_prints_one_paragraph_without_traceback_and_exits_2(data_copy):
-    path = data_copy / "raw" / "cohort-1" / "final_survey.csv"
+    path = write_canonical_survey(data_copy, "cohort-1")
     rows = read_rows(path)
     rows[4]["recommend"] = "Maybe"
     write_rows(path, rows)
@@ -40,6 +40,7 @@ def test_validate_reports_each_cohort(data_copy, capsys):
     assert code == 2
     assert "cohort-1: OK (12 teams, 31 responses)" in out
     assert "cohort-3: PROBLEM" in err and "teams.csv not found" in err
+    assert "Traceback" not in err
 
 
 def test_summary_text_output(demo_data, capsys):

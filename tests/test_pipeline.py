@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,17 +13,10 @@ from collablib.loaders import load_cohort
 from collablib.metrics import RATING_ITEMS, headline
 from collablib.pipeline import build_reports
 from collablib.registry import load_registry
-from tests.conftest import DEMO_DATA, read_rows, write_rows
+from tests.conftest import DEMO_DATA, read_rows, write_canonical_survey, write_rows
 from tests.htmltools import external_resources, parse, table_by_caption
 
 COHORTS = ["cohort-1", "cohort-2", "rare-cancers", "cohort-3"]
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory) -> tuple[Path, object]:
-    out = tmp_path_factory.mktemp("reports")
-    summary = build_reports(data_dir=DEMO_DATA, output_dir=out, jobs=2)
-    return out, summary
 
 
 def test_every_cohort_builds_both_renderings_and_the_index(built):
@@ -83,21 +75,26 @@ def test_reviewer_report_is_offline_code_free_and_accessible(built, cohort_id):
     assert 'class="collab-toc"' in page
 
 
-def test_voices_show_only_consented_comments(built):
-    out, _ = built
-    page = (out / "cohort-2.html").read_text(encoding="utf-8")
-    rows = read_rows(DEMO_DATA / "raw" / "cohort-2" / "final_survey.csv")
-    consented = [r["comment"] for r in rows if r["comment"] and r["consent_to_quote"] == "Yes"]
-    refused = [r["comment"] for r in rows if r["comment"] and r["consent_to_quote"] != "Yes"]
-    assert consented and refused
-    voices = page[page.index('id="Voices"') :]
+def test_voices_show_only_consented_redacted_comments(built):
     import html
 
-    text = html.unescape(voices)
-    for comment in consented:
-        assert comment in text
+    from collablib.quotes import consented_quotes
+
+    out, _ = built
+    data = load_cohort("cohort-2", DEMO_DATA)
+    survey = data.survey
+    consented = consented_quotes(survey, data.names)["quote"].tolist()
+    refused = survey.loc[
+        (survey["comment"] != "") & (survey["consent_to_quote"] != "Yes"), "comment"
+    ].tolist()
+    assert consented and refused
+    page = (out / "cohort-2.html").read_text(encoding="utf-8")
+    voices = html.unescape(page[page.index('id="Voices"') : page.index('id="Data-quality"')])
+    for quote in consented:
+        assert quote in voices
     for comment in refused:
-        assert comment not in text
+        assert comment not in html.unescape(page)
+    assert "[email removed]" in voices and "zoe.hartley@example.nhs.uk" not in page
 
 
 def test_index_links_every_report_and_shows_the_published_pooled_row(built):
@@ -131,7 +128,7 @@ def test_a_failing_cohort_keeps_its_old_report_and_does_not_stop_the_others(buil
 
     data = tmp_path / "data"
     shutil.copytree(DEMO_DATA, data)
-    survey = data / "raw" / "cohort-1" / "final_survey.csv"
+    survey = write_canonical_survey(data, "cohort-1")
     rows = read_rows(survey)
     rows[2]["team_working"] = "7"
     write_rows(survey, rows)

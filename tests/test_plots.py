@@ -64,31 +64,66 @@ def test_likert_chart_segments_sum_to_100_per_item(cohort):
     assert colours <= {c.lower() for c in RATING_COLOURS.values()}
 
 
-def test_recommend_chart_counts(cohort):
-    by_role = metrics.role_breakdown(cohort.survey)
-    overall = metrics.recommend_summary(cohort.survey)
-    fig = plots.recommend_chart(by_role, overall)
-    widths = bar_widths(fig)
-    assert max(widths) == overall["n"]
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels[0] == "All respondents"
-    assert set(labels[1:]) == {
-        "Project team member",
-        "Lived experience partner",
-        "Executive sponsor",
-    }
+def test_recommend_chart_has_a_bar_per_group_adding_to_100(cohort, demo_data):
+    from collablib.comparisons import recommend_context
+
+    others = [load_cohort(c, demo_data) for c in ("rare-cancers", "cohort-1")]
+    rows = recommend_context(cohort, others)
+    fig = plots.recommend_chart(rows)
+    ax = fig.axes[0]
+    by_row: dict[float, float] = {}
+    for patch in ax.patches:
+        by_row[round(patch.get_y(), 6)] = by_row.get(round(patch.get_y(), 6), 0) + patch.get_width()
+    assert list(by_row.values()) == pytest.approx([100.0] * len(rows))
+    top = max(ax.get_yticklabels(), key=lambda t: t.get_position()[1])
+    assert top.get_text() == "Cohort 2"
+    assert any(t.get_text() == "39" for t in ax.texts)  # counts printed on the bars
 
 
-def test_role_chart_has_a_series_per_role_with_distinct_markers(cohort):
-    fig = plots.role_chart(metrics.role_breakdown(cohort.survey))
+def test_role_chart_draws_only_published_percentages(cohort):
+    from collablib.disclosure import protect_role_breakdown
+
+    protected = protect_role_breakdown(metrics.role_breakdown(cohort.survey))
+    fig = plots.role_chart(protected)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert len(legend) == 3
+    shown_roles = set(protected.loc[protected["pct_shown"], "role"])
+    assert set(legend) == shown_roles
+    assert "Executive sponsor" not in legend
+    points = [line for line in fig.axes[0].lines if line.get_marker() in ("o", "s", "D")]
+    xs = sorted(x for line in points for x in line.get_xdata())
+    assert xs == pytest.approx(sorted(protected.loc[protected["pct_shown"], "pct"]))
+
+
+def test_role_chart_with_all_roles_shown_uses_distinct_markers(cohort):
+    fig = plots.role_chart(metrics.role_breakdown(cohort.survey))  # unprotected: all roles
     markers = {
         line.get_marker()
         for line in fig.axes[0].lines
         if line.get_marker() not in (None, "None", "", "|", "_")
     }
     assert len(markers) == 3
+
+
+def test_role_chart_with_nothing_publishable_is_none(cohort):
+    frame = metrics.role_breakdown(cohort.survey).assign(pct_shown=False)
+    assert plots.role_chart(frame) is None
+
+
+def test_comparison_chart_marks_significance_by_fill(demo_data, cohort):
+    import pandas as pd
+
+    from collablib.comparisons import compare_cohort
+
+    others = [load_cohort(c, demo_data) for c in ("cohort-1", "cohort-3")]
+    table = compare_cohort(cohort, others)
+    table.loc[0, ["significant"]] = True  # force one filled marker
+    fig = plots.comparison_chart(table)
+    markers = [line for line in fig.axes[0].lines if line.get_marker() in ("o", "D")]
+    assert len(markers) == len(table)
+    filled = [m for m in markers if m.get_markerfacecolor() != "white"]
+    assert len(filled) == 1
+    assert plots.comparison_chart(table.iloc[0:0]) is None
+    assert isinstance(table, pd.DataFrame)
 
 
 def test_count_chart_orders_largest_first_and_labels_bars(cohort):
