@@ -125,6 +125,16 @@ def _default(value: Any) -> str:
     return str(value)
 
 
+def concat(blocks: Iterable[HTML]) -> HTML:
+    """Several HTML fragments as one (so a notebook cell can show a list of figures)."""
+    return HTML("".join(block.markup for block in blocks))
+
+
+def heading(text: str, level: int = 4) -> HTML:
+    """A heading inside an output (levels 4 and below stay out of the table of contents)."""
+    return HTML(f"<h{level}>{esc(text)}</h{level}>")
+
+
 def key_figures(figures: Sequence[tuple[str, str]]) -> HTML:
     """A row of headline numbers, each a big value with a short label underneath."""
     cards = "".join(

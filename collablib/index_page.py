@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from collablib import improvement
 from collablib.build import BuildResult, report_paths
 from collablib.errors import CollabError
 from collablib.fileio import atomic_write_text
@@ -74,6 +75,42 @@ def headline_rows(
     return header, rows
 
 
+def improvement_rows(
+    cohorts: Sequence[Cohort], data_dir: str | os.PathLike[str] | None
+) -> list[dict[str, str]]:
+    """Per cohort: "N of M teams showed special-cause improvement in their primary measure"."""
+    rows = []
+    for cohort in cohorts:
+        try:
+            data = load_cohort(cohort, data_dir)
+        except CollabError:
+            rows.append(
+                {
+                    "name": cohort.name,
+                    "headline": "Data problem: see above",
+                    "teams": "–",
+                    "improved": "–",
+                    "sustained": "–",
+                    "not_judged": "–",
+                }
+            )
+            continue
+        head = improvement.headline(
+            improvement.analyse_cohort(data.measures, data.teams, cohort.start_date)
+        )
+        rows.append(
+            {
+                "name": cohort.name,
+                "headline": improvement.headline_sentence(head),
+                "teams": str(head["teams"]),
+                "improved": str(head["improved"]),
+                "sustained": str(head["sustained"]),
+                "not_judged": str(head["not_judged"]),
+            }
+        )
+    return rows
+
+
 def render_index(
     cohorts: Sequence[Cohort],
     *,
@@ -114,6 +151,7 @@ def render_index(
         problems=problems,
         headers=header,
         rows=rows,
+        improvement=improvement_rows(cohorts, data_dir),
     )
 
 

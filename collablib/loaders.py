@@ -17,6 +17,7 @@ import pandas as pd
 from collablib.cleaning import CleaningLog, clean_survey
 from collablib.errors import CollabError
 from collablib.ingest import drop_blank_rows, read_csv_text, read_table
+from collablib.measures import MeasuresData, load_measures
 from collablib.paths import resolve_data_dir
 from collablib.registry import Cohort, get_cohort, load_registry
 from collablib.schemas import (
@@ -50,6 +51,7 @@ class CohortData:
     files: dict[str, Path] = field(default_factory=dict)
     survey_log: CleaningLog | None = None
     names: frozenset[str] = frozenset()
+    measures: MeasuresData | None = None
 
 
 def load_teams(path: str | os.PathLike[str], cohort_id: str | None = None) -> pd.DataFrame:
@@ -126,13 +128,19 @@ def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = 
     mapping = load_mapping(data_dir, folder)
     survey_path = find_survey_file(folder, mapping)
     survey, log, names = import_survey(survey_path, teams, mapping, cohort.cohort_id)
+    measures = load_measures(folder, teams)
     return CohortData(
         cohort=cohort,
         teams=teams,
         survey=survey,
-        files={"teams": teams_path, "final_survey": survey_path},
+        files={
+            "teams": teams_path,
+            "final_survey": survey_path,
+            **(measures.files if measures else {}),
+        },
         survey_log=log,
         names=frozenset(names),
+        measures=measures,
     )
 
 

@@ -274,3 +274,16 @@ def alt_counts(counts: pd.Series, what: str) -> str:
     """Alt text for :func:`collablib.plots.count_chart`."""
     ordered = counts.sort_values(ascending=False, kind="stable")
     return f"Bar chart of {what}: " + "; ".join(f"{k} {v}" for k, v in ordered.items()) + "."
+
+
+def measure_caption(analysis) -> str:
+    """Caption under an SPC chart: the numbered change ideas, then the plain-English verdict."""
+    changes = "; ".join(
+        f"{i}. {c.description} ({long_date(c.date.date())})"
+        + (" [limits recalculated]" if c.rebase else "")
+        for i, c in enumerate(analysis.changes.itertuples(), start=1)
+    )
+    text = " ".join(analysis.notes)
+    if changes:
+        text = f"Changes: {changes}. {text}"
+    return text

@@ -47,6 +47,7 @@ Bad input raises :class:`~collablib.errors.CollabError`.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -127,21 +128,26 @@ def _bad(problem: str, **where: Any) -> CollabError:
 def _dates(values: Any, what: str) -> tuple[pd.Timestamp, ...]:
     if values is None:
         return ()
-    if isinstance(values, (str, pd.Timestamp)) or not isinstance(values, Sequence | pd.Index |
-                                                                  np.ndarray | pd.Series):
+    if isinstance(values, (str, pd.Timestamp)) or not isinstance(
+        values, Sequence | pd.Index | np.ndarray | pd.Series
+    ):
         values = [values]
     try:
         return tuple(pd.Timestamp(v) for v in values)
     except (ValueError, TypeError):
-        raise _bad(f"{what} must be dates", value=values,
-                   allowed="dates such as 2021-04-01") from None
+        raise _bad(
+            f"{what} must be dates", value=values, allowed="dates such as 2021-04-01"
+        ) from None
 
 
 def _direction(value: Any, facet: Hashable | None = None) -> str:
     if value not in DIRECTIONS:
-        raise _bad("unknown improvement direction", column="improvement_direction",
-                   value=value, allowed=", ".join(DIRECTIONS)
-                   + (f" (facet {facet})" if facet is not None else ""))
+        raise _bad(
+            "unknown improvement direction",
+            column="improvement_direction",
+            value=value,
+            allowed=", ".join(DIRECTIONS) + (f" (facet {facet})" if facet is not None else ""),
+        )
     return value
 
 
@@ -161,42 +167,65 @@ def validate_options(
     """Check every option and the data they refer to; raise a clear error for the first problem."""
     if not isinstance(data, pd.DataFrame):
         raise _bad("data must be a pandas DataFrame", value=type(data).__name__)
-    for name, field in (("value_field", value_field), ("date_field", date_field),
-                        ("facet_field", facet_field)):
+    for name, field in (
+        ("value_field", value_field),
+        ("date_field", date_field),
+        ("facet_field", facet_field),
+    ):
         if field is not None and field not in data.columns:
-            raise _bad(f"{name} is not a column of the data", column=field, value=field,
-                       allowed=", ".join(map(str, data.columns)))
+            raise _bad(
+                f"{name} is not a column of the data",
+                column=field,
+                value=field,
+                allowed=", ".join(map(str, data.columns)),
+            )
     for field in numeric_fields or [value_field]:
         column = data[field]
         if not (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)):
             converted = pd.to_numeric(column, errors="coerce")
             bad = column[converted.isna() & column.notna()]
             if len(bad):
-                raise _bad("values must be numbers", column=field, value=bad.iloc[0],
-                           row=_row_label(bad.index[0]), allowed="numbers (blank = missing)")
+                raise _bad(
+                    "values must be numbers",
+                    column=field,
+                    value=bad.iloc[0],
+                    row=_row_label(bad.index[0]),
+                    allowed="numbers (blank = missing)",
+                )
     try:
         dates = pd.to_datetime(data[date_field])
     except (ValueError, TypeError):
-        raise _bad("dates could not be read", column=date_field,
-                   allowed="dates such as 2021-04-01") from None
+        raise _bad(
+            "dates could not be read", column=date_field, allowed="dates such as 2021-04-01"
+        ) from None
     if dates.isna().any():
-        raise _bad("a date is missing", column=date_field, row=_row_label(
-            dates.index[dates.isna()][0]), allowed="a date on every row")
+        raise _bad(
+            "a date is missing",
+            column=date_field,
+            row=_row_label(dates.index[dates.isna()][0]),
+            allowed="a date on every row",
+        )
     keys = [data[facet_field], dates] if facet_field else [dates]
     duplicated = pd.DataFrame({i: k for i, k in enumerate(keys)}).duplicated(keep=False)
     if duplicated.any():
         first = duplicated[duplicated].index[0]
-        raise _bad("duplicate period: each period may appear once"
-                   + (" per facet" if facet_field else ""), column=date_field,
-                   row=_row_label(first), value=str(dates.loc[first].date()),
-                   allowed="one row per period")
+        raise _bad(
+            "duplicate period: each period may appear once" + (" per facet" if facet_field else ""),
+            column=date_field,
+            row=_row_label(first),
+            value=str(dates.loc[first].date()),
+            allowed="one row per period",
+        )
     if fix_after_n_points is not None and (
         isinstance(fix_after_n_points, bool)
         or not float(fix_after_n_points).is_integer()
         or fix_after_n_points < MIN_FIX_POINTS
     ):
-        raise _bad("fix_after_n_points must be a whole number of at least 12",
-                   value=fix_after_n_points, allowed=f"an integer >= {MIN_FIX_POINTS}")
+        raise _bad(
+            "fix_after_n_points must be a whole number of at least 12",
+            value=fix_after_n_points,
+            allowed=f"an integer >= {MIN_FIX_POINTS}",
+        )
     facets = set(data[facet_field]) if facet_field else set()
     if isinstance(improvement_direction, Mapping):
         directions = {k: _direction(v, k) for k, v in improvement_direction.items()}
@@ -204,12 +233,14 @@ def validate_options(
         directions = _direction(improvement_direction)
     if isinstance(rebase, Mapping):
         if facet_field is None:
-            raise _bad("rebase must be a list of dates when there is no facet_field",
-                       value=rebase)
+            raise _bad("rebase must be a list of dates when there is no facet_field", value=rebase)
         unknown = [k for k in rebase if k not in facets]
         if unknown:
-            raise _bad("rebase names a facet that is not in the data", value=unknown[0],
-                       allowed=", ".join(map(str, sorted(facets, key=str))))
+            raise _bad(
+                "rebase names a facet that is not in the data",
+                value=unknown[0],
+                allowed=", ".join(map(str, sorted(facets, key=str))),
+            )
         rebases: Any = {k: _dates(v, "rebase") for k, v in rebase.items()}
     else:
         rebases = _dates(rebase, "rebase")
@@ -223,9 +254,14 @@ def validate_options(
     if not isinstance(screen_outliers, bool | np.bool_):
         raise _bad("screen_outliers must be True or False", value=screen_outliers)
     return SpcOptions(
-        value_field, date_field, facet_field, rebases,
+        value_field,
+        date_field,
+        facet_field,
+        rebases,
         int(fix_after_n_points) if fix_after_n_points is not None else None,
-        directions, target, bool(screen_outliers),
+        directions,
+        target,
+        bool(screen_outliers),
     )
 
 
@@ -244,7 +280,7 @@ def _windows_all(values: np.ndarray, length: int) -> np.ndarray:
     out = np.zeros(len(values), dtype=bool)
     if len(values) >= length:
         windows = np.lib.stride_tricks.sliding_window_view(values, length)
-        out[length - 1:] = windows.all(axis=1)
+        out[length - 1 :] = windows.all(axis=1)
     return out
 
 
@@ -257,8 +293,12 @@ def _spread_back(ends: np.ndarray, length: int) -> np.ndarray:
 
 
 def special_cause_types(
-    y: np.ndarray, centre: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-    lower_close: np.ndarray, upper_close: np.ndarray,
+    y: np.ndarray,
+    centre: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    lower_close: np.ndarray,
+    upper_close: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Apply the four Making Data Count rules to one group of points in time order.
 
@@ -290,13 +330,14 @@ def special_cause_types(
     trend_sign = np.where(next_in_trend & trend, right, left)
 
     # 3. two of three beyond the same 2-sigma line, all three on one side of the mean
-    c = close.astype(int)
-    pc = np.concatenate([[0, 0], c, [0, 0]])
+    pc = np.concatenate([[0.0, 0.0], close.astype(float), [0.0, 0.0]])
     pr = np.concatenate([[0.0, 0.0], rtm, [0.0, 0.0]])
-    window_ok = np.zeros(n + 2, dtype=bool)
-    for k in range(n + 2):  # windows starting at padded position k
-        window_ok[k] = pc[k:k + 3].sum() >= 2 and abs(pr[k:k + 3].sum()) == 3
-    two_of_three = close & (window_ok[0:n] | window_ok[1:n + 1] | window_ok[2:n + 2])
+    ones = np.ones(3)
+    # window k covers padded positions k..k+2; point i sits in windows i, i+1 and i+2
+    window_ok = (np.convolve(pc, ones, "valid") >= 2) & (
+        np.abs(np.convolve(pr, ones, "valid")) == 3
+    )
+    two_of_three = close & (window_ok[0:n] | window_ok[1 : n + 1] | window_ok[2 : n + 2])
 
     # 4. shift: 7 points on the same side of the mean (on the mean, or a gap, breaks it)
     above_end = _windows_all(rtm > 0, RUN_LENGTH)
@@ -307,8 +348,11 @@ def special_cause_types(
     types = np.full(n, "Common Cause", dtype=object)
     types = np.where(shift, np.char.add(np.char.add("7 Points ", side), " CL"), types)
     types = np.where(two_of_three, np.char.add(np.char.add("2 in 3 ", side), " CL"), types)
-    types = np.where(trend, np.where(trend_sign == 1, "7 Point Trend (Increasing)",
-                                     "7 Point Trend (Decreasing)"), types)
+    types = np.where(
+        trend,
+        np.where(trend_sign == 1, "7 Point Trend (Increasing)", "7 Point Trend (Decreasing)"),
+        types,
+    )
     types = np.where(outside, np.where(rtm == 1, "Above UCL", "Below LCL"), types)
     types = np.where(missing, None, types)
     return {
@@ -319,20 +363,45 @@ def special_cause_types(
     }
 
 
-def point_types(special_cause_type: np.ndarray, direction: str) -> np.ndarray:
-    """Orient special-cause types as improvement or concern (or neutral high/low)."""
-    text = pd.Series(special_cause_type, dtype="object")
-    high = text.str.contains("Above|Increasing", regex=True, na=False).to_numpy()
-    low = text.str.contains("Below|Decreasing", regex=True, na=False).to_numpy()
-    sign = np.where(high, 1, np.where(low, -1, 0)) * (_DIRECTION_SIGN[direction] or 1)
-    if direction == "neutral":
-        out = np.where(sign > 0, "special_cause_neutral_high",
-                       np.where(sign < 0, "special_cause_neutral_low", "common_cause"))
-    else:
-        out = np.where(sign > 0, "special_cause_improvement",
-                       np.where(sign < 0, "special_cause_concern", "common_cause"))
-    out = out.astype(object)
-    out[pd.isna(text).to_numpy()] = None
+_TYPE_SIGN = {
+    "Above UCL": 1,
+    "Below LCL": -1,
+    "7 Point Trend (Increasing)": 1,
+    "7 Point Trend (Decreasing)": -1,
+    "2 in 3 Above CL": 1,
+    "2 in 3 Below CL": -1,
+    "7 Points Above CL": 1,
+    "7 Points Below CL": -1,
+    "Common Cause": 0,
+}
+
+
+def point_types(special_cause_type: np.ndarray, direction: Any) -> np.ndarray:
+    """Orient special-cause types as improvement or concern (or neutral high/low).
+
+    ``direction`` is one improvement direction or an array of them, one per point.
+    """
+    types = np.asarray(special_cause_type, dtype=object)
+    missing = pd.isna(types)
+    side = np.array([0 if m else _TYPE_SIGN[t] for t, m in zip(types, missing, strict=True)])
+    directions = np.broadcast_to(np.asarray(direction, dtype=object), types.shape)
+    orient = np.array([_DIRECTION_SIGN[d] for d in directions]) if len(types) else side
+    neutral = orient == 0
+    oriented = side * np.where(neutral, 1, orient)
+    out = np.where(
+        neutral,
+        np.where(
+            oriented > 0,
+            "special_cause_neutral_high",
+            np.where(oriented < 0, "special_cause_neutral_low", "common_cause"),
+        ),
+        np.where(
+            oriented > 0,
+            "special_cause_improvement",
+            np.where(oriented < 0, "special_cause_concern", "common_cause"),
+        ),
+    ).astype(object)
+    out[missing] = None
     return out
 
 
@@ -376,55 +445,139 @@ def xmr(
     single values or mappings of facet to value.
 
     Returns one row per input row, in input order, with the input columns plus
-    ``x`` (date), ``y`` (value), ``facet``, ``rebase_group``, ``mean``, ``lpl``, ``upl``, ``nlpl``, ``nupl``
-    (2-sigma lines), ``outside_limits``, ``relative_to_mean``,
+    ``x`` (date), ``y`` (value), ``facet``, ``rebase_group``, ``mean``, ``lpl``,
+    ``upl``, ``nlpl``, ``nupl`` (2-sigma lines), ``outside_limits``, ``relative_to_mean``,
     ``close_to_limits``, ``special_cause_type``, ``special_cause_flag``,
     ``point_type``, ``short_group_warning``, ``improvement_direction`` and
     ``target``.
     """
-    options = validate_options(data, value_field, date_field, facet_field, rebase,
-                               fix_after_n_points, improvement_direction, target,
-                               screen_outliers)
+    options = validate_options(
+        data,
+        value_field,
+        date_field,
+        facet_field,
+        rebase,
+        fix_after_n_points,
+        improvement_direction,
+        target,
+        screen_outliers,
+    )
+    frame, order, facets, bounds = _prepare(data, value_field, date_field, facet_field)
+    y = frame["_y"].to_numpy()
+    x = frame["_x"].to_numpy()
+    n = len(frame)
+    group = np.zeros(n, dtype=int)
+    direction = np.empty(n, dtype=object)
+    targets = np.full(n, np.nan)
+    for facet, (begin, end) in zip(facets, bounds, strict=True):
+        starts = np.array(options.rebase_for(facet), dtype="datetime64[ns]")
+        group[begin:end] = np.cumsum(np.isin(x[begin:end], starts))
+        direction[begin:end] = options.direction_for(facet)
+        targets[begin:end] = options.target_for(facet)
+    columns = _allocate(n, ("mean", "lpl", "upl", "nlpl", "nupl"))
+    flags = _allocate_rules(n)
+    short = np.zeros(n, dtype=bool)
+    for begin, end in _segments(bounds, group):
+        stats = _xmr_group(y[begin:end], options.fix_after_n_points, options.screen_outliers)
+        mean, amr = stats["mean"], stats["amr"]
+        columns["mean"][begin:end] = mean
+        columns["lpl"][begin:end] = mean - LIMIT * amr
+        columns["upl"][begin:end] = mean + LIMIT * amr
+        columns["nlpl"][begin:end] = mean - LIMIT_CLOSE * amr
+        columns["nupl"][begin:end] = mean + LIMIT_CLOSE * amr
+        _apply_rules(
+            flags,
+            begin,
+            end,
+            y,
+            columns["mean"],
+            columns["lpl"],
+            columns["upl"],
+            columns["nlpl"],
+            columns["nupl"],
+        )
+        short[begin:end] = int(np.isfinite(y[begin:end]).sum()) < SHORT_GROUP_THRESHOLD
+    frame["rebase_group"] = group
+    for key, values in columns.items():
+        frame[key] = values
+    _store_rules(frame, flags, direction)
+    frame["short_group_warning"] = short
+    frame["improvement_direction"] = direction
+    frame["target"] = targets
+    return _finish(frame.iloc[np.argsort(order, kind="stable")])
+
+
+def _prepare(
+    data: pd.DataFrame,
+    value_field: str,
+    date_field: str,
+    facet_field: str | None,
+    value: pd.Series | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, list[Hashable], list[tuple[int, int]]]:
+    """Sort by facet (first appearance) and date; return frame, original positions, facets and
+    each facet's [begin, end) rows."""
     frame = data.copy()
-    frame["_y"] = pd.to_numeric(frame[value_field], errors="coerce").astype(float)
-    frame["_x"] = pd.to_datetime(frame[date_field])
+    frame["_y"] = (
+        (value if value is not None else pd.to_numeric(frame[value_field], errors="coerce"))
+        .astype(float)
+        .to_numpy()
+    )
+    frame["_x"] = pd.to_datetime(frame[date_field]).to_numpy()
     frame["facet"] = frame[facet_field] if facet_field else "no facet"
-    frame["_order"] = np.arange(len(frame))
-    pieces = []
-    for facet, group in frame.sort_values(["_x"], kind="stable").groupby(
-        "facet", sort=False, dropna=False
-    ):
-        group = group.copy()
-        starts = set(options.rebase_for(facet))
-        group["rebase_group"] = np.cumsum(group["_x"].isin(starts).to_numpy()).astype(int)
-        direction = options.direction_for(facet)
-        for _, part in group.groupby("rebase_group", sort=True):
-            part = part.copy()
-            y = part["_y"].to_numpy()
-            stats = _xmr_group(y, options.fix_after_n_points, options.screen_outliers)
-            mean, amr = stats["mean"], stats["amr"]
-            part["mean"] = mean
-            part["lpl"] = mean - LIMIT * amr
-            part["upl"] = mean + LIMIT * amr
-            part["nlpl"] = mean - LIMIT_CLOSE * amr
-            part["nupl"] = mean + LIMIT_CLOSE * amr
-            n = len(y)
-            rules = special_cause_types(
-                y, np.full(n, mean), part["lpl"].to_numpy(), part["upl"].to_numpy(),
-                part["nlpl"].to_numpy(), part["nupl"].to_numpy(),
-            )
-            for key, values in rules.items():
-                part[key] = values
-            part["special_cause_flag"] = part["special_cause_type"].map(
-                lambda t: t is not None and t != "Common Cause"
-            )
-            part["point_type"] = point_types(rules["special_cause_type"], direction)
-            part["short_group_warning"] = int(np.isfinite(y).sum()) < SHORT_GROUP_THRESHOLD
-            part["improvement_direction"] = direction
-            part["target"] = options.target_for(facet)
-            pieces.append(part)
-    out = pd.concat(pieces).sort_values("_order")
-    return _finish(out)
+    codes, facets = pd.factorize(frame["facet"], sort=False)
+    order = np.lexsort((frame["_x"].to_numpy(), codes))
+    frame = frame.iloc[order]
+    sorted_codes = codes[order]
+    cuts = np.flatnonzero(np.diff(sorted_codes)) + 1
+    begins = np.concatenate([[0], cuts])
+    ends = np.concatenate([cuts, [len(frame)]])
+    return frame, order, list(facets), list(zip(begins.tolist(), ends.tolist(), strict=True))
+
+
+def _segments(bounds: list[tuple[int, int]], group: np.ndarray) -> list[tuple[int, int]]:
+    """[begin, end) of each run of equal ``group`` within each facet."""
+    out = []
+    for begin, end in bounds:
+        cuts = np.flatnonzero(np.diff(group[begin:end])) + 1 + begin
+        edges = [begin, *cuts.tolist(), end]
+        out += list(itertools.pairwise(edges))
+    return out
+
+
+def _allocate(n: int, names: Sequence[str]) -> dict[str, np.ndarray]:
+    return {name: np.full(n, np.nan) for name in names}
+
+
+def _allocate_rules(n: int) -> dict[str, np.ndarray]:
+    return {
+        "outside_limits": np.zeros(n, dtype=bool),
+        "relative_to_mean": np.full(n, np.nan),
+        "close_to_limits": np.zeros(n, dtype=bool),
+        "special_cause_type": np.empty(n, dtype=object),
+    }
+
+
+def _apply_rules(flags, begin, end, y, centre, lower, upper, lower_close, upper_close) -> None:
+    rules = special_cause_types(
+        y[begin:end],
+        centre[begin:end],
+        lower[begin:end],
+        upper[begin:end],
+        lower_close[begin:end],
+        upper_close[begin:end],
+    )
+    for key, values in rules.items():
+        flags[key][begin:end] = values
+
+
+def _store_rules(frame: pd.DataFrame, flags: dict[str, np.ndarray], direction: Any) -> None:
+    for key, values in flags.items():
+        frame[key] = values
+    types = flags["special_cause_type"]
+    frame["special_cause_flag"] = np.array(
+        [t is not None and t != "Common Cause" for t in types], dtype=bool
+    )
+    frame["point_type"] = point_types(types, direction)
 
 
 def _finish(out: pd.DataFrame) -> pd.DataFrame:
@@ -434,8 +587,7 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
     if "_y" in out:
         out["y"] = out["_y"]
     out = out.drop(columns=[c for c in ("_y", "_x", "_order") if c in out])
-    for col in ("outside_limits", "close_to_limits", "special_cause_flag",
-                "short_group_warning"):
+    for col in ("outside_limits", "close_to_limits", "special_cause_flag", "short_group_warning"):
         if col in out:
             out[col] = out[col].astype(bool)
     for col in ("special_cause_type", "point_type", "improvement_direction"):
@@ -477,90 +629,140 @@ def p_chart(
     (2-sigma), the rule columns and ``point_type`` as in :func:`xmr`, and the
     Anhøj runs analysis about ``cl`` (``runs_signal`` ...), as qicharts2 gives.
     """
-    options = validate_options(data, numerator_field, date_field, facet_field, None, None,
-                               improvement_direction, target, True,
-                               numeric_fields=[numerator_field, denominator_field])
-    frame = data.copy()
-    num = pd.to_numeric(frame[numerator_field], errors="coerce").astype(float)
-    den = pd.to_numeric(frame[denominator_field], errors="coerce").astype(float)
+    options = validate_options(
+        data,
+        numerator_field,
+        date_field,
+        facet_field,
+        None,
+        None,
+        improvement_direction,
+        target,
+        True,
+        numeric_fields=[numerator_field, denominator_field],
+    )
+    num = pd.to_numeric(data[numerator_field], errors="coerce").astype(float)
+    den = pd.to_numeric(data[denominator_field], errors="coerce").astype(float)
     _check_counts(num, den, numerator_field, denominator_field)
-    frame["_num"], frame["_den"] = num, den
-    frame["_x"] = pd.to_datetime(frame[date_field])
-    frame["facet"] = frame[facet_field] if facet_field else "no facet"
-    frame["_order"] = np.arange(len(frame))
-    pieces = []
-    for facet, group in frame.sort_values(["_x"], kind="stable").groupby(
-        "facet", sort=False, dropna=False
-    ):
-        group = group.copy()
-        n = len(group)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        proportion = num / den
+    frame, order, facets, bounds = _prepare(
+        data, numerator_field, date_field, facet_field, value=proportion
+    )
+    numerators = num.to_numpy()[order]
+    denominators = den.to_numpy()[order]
+    y = frame["_y"].to_numpy()
+    n = len(frame)
+    part_no = np.zeros(n, dtype=int)
+    baseline = np.zeros(n, dtype=bool)
+    direction = np.empty(n, dtype=object)
+    targets = np.full(n, np.nan)
+    for facet, (begin, end) in zip(facets, bounds, strict=True):
+        size = end - begin
         facet_part = part.get(facet) if isinstance(part, Mapping) else part
         facet_freeze = freeze.get(facet) if isinstance(freeze, Mapping) else freeze
         if facet_part is not None and not isinstance(facet_part, Sequence):
             facet_part = [facet_part]
         if facet_part:
             facet_freeze = None  # part overrides freeze, as in qicharts2
-        position = np.arange(1, n + 1)
-        group["part"] = _parts(n, facet_part)
-        group["baseline"] = position <= (facet_freeze if facet_freeze is not None else n)
-        direction = options.direction_for(facet)
-        for _, piece in group.groupby("part", sort=True):
-            piece = piece.copy()
-            base = piece["baseline"].to_numpy() & piece["_den"].notna().to_numpy() & \
-                piece["_num"].notna().to_numpy()
-            cl = piece["_num"].to_numpy()[base].sum() / piece["_den"].to_numpy()[base].sum() \
-                if base.any() else math.nan
-            with np.errstate(divide="ignore", invalid="ignore"):
-                y = (piece["_num"] / piece["_den"]).to_numpy()
-                sd = np.sqrt(cl * (1 - cl) / piece["_den"].to_numpy())
-            piece["y"] = y
-            piece["cl"] = cl
-            piece["ucl"] = np.minimum(cl + 3 * sd, 1.0)
-            piece["lcl"] = np.maximum(cl - 3 * sd, 0.0)
-            piece["ucl_95"] = np.minimum(cl + 2 * sd, 1.0)
-            piece["lcl_95"] = np.maximum(cl - 2 * sd, 0.0)
-            rules = special_cause_types(
-                y, np.full(len(y), cl), piece["lcl"].to_numpy(), piece["ucl"].to_numpy(),
-                piece["lcl_95"].to_numpy(), piece["ucl_95"].to_numpy(),
-            )
-            for key, values in rules.items():
-                piece[key] = values
-            piece["special_cause_flag"] = piece["special_cause_type"].map(
-                lambda t: t is not None and t != "Common Cause"
-            )
-            piece["point_type"] = point_types(rules["special_cause_type"], direction)
-            piece["short_group_warning"] = int(np.isfinite(y).sum()) < SHORT_GROUP_THRESHOLD
-            piece["improvement_direction"] = direction
-            piece["target"] = options.target_for(facet)
-            for key, value in runs_analysis(y, cl).items():  # about CL, as qicharts2
-                piece[key] = value
-            pieces.append(piece)
-    out = pd.concat(pieces).sort_values("_order")
-    out = out.drop(columns=["_num", "_den"])
-    out["runs_signal"] = out["runs_signal"].astype(bool)
-    return _finish(out)
+        part_no[begin:end] = _parts(size, facet_part)
+        baseline[begin:end] = np.arange(1, size + 1) <= (
+            facet_freeze if facet_freeze is not None else size
+        )
+        direction[begin:end] = options.direction_for(facet)
+        targets[begin:end] = options.target_for(facet)
+    columns = _allocate(n, ("cl", "lcl", "ucl", "lcl_95", "ucl_95"))
+    flags = _allocate_rules(n)
+    runs = {
+        k: np.full(n, np.nan)
+        for k in ("n_useful", "longest_run", "longest_run_max", "n_crossings", "n_crossings_min")
+    }
+    runs_signal = np.zeros(n, dtype=bool)
+    short = np.zeros(n, dtype=bool)
+    for begin, end in _segments(bounds, part_no):
+        base = (
+            baseline[begin:end]
+            & np.isfinite(numerators[begin:end])
+            & np.isfinite(denominators[begin:end])
+        )
+        cl = (
+            numerators[begin:end][base].sum() / denominators[begin:end][base].sum()
+            if base.any()
+            else math.nan
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sd = np.sqrt(cl * (1 - cl) / denominators[begin:end])
+        columns["cl"][begin:end] = cl
+        columns["ucl"][begin:end] = np.minimum(cl + 3 * sd, 1.0)
+        columns["lcl"][begin:end] = np.maximum(cl - 3 * sd, 0.0)
+        columns["ucl_95"][begin:end] = np.minimum(cl + 2 * sd, 1.0)
+        columns["lcl_95"][begin:end] = np.maximum(cl - 2 * sd, 0.0)
+        _apply_rules(
+            flags,
+            begin,
+            end,
+            y,
+            columns["cl"],
+            columns["lcl"],
+            columns["ucl"],
+            columns["lcl_95"],
+            columns["ucl_95"],
+        )
+        analysis = runs_analysis(y[begin:end], cl)  # about CL, as qicharts2
+        for key in runs:
+            runs[key][begin:end] = analysis[key]
+        runs_signal[begin:end] = analysis["runs_signal"]
+        short[begin:end] = int(np.isfinite(y[begin:end]).sum()) < SHORT_GROUP_THRESHOLD
+    frame["part"] = part_no
+    frame["baseline"] = baseline
+    for key, values in columns.items():
+        frame[key] = values
+    _store_rules(frame, flags, direction)
+    frame["short_group_warning"] = short
+    frame["improvement_direction"] = direction
+    frame["target"] = targets
+    for key, values in runs.items():
+        frame[key] = values
+    frame["runs_signal"] = runs_signal
+    return _finish(frame.iloc[np.argsort(order, kind="stable")])
 
 
 def _check_counts(num: pd.Series, den: pd.Series, num_field: str, den_field: str) -> None:
     zero = den == 0
     if zero.any():
-        raise _bad("a denominator is zero", column=den_field, row=_row_label(den.index[zero][0]),
-                   value=0, allowed="a count of at least 1 (leave both blank for a missing period)")
+        raise _bad(
+            "a denominator is zero",
+            column=den_field,
+            row=_row_label(den.index[zero][0]),
+            value=0,
+            allowed="a count of at least 1 (leave both blank for a missing period)",
+        )
     negative = (num < 0) | (den < 0)
     if negative.any():
-        raise _bad("counts cannot be negative", column=num_field,
-                   row=_row_label(num.index[negative][0]), allowed="counts of 0 or more")
+        raise _bad(
+            "counts cannot be negative",
+            column=num_field,
+            row=_row_label(num.index[negative][0]),
+            allowed="counts of 0 or more",
+        )
     over = num > den
     if over.any():
         first = num.index[over][0]
-        raise _bad("the numerator is larger than its denominator", column=num_field,
-                   row=_row_label(first), value=f"{num[first]:g} of {den[first]:g}",
-                   allowed="a numerator no larger than the denominator")
+        raise _bad(
+            "the numerator is larger than its denominator",
+            column=num_field,
+            row=_row_label(first),
+            value=f"{num[first]:g} of {den[first]:g}",
+            allowed="a numerator no larger than the denominator",
+        )
     half = num.isna() != den.isna()
     if half.any():
-        raise _bad("a numerator needs a denominator, and the other way round",
-                   column=num_field if num.isna().any() else den_field,
-                   row=_row_label(num.index[half][0]), allowed="both counts, or neither")
+        raise _bad(
+            "a numerator needs a denominator, and the other way round",
+            column=num_field if num.isna().any() else den_field,
+            row=_row_label(num.index[half][0]),
+            allowed="both counts, or neither",
+        )
 
 
 # --- run chart ----------------------------------------------------------------------------
@@ -568,7 +770,7 @@ def _check_counts(num: pd.Series, den: pd.Series, num_field: str, den_field: str
 
 def longest_run_max(n_useful: int) -> int:
     """Anhøj/Schilling limit: a run longer than round(log2(n)) + 3 is a signal."""
-    return int(round(math.log2(n_useful))) + 3
+    return round(math.log2(n_useful)) + 3
 
 
 def crossings_min(n_useful: int) -> int:
@@ -587,8 +789,14 @@ def runs_analysis(y: np.ndarray, centre: float) -> dict[str, Any]:
     useful = ~np.isnan(side) & (side != 0)
     n_useful = int(useful.sum())
     if n_useful == 0:
-        return {"n_useful": 0, "longest_run": math.nan, "longest_run_max": math.nan,
-                "n_crossings": math.nan, "n_crossings_min": math.nan, "runs_signal": False}
+        return {
+            "n_useful": 0,
+            "longest_run": math.nan,
+            "longest_run_max": math.nan,
+            "n_crossings": math.nan,
+            "n_crossings_min": math.nan,
+            "runs_signal": False,
+        }
     sides = side[useful]
     crossings = int((sides[1:] != sides[:-1]).sum())
     longest = current = 0
@@ -604,9 +812,14 @@ def runs_analysis(y: np.ndarray, centre: float) -> dict[str, Any]:
         longest = max(longest, current)
     limit = longest_run_max(n_useful)
     minimum = crossings_min(n_useful)
-    return {"n_useful": n_useful, "longest_run": longest, "longest_run_max": limit,
-            "n_crossings": crossings, "n_crossings_min": minimum,
-            "runs_signal": bool(longest > limit or crossings < minimum)}
+    return {
+        "n_useful": n_useful,
+        "longest_run": longest,
+        "longest_run_max": limit,
+        "n_crossings": crossings,
+        "n_crossings_min": minimum,
+        "runs_signal": bool(longest > limit or crossings < minimum),
+    }
 
 
 def run_chart(
@@ -624,8 +837,9 @@ def run_chart(
     frame["facet"] = frame[facet_field] if facet_field else "no facet"
     frame["_order"] = np.arange(len(frame))
     pieces = []
-    for _, group in frame.sort_values("_x", kind="stable").groupby("facet", sort=False,
-                                                                     dropna=False):
+    for _, group in frame.sort_values("_x", kind="stable").groupby(
+        "facet", sort=False, dropna=False
+    ):
         group = group.copy()
         y = group["_y"].to_numpy()
         median = float(np.nanmedian(y)) if np.isfinite(y).any() else math.nan
@@ -678,9 +892,15 @@ def assurance(result: pd.DataFrame) -> pd.DataFrame:
         direction = str(final["improvement_direction"])
         point = last["point_type"]
         side = last["relative_to_mean"]
-        icon = "common_cause" if point == "common_cause" or pd.isna(point) else (
-            point.replace("special_cause_", "").replace("neutral_high", "neutral").replace(
-                "neutral_low", "neutral") + ("_high" if side > 0 else "_low")
+        icon = (
+            "common_cause"
+            if point == "common_cause" or pd.isna(point)
+            else (
+                point.replace("special_cause_", "")
+                .replace("neutral_high", "neutral")
+                .replace("neutral_low", "neutral")
+                + ("_high" if side > 0 else "_low")
+            )
         )
         target = final["target"]
         kind: str | None
@@ -692,23 +912,29 @@ def assurance(result: pd.DataFrame) -> pd.DataFrame:
             kind = "consistent_pass" if direction == "increase" else "consistent_fail"
         else:
             kind = "inconsistent"
-        short = {"consistent_pass": "pass", "consistent_fail": "fail",
-                 "inconsistent": "inconsistent", None: "none"}[kind]
-        rows.append({
-            "facet": facet,
-            "points": int(observed.shape[0]),
-            "improvement_direction": direction,
-            "mean": final[centre],
-            "lower_limit": final[lower],
-            "upper_limit": final[upper],
-            "target": target,
-            "last_date": last["x"],
-            "last_value": last["y"],
-            "variation": point,
-            "variation_icon": icon,
-            "assurance_type": kind,
-            "assurance": short,
-        })
+        short = {
+            "consistent_pass": "pass",
+            "consistent_fail": "fail",
+            "inconsistent": "inconsistent",
+            None: "none",
+        }[kind]
+        rows.append(
+            {
+                "facet": facet,
+                "points": int(observed.shape[0]),
+                "improvement_direction": direction,
+                "mean": final[centre],
+                "lower_limit": final[lower],
+                "upper_limit": final[upper],
+                "target": target,
+                "last_date": last["x"],
+                "last_value": last["y"],
+                "variation": point,
+                "variation_icon": icon,
+                "assurance_type": kind,
+                "assurance": short,
+            }
+        )
     return pd.DataFrame(rows)
 
 

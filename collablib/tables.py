@@ -188,3 +188,77 @@ def cohort_headline_row(name: str, head: dict[str, Any]) -> dict[str, str]:
     for item, label in SHORT_LABELS.items():
         row[label] = fmt_pct(head["items"][item]["pct"])
     return row
+
+
+CHART_NAMES = {"xmr": "XmR", "p": "p chart", "run": "Run chart"}
+VARIATION_SHORT = {
+    "common_cause": "Common cause",
+    "special_cause_improvement": "Improvement",
+    "special_cause_concern": "Concern",
+    "special_cause_neutral_high": "Higher (neutral)",
+    "special_cause_neutral_low": "Lower (neutral)",
+}
+ASSURANCE_SHORT = {
+    "pass": "Meets target",
+    "fail": "Misses target",
+    "inconsistent": "Hit and miss",
+    "none": "–",
+}
+
+
+def measures_table(analyses) -> pd.DataFrame:
+    """One row per team and measure: the improvement-measures summary for reviewers."""
+    from collablib.improvement import format_value
+
+    rows = []
+    for a in analyses:
+        if a.improved_after_change is None:
+            improved = "Not judged"
+        elif a.improved_after_change:
+            improved = "Yes, sustained" if a.sustained else "Yes, not yet sustained"
+        else:
+            improved = "No"
+        rows.append(
+            (
+                a.team_name,
+                a.measure_name + (" (primary)" if a.primary else ""),
+                CHART_NAMES[a.chart],
+                f"{a.points}" + (f" ({a.missing_periods} missing)" if a.missing_periods else ""),
+                format_value(a.baseline_mean, a.unit),
+                format_value(a.latest_value, a.unit),
+                "–" if a.chart == "run" else VARIATION_SHORT.get(a.variation or "", "–"),
+                ASSURANCE_SHORT[a.assurance],
+                improved,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Team",
+            "Measure",
+            "Chart",
+            "Points",
+            "Baseline mean",
+            "Latest value",
+            "Variation (latest point)",
+            "Assurance",
+            "Improvement after first change",
+        ],
+    )
+
+
+def improvement_key_figures(head: dict[str, Any]) -> list[tuple[str, str]]:
+    """Headline numbers for the improvement-measures section."""
+
+    def measures(n: int) -> str:
+        return "primary measure" + ("" if n == 1 else "s")
+
+    return [
+        (f"{head['improved']} of {head['teams']}", "teams improved their primary measure"),
+        (str(head["sustained"]), "of them sustained the improvement"),
+        (str(head["concern"]), f"{measures(head['concern'])} showing concern"),
+        (
+            str(head["not_judged"]),
+            f"{measures(head['not_judged'])} too short or without direction to judge",
+        ),
+    ]

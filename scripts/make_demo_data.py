@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo_content as content
 import demo_exports
+import demo_measures
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -330,6 +331,8 @@ def main() -> None:
                 old.unlink()
         export_rng = random.Random(f"{SEED}-export-{spec.cohort_id}")
         demo_exports.WRITERS[spec.cohort_id](folder, teams, survey, export_rng)
+        measures_rng = random.Random(f"{SEED}-measures-{spec.cohort_id}")
+        demo_measures.write(folder, teams, spec.start, spec.end, measures_rng)
     write_csv(DATA / "cohorts.csv", registry)
     check_exports(canonical)
     print(f"wrote {len(SPECS)} cohorts to {DATA}")

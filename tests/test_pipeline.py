@@ -189,3 +189,24 @@ def test_adding_a_cohort_needs_only_a_folder_and_a_registry_row(tmp_path):
     assert summary.exit_code == 0, summary.text()
     page = (tmp_path / "out" / "01.html").read_text(encoding="utf-8")
     assert "Pilot cohort: evaluation report" in page
+
+
+@pytest.mark.parametrize("cohort_id", COHORTS)
+def test_report_has_the_improvement_measures_section_with_its_headline(built, cohort_id):
+    from collablib import improvement
+
+    out, _ = built
+    page = (out / f"{cohort_id}.html").read_text(encoding="utf-8")
+    assert 'id="Improvement-measures"' in page
+    data = load_cohort(cohort_id, DEMO_DATA)
+    analyses = improvement.analyse_cohort(data.measures, data.teams, data.cohort.start_date)
+    sentence = improvement.headline_sentence(improvement.headline(analyses))
+    import html
+
+    assert sentence in html.unescape(page)
+    rows = table_by_caption(page, "Improvement measures by team")
+    assert len(rows) - 1 == len(analyses)
+    charts = [img for img in parse(page).images if "chart of" in (img.get("alt") or "")]
+    assert len(charts) == len(analyses)
+    index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    assert sentence in index

@@ -13,8 +13,9 @@ from collablib.errors import CollabError
 
 
 def series(values, start="2020-01-01", facet=None) -> pd.DataFrame:
-    frame = pd.DataFrame({"date": pd.date_range(start, periods=len(values), freq="MS"),
-                          "value": values})
+    frame = pd.DataFrame(
+        {"date": pd.date_range(start, periods=len(values), freq="MS"), "value": values}
+    )
     if facet is not None:
         frame["team"] = facet
     return frame
@@ -54,8 +55,9 @@ def test_point_exactly_on_a_limit_is_not_outside():
     last = on_limit.iloc[-1]
     assert last["upl"] == upl and last["y"] == upl
     assert not last["outside_limits"] and last["close_to_limits"]
-    above = spc.xmr(series([*base, np.nextafter(upl, 99)]), "value", "date",
-                    fix_after_n_points=12).iloc[-1]
+    above = spc.xmr(
+        series([*base, np.nextafter(upl, 99)]), "value", "date", fix_after_n_points=12
+    ).iloc[-1]
     assert above["outside_limits"] and above["point_type"] == "special_cause_improvement"
     on_close = spc.xmr(series([*base, nupl]), "value", "date", fix_after_n_points=12).iloc[-1]
     assert not on_close["close_to_limits"]  # strictly beyond the 2-sigma line
@@ -123,8 +125,9 @@ def test_precedence_outside_limits_beats_other_rules():
 )
 def test_point_type_follows_the_improvement_direction(direction, high, low):
     values = [10, 11, 9, 10, 11, 9, 10, 11, 9, 10, 11, 9, 30, -10]
-    result = spc.xmr(series(values), "value", "date", fix_after_n_points=12,
-                     improvement_direction=direction)
+    result = spc.xmr(
+        series(values), "value", "date", fix_after_n_points=12, improvement_direction=direction
+    )
     assert result["point_type"].iloc[-2] == high
     assert result["point_type"].iloc[-1] == low
     assert set(result["point_type"]) <= set(spc.POINT_TYPES)
@@ -140,15 +143,16 @@ def test_rebase_starts_a_new_group_with_its_own_limits():
 
 
 def test_rebase_per_facet():
-    data = pd.concat([series([1.0] * 4 + [5.0] * 4, facet="a"),
-                      series([1.0] * 4 + [5.0] * 4, facet="b")])
+    data = pd.concat(
+        [series([1.0] * 4 + [5.0] * 4, facet="a"), series([1.0] * 4 + [5.0] * 4, facet="b")]
+    )
     result = spc.xmr(data, "value", "date", facet_field="team", rebase={"a": ["2020-05-01"]})
     assert result.loc[result["team"] == "a", "rebase_group"].max() == 1
     assert result.loc[result["team"] == "b", "rebase_group"].max() == 0
 
 
 def test_fix_after_n_points_uses_the_first_n_points_and_extends_the_limits():
-    values = list(range(1, 13)) + [100, 100, 100]
+    values = [*list(range(1, 13)), 100, 100, 100]
     result = spc.xmr(series(values), "value", "date", fix_after_n_points=12)
     assert result["mean"].iloc[-1] == pytest.approx(6.5)
     assert result["upl"].iloc[-1] == pytest.approx(6.5 + 2.66)
@@ -166,13 +170,16 @@ def test_missing_periods_are_visible_and_never_make_a_false_run():
     assert "7 Points Above CL" in types(filled)
     # a trend across the gap does not count either
     rising = [5, 6, 7, np.nan, 8, 9, 10, 11, 4, 5]
-    assert not spc.xmr(series(rising), "value", "date")["special_cause_type"].fillna(
-        "").str.contains("Trend").any()
+    assert (
+        not spc.xmr(series(rising), "value", "date")["special_cause_type"]
+        .fillna("")
+        .str.contains("Trend")
+        .any()
+    )
 
 
 def test_no_moving_range_is_taken_across_a_gap():
-    with_gap = spc.xmr(series([10.0, 12, np.nan, 30, 32]), "value", "date",
-                       screen_outliers=False)
+    with_gap = spc.xmr(series([10.0, 12, np.nan, 30, 32]), "value", "date", screen_outliers=False)
     # ranges: |12-10| = 2 and |32-30| = 2 only; not |30-12|
     assert with_gap["upl"].iloc[0] == pytest.approx(with_gap["mean"].iloc[0] + 2.66 * 2)
 
@@ -182,13 +189,23 @@ def test_assurance_uses_the_last_groups_limits_strictly():
     result = spc.xmr(series(values), "value", "date", fix_after_n_points=12)
     upl = result["upl"].iloc[-1]
     for target, direction, expected in [
-        (upl + 1, "increase", "fail"), (upl + 1, "decrease", "pass"),
-        (0, "increase", "pass"), (0, "decrease", "fail"),
-        (10, "increase", "inconsistent"), (upl, "increase", "inconsistent"),
-        (upl + 1, "neutral", "none"), (None, "increase", "none"),
+        (upl + 1, "increase", "fail"),
+        (upl + 1, "decrease", "pass"),
+        (0, "increase", "pass"),
+        (0, "decrease", "fail"),
+        (10, "increase", "inconsistent"),
+        (upl, "increase", "inconsistent"),
+        (upl + 1, "neutral", "none"),
+        (None, "increase", "none"),
     ]:
-        r = spc.xmr(series(values), "value", "date", fix_after_n_points=12, target=target,
-                    improvement_direction=direction)
+        r = spc.xmr(
+            series(values),
+            "value",
+            "date",
+            fix_after_n_points=12,
+            target=target,
+            improvement_direction=direction,
+        )
         assert spc.assurance(r)["assurance"].iloc[0] == expected, (target, direction)
 
 
@@ -202,8 +219,13 @@ def test_variation_icon_uses_the_last_observed_point():
 
 
 def test_p_chart_hand_computed_with_varying_denominators():
-    data = pd.DataFrame({"date": pd.date_range("2021-01-01", periods=3, freq="MS"),
-                         "num": [10, 30, 20], "den": [20, 50, 80]})
+    data = pd.DataFrame(
+        {
+            "date": pd.date_range("2021-01-01", periods=3, freq="MS"),
+            "num": [10, 30, 20],
+            "den": [20, 50, 80],
+        }
+    )
     result = spc.p_chart(data, "num", "den", "date")
     cl = 60 / 150
     assert result["cl"].tolist() == pytest.approx([cl] * 3)
@@ -216,8 +238,13 @@ def test_p_chart_hand_computed_with_varying_denominators():
 
 
 def test_p_chart_freeze_and_part():
-    data = pd.DataFrame({"date": pd.date_range("2021-01-01", periods=6, freq="MS"),
-                         "num": [1, 2, 3, 8, 9, 10], "den": [10] * 6})
+    data = pd.DataFrame(
+        {
+            "date": pd.date_range("2021-01-01", periods=6, freq="MS"),
+            "num": [1, 2, 3, 8, 9, 10],
+            "den": [10] * 6,
+        }
+    )
     frozen = spc.p_chart(data, "num", "den", "date", freeze=3)
     assert frozen["cl"].tolist() == pytest.approx([0.2] * 6)
     split = spc.p_chart(data, "num", "den", "date", part=[3], freeze=2)  # part overrides freeze
@@ -236,8 +263,9 @@ def test_p_chart_freeze_and_part():
     ],
 )
 def test_p_chart_bad_input(change, message):
-    data = pd.DataFrame({"date": ["2021-01-01", "2021-02-01", "2021-03-01"],
-                         "num": [1, 2, 3], "den": [10, 10, 10]})
+    data = pd.DataFrame(
+        {"date": ["2021-01-01", "2021-02-01", "2021-03-01"], "num": [1, 2, 3], "den": [10, 10, 10]}
+    )
     for key, value in change.items():
         data[key] = value
     with pytest.raises(CollabError, match=message):
@@ -299,7 +327,8 @@ def test_choose_chart():
 
 values_strategy = st.lists(
     st.floats(min_value=-1000, max_value=1000, allow_nan=False).map(lambda v: round(v, 3)),
-    min_size=2, max_size=40,
+    min_size=2,
+    max_size=40,
 )
 
 
@@ -330,8 +359,9 @@ def test_the_order_of_facets_and_rows_does_not_matter(groups, rnd):
     one = spc.xmr(data, "value", "date", facet_field="team").sort_values(["team", "date"])
     two = spc.xmr(shuffled, "value", "date", facet_field="team").sort_values(["team", "date"])
     cols = ["team", "date", "mean", "lpl", "upl", "point_type", "special_cause_type"]
-    pd.testing.assert_frame_equal(one[cols].reset_index(drop=True),
-                                  two[cols].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        one[cols].reset_index(drop=True), two[cols].reset_index(drop=True)
+    )
     alone = spc.xmr(series(groups[0]), "value", "date")
     np.testing.assert_allclose(one.loc[one["team"] == "f0", "upl"], alone["upl"])
 

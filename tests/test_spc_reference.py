@@ -48,7 +48,9 @@ def test_xmr_matches_nhsrplotthedots(scenario):
     data, expected = load(scenario["id"])
     o = scenario["options"]
     result = spc.xmr(
-        data, "value", "date",
+        data,
+        "value",
+        "date",
         facet_field="facet" if o.get("facet") else None,
         rebase=o.get("rebase"),
         fix_after_n_points=o.get("fix_after_n_points"),
@@ -65,8 +67,13 @@ def test_xmr_matches_nhsrplotthedots(scenario):
     assert_close(result["y"], expected["y"], "y")
     assert_same(result["rebase_group"], expected["rebase_group"], "rebase_group")
     assert_same(result["short_group_warning"], expected["short_group_warning"], "short groups")
-    for ours, theirs in [("mean", "mean_col"), ("lpl", "lpl"), ("upl", "upl"),
-                         ("relative_to_mean", "relative_to_mean"), ("target", "target")]:
+    for ours, theirs in [
+        ("mean", "mean_col"),
+        ("lpl", "lpl"),
+        ("upl", "upl"),
+        ("relative_to_mean", "relative_to_mean"),
+        ("target", "target"),
+    ]:
         assert_close(result[ours], expected[theirs], ours)
     assert_same(result["outside_limits"], expected["outside_limits"], "outside_limits")
     assert_same(result["close_to_limits"], expected["close_to_limits"], "close_to_limits")
@@ -90,9 +97,13 @@ def test_run_chart_matches_qicharts2(scenario):
     expected = expected.sort_values(["facet1", "x"]).reset_index(drop=True)
     assert_close(result["y"], expected["y"], "y")
     assert_close(result["median"], expected["cl"], "median")
-    for ours, theirs in [("n_useful", "n.useful"), ("longest_run", "longest.run"),
-                         ("longest_run_max", "longest.run.max"), ("n_crossings", "n.crossings"),
-                         ("n_crossings_min", "n.crossings.min")]:
+    for ours, theirs in [
+        ("n_useful", "n.useful"),
+        ("longest_run", "longest.run"),
+        ("longest_run_max", "longest.run.max"),
+        ("n_crossings", "n.crossings"),
+        ("n_crossings_min", "n.crossings.min"),
+    ]:
         assert_close(result[ours], expected[theirs], ours)
     assert_same(result["runs_signal"], expected["runs.signal"], "runs_signal")
 
@@ -101,13 +112,19 @@ def test_run_chart_matches_qicharts2(scenario):
 def test_p_chart_matches_qicharts2(scenario):
     data, expected = load(scenario["id"])
     o = scenario["options"]
-    result = spc.p_chart(data, "numerator", "denominator", "date", freeze=o.get("freeze"),
-                         part=o.get("part")).reset_index(drop=True)
+    result = spc.p_chart(
+        data, "numerator", "denominator", "date", freeze=o.get("freeze"), part=o.get("part")
+    ).reset_index(drop=True)
     assert_close(result["y"], expected["y"], "y")
     assert_same(result["part"], expected["part"], "part")
     assert_same(result["baseline"], expected["baseline"], "baseline")
-    for ours, theirs in [("cl", "cl"), ("lcl", "lcl"), ("ucl", "ucl"), ("lcl_95", "lcl.95"),
-                         ("ucl_95", "ucl.95")]:
+    for ours, theirs in [
+        ("cl", "cl"),
+        ("lcl", "lcl"),
+        ("ucl", "ucl"),
+        ("lcl_95", "lcl.95"),
+        ("ucl_95", "ucl.95"),
+    ]:
         assert_close(result[ours], expected[theirs], ours)
     assert_same(result["outside_limits"], expected["sigma.signal"], "sigma signal")
     assert_same(result["runs_signal"], expected["runs.signal"], "runs signal")
@@ -123,7 +140,15 @@ def test_run_chart_limits_for_n_10_to_100_match_qicharts2_formulas():
 
 def test_every_kind_of_scenario_is_covered():
     ids = {s["id"] for s in MANIFEST["scenarios"]}
-    for needed in ("xmr_rebase", "xmr_fix_after_12", "xmr_outliers_screened",
-                   "xmr_outliers_not_screened", "xmr_target_above_increase", "xmr_two_facets",
-                   "p_freeze_12", "p_part_15", "run_two_facets"):
+    for needed in (
+        "xmr_rebase",
+        "xmr_fix_after_12",
+        "xmr_outliers_screened",
+        "xmr_outliers_not_screened",
+        "xmr_target_above_increase",
+        "xmr_two_facets",
+        "p_freeze_12",
+        "p_part_15",
+        "run_two_facets",
+    ):
         assert needed in ids
