@@ -293,7 +293,7 @@ def analyse_cohort(
         return []
     names = dict(zip(teams["team_id"], teams["team_name"], strict=True))
     out = []
-    for team, measure in data:
+    for team, measure in data.measure_keys():
         rows = data.measures[
             (data.measures["team_id"] == team) & (data.measures["measure_id"] == measure)
         ]

@@ -43,7 +43,7 @@ class MeasuresData:
     changes: pd.DataFrame
     files: dict[str, Path] = field(default_factory=dict)
 
-    def keys(self) -> list[tuple[str, str]]:
+    def measure_keys(self) -> list[tuple[str, str]]:
         """(team_id, measure_id) pairs in file order."""
         return list(
             dict.fromkeys(zip(self.measures["team_id"], self.measures["measure_id"], strict=True))

@@ -206,7 +206,8 @@ def test_report_has_the_improvement_measures_section_with_its_headline(built, co
     assert sentence in html.unescape(page)
     rows = table_by_caption(page, "Improvement measures by team")
     assert len(rows) - 1 == len(analyses)
-    charts = [img for img in parse(page).images if "chart of" in (img.get("alt") or "")]
+    charts = [img for img in parse(page).images
+              if (img.get("alt") or "").startswith(("XmR chart of", "p chart of", "run chart of"))]
     assert len(charts) == len(analyses)
     index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
     assert sentence in index
