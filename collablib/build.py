@@ -1,9 +1,10 @@
 """Build one cohort's report: validate, execute the notebook, export HTML, write atomically.
 
-This runs in its own process for each cohort (see :mod:`collablib.pipeline`),
-so one cohort's kernel, memory or crash cannot affect another's. Run as
-``python -m collablib.build COHORT_ID ...`` it prints one JSON line with the
-result.
+The pipeline (:mod:`collablib.pipeline`) calls :func:`build_cohort` from
+worker threads; each build executes its notebook in its own Jupyter kernel
+process, so one cohort's code, memory or crash cannot affect another's. Run as
+``python -m collablib.build COHORT_ID ...`` it builds one cohort on its own
+and prints one JSON line with the result.
 
 Failure handling follows the portfolio runner of cal-itp/data-analyses: a
 :class:`papermill.PapermillExecutionError` (a cell raised) is caught
@@ -21,16 +22,20 @@ import json
 import os
 import random
 import sys
+import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
+from collablib.buildstate import read_json
 from collablib.errors import CollabError, display_path
 from collablib.fileio import atomic_write_text
 from collablib.htmlexport import export_html
+from collablib.kernels import kernel_manager_class
 from collablib.loaders import load_cohort
 from collablib.paths import report_notebook, resolve_data_dir
 from collablib.registry import Cohort, get_cohort
@@ -57,6 +62,8 @@ class BuildResult:
     seconds: float = 0.0
     attempts: int = 0
     debug_notebook: str | None = None
+    why: str = ""  # for builds: why the cohort was out of date
+    summary: dict | None = None  # figures the index shows, computed after a build
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -100,7 +107,10 @@ def is_transient_kernel_error(exc: BaseException) -> bool:
 
 
 def execute_notebook(
-    notebook: Path, output: Path, parameters: dict[str, str], attempts: int = KERNEL_START_ATTEMPTS
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    attempts: int = KERNEL_START_ATTEMPTS,
 ) -> int:
     """Execute ``notebook`` with papermill into ``output``; return the number of attempts used.
 
@@ -119,6 +129,7 @@ def execute_notebook(
                 progress_bar=False,
                 start_timeout=KERNEL_START_TIMEOUT,
                 execution_timeout=CELL_TIMEOUT,
+                kernel_manager_class=kernel_manager_class(),
             )
             return attempt
         except Exception as exc:
@@ -135,10 +146,15 @@ def build_cohort(
     data_dir: str | os.PathLike[str] | None = None,
     output_dir: str | os.PathLike[str],
     notebook: str | os.PathLike[str] | None = None,
+    provenance_json: str | None = None,
+    validated: bool = False,
 ) -> BuildResult:
     """Build ``reports/<id>.html`` and ``reports/<id>.code.html`` for one cohort.
 
-    Returns a :class:`BuildResult`; never raises for a cohort-level failure.
+    ``provenance_json`` is the provenance the pipeline computed (and keyed the
+    build on); the notebook computes its own when it is missing. ``validated``
+    skips the input check when the pipeline has just made it. Returns a
+    :class:`BuildResult`; never raises for a cohort-level failure.
     """
     started = time.perf_counter()
     data_dir = resolve_data_dir(data_dir)
@@ -161,15 +177,23 @@ def build_cohort(
     try:
         if isinstance(cohort, str):
             cohort = get_cohort(cohort, data_dir)
-        load_cohort(cohort, data_dir)
+        if not validated:
+            load_cohort(cohort, data_dir)
     except CollabError as exc:
         return failed(exc.message, "data")
 
     # 2. Execute the notebook into a private work file.
     work = output_dir / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
-    executed = work / f"{cohort_id}.{os.getpid()}.ipynb"
-    parameters = {"cohort_id": cohort.cohort_id, "data_dir": str(data_dir)}
+    token = f"{os.getpid()}-{threading.get_ident()}"
+    executed = work / f"{cohort_id}.{token}.ipynb"
+    summary_file = work / f"{cohort_id}.summary.json"  # its path shows in the code view
+    parameters = {
+        "cohort_id": cohort.cohort_id,
+        "data_dir": str(data_dir),
+        "provenance": provenance_json,
+        "summary_path": str(summary_file),
+    }
     attempts = 0
     try:
         attempts = execute_notebook(notebook, executed, parameters)
@@ -198,7 +222,11 @@ def build_cohort(
     executed.unlink(missing_ok=True)
     stale = output_dir / FAILED_DIR / f"{cohort_id}.ipynb"
     stale.unlink(missing_ok=True)
-    return BuildResult(cohort_id, "built", "", "", time.perf_counter() - started, attempts)
+    summary = read_json(summary_file)
+    summary_file.unlink(missing_ok=True)
+    return BuildResult(
+        cohort_id, "built", "", "", time.perf_counter() - started, attempts, summary=summary
+    )
 
 
 def _keep_failed_notebook(executed: Path, output_dir: Path, cohort_id: str) -> Path | None:
@@ -231,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--output-dir", required=True)
     parser.add_argument("--notebook")
+    parser.add_argument("--provenance", help="provenance facts as JSON (from the pipeline)")
+    parser.add_argument(
+        "--validated",
+        action="store_true",
+        help="the pipeline has already validated this cohort's inputs",
+    )
     args = parser.parse_args(argv)
     try:
         result = build_cohort(
@@ -238,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=args.data_dir,
             output_dir=args.output_dir,
             notebook=args.notebook,
+            provenance_json=args.provenance,
+            validated=args.validated,
         )
     except Exception as exc:  # a bug in collab itself: report it, don't hide it
         traceback.print_exc(file=sys.stderr)

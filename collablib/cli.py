@@ -21,8 +21,6 @@ from typing import Any
 
 from collablib import __version__
 from collablib.errors import CollabError
-from collablib.formatting import fmt_ci, fmt_pct
-from collablib.metrics import RATING_ITEMS
 
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
@@ -58,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="cohorts to build at once (default: the number of CPUs)",
     )
+    rep.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild every selected cohort even if its inputs have not changed",
+    )
 
     summ = sub.add_parser("summary", help="print the headline survey metrics")
     scope = summ.add_mutually_exclusive_group(required=True)
@@ -92,15 +95,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _reports(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from collablib import buildstate
+    from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
+
+    if args.jobs is not None and args.jobs < 1:
+        raise CollabError(
+            "the number of jobs must be at least 1", value=args.jobs, allowed="-j 1 or more"
+        )
+    output_dir = Path(args.output_dir or default_reports_dir()).resolve()
+    if not args.force:
+        # Nothing changed since the last complete run: say so without loading any data.
+        fresh = buildstate.fast_up_to_date(
+            resolve_data_dir(args.data_dir), output_dir, report_notebook(), args.cohorts
+        )
+        if fresh is not None:
+            for cohort_id in fresh:
+                print(f"{cohort_id}: up to date")
+            print(f"Summary: 0 built, {len(fresh)} up to date, 0 failed ({len(fresh)} cohorts)")
+            return EXIT_OK
+
     from collablib.pipeline import build_reports
     from collablib.progress import make_progress
 
     summary = build_reports(
         args.cohorts,
         data_dir=args.data_dir,
-        output_dir=args.output_dir,
+        output_dir=output_dir,
         jobs=args.jobs,
         progress=make_progress(),
+        force=args.force,
     )
     print(summary.text())
     return summary.exit_code
@@ -121,6 +146,9 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _summary_text(result: dict[str, Any]) -> str:
+    from collablib.formatting import fmt_ci, fmt_pct
+    from collablib.metrics import RATING_ITEMS
+
     scope = result["scope"]
     title = scope.get("name") or f"Programme year {scope['programme_year']}"
     rec = result["recommend"]

@@ -163,6 +163,14 @@ def callout(text: str, title: str | None = None) -> HTML:
     return HTML(f'<div class="collab-callout"><p>{head}{esc(text)}</p></div>')
 
 
+def callout_list(points: Iterable[str], title: str) -> HTML:
+    """A highlighted box with a title and a bulleted list (caveats, notes to reviewers)."""
+    items = "".join(f"<li>{esc(p)}</li>" for p in points)
+    return HTML(
+        f'<div class="collab-callout"><p><strong>{esc(title)}</strong></p><ul>{items}</ul></div>'
+    )
+
+
 def quotes(frame: pd.DataFrame, empty_text: str = "No respondent agreed to be quoted.") -> HTML:
     """Block quotes attributed by role only (``frame`` has ``role`` and ``quote`` columns)."""
     if frame.empty:

@@ -356,3 +356,66 @@ def format_value(value: float, unit: str, digits: int = 1) -> str:
     if unit == "%":
         return f"{value:.{digits}f}%"
     return f"{value:.{digits}f} {unit}"
+
+
+#: At most this many measures get a full chart each; larger cohorts show a selection.
+DETAIL_CHART_LIMIT = 40
+#: At most this many primary measures are drawn as small multiples; beyond, a status chart.
+SMALL_MULTIPLES_LIMIT = 60
+
+STATUS_ORDER = (
+    "Improved, sustained",
+    "Improved, not yet sustained",
+    "No significant change",
+    "Concern",
+    "Not judged",
+)
+
+
+def status(a: MeasureAnalysis) -> str:
+    """One word-group per measure for summaries: improved, no change, concern or not judged."""
+    if not a.judged:
+        return "Not judged"
+    if a.improved_after_change:
+        return "Improved, sustained" if a.sustained else "Improved, not yet sustained"
+    if a.variation == "special_cause_concern":
+        return "Concern"
+    return "No significant change"
+
+
+def status_counts(analyses: Sequence[MeasureAnalysis]) -> pd.Series:
+    """How many primary measures are in each status (all statuses, in a fixed order)."""
+    counts = pd.Series([status(a) for a in analyses if a.primary], dtype="object").value_counts()
+    return counts.reindex(list(STATUS_ORDER), fill_value=0)
+
+
+def detail_selection(
+    analyses: Sequence[MeasureAnalysis], limit: int = DETAIL_CHART_LIMIT
+) -> tuple[list[MeasureAnalysis], str | None]:
+    """Which measures get a full chart, and a note when not all of them do.
+
+    Up to ``limit`` measures: all. Beyond: primary measures needing attention
+    first (concern, then a target the process misses), then those that
+    improved, then the rest, in the order of ``measures.csv`` within each group.
+    """
+    if len(analyses) <= limit:
+        return list(analyses), None
+
+    def priority(a: MeasureAnalysis) -> int:
+        state = status(a)
+        if state == "Concern":
+            return 0
+        if a.assurance == "fail":
+            return 1
+        if state.startswith("Improved"):
+            return 2
+        return 3 if state == "No significant change" else 4
+
+    chosen = sorted((a for a in analyses if a.primary), key=priority)[:limit]
+    note = (
+        f"This cohort has {len(analyses)} measures, too many to chart one by one here. The "
+        f"{len(chosen)} shown in full are primary measures, those needing most attention first "
+        "(special-cause concern, then a target the process will miss), then those that "
+        "improved. Every measure is in the table above."
+    )
+    return chosen, note

@@ -28,8 +28,20 @@ from collablib.tables import cohort_headline_row
 INDEX_TITLE = "Cancer Experience of Care Improvement Collaboratives: evaluation reports"
 
 
-def headline_rows(
+def _load_all(
     cohorts: Sequence[Cohort], data_dir: str | os.PathLike[str] | None
+) -> dict[str, CohortData | CollabError]:
+    loaded: dict[str, CohortData | CollabError] = {}
+    for cohort in cohorts:
+        try:
+            loaded[cohort.cohort_id] = load_cohort(cohort, data_dir)
+        except CollabError as exc:
+            loaded[cohort.cohort_id] = exc
+    return loaded
+
+
+def headline_rows(
+    cohorts: Sequence[Cohort], loaded: dict[str, CohortData | CollabError]
 ) -> tuple[list[str], list[dict]]:
     """Header and rows of the cross-cohort table.
 
@@ -40,12 +52,6 @@ def headline_rows(
     programme year's pooled row is marked as incomplete rather than silently
     pooling the other cohorts.
     """
-    loaded: dict[str, CohortData | None] = {}
-    for cohort in cohorts:
-        try:
-            loaded[cohort.cohort_id] = load_cohort(cohort, data_dir)
-        except CollabError:
-            loaded[cohort.cohort_id] = None
     header: list[str] = []
     rows: list[dict] = []
     for year in programme_years(list(cohorts)):
@@ -53,7 +59,7 @@ def headline_rows(
         rows.append({"group": f"Programme year {year}"})
         for cohort in in_year:
             data = loaded[cohort.cohort_id]
-            if data is None:
+            if not isinstance(data, CohortData):
                 cells = {"Cohort": f"{cohort.name} – data problem, see above"}
             else:
                 cells = cohort_headline_row(cohort.name, headline(data.teams, data.survey))
@@ -61,8 +67,8 @@ def headline_rows(
             rows.append({"cells": cells, "pooled": False})
         available = [loaded[c.cohort_id] for c in in_year]
         label = f"{year}: all cohorts (pooled)"
-        if all(d is not None for d in available):
-            teams, survey = pool([d for d in available if d is not None])
+        if all(isinstance(d, CohortData) for d in available):
+            teams, survey = pool([d for d in available if isinstance(d, CohortData)])
             cells = cohort_headline_row(label, headline(teams, survey))
         else:
             cells = {"Cohort": label + " – not available: a cohort's data has a problem"}
@@ -76,14 +82,21 @@ def headline_rows(
 
 
 def improvement_rows(
-    cohorts: Sequence[Cohort], data_dir: str | os.PathLike[str] | None
+    cohorts: Sequence[Cohort],
+    loaded: dict[str, CohortData | CollabError],
+    output_dir: Path,
 ) -> list[dict[str, str]]:
-    """Per cohort: "N of M teams showed special-cause improvement in their primary measure"."""
+    """Per cohort: "N of M teams showed special-cause improvement in their primary measure".
+
+    Uses the figures saved with each cohort's last successful build where they
+    are current, and calculates them otherwise.
+    """
+    from collablib.buildstate import read_json, record_path
+
     rows = []
     for cohort in cohorts:
-        try:
-            data = load_cohort(cohort, data_dir)
-        except CollabError:
+        data = loaded[cohort.cohort_id]
+        if not isinstance(data, CohortData):
             rows.append(
                 {
                     "name": cohort.name,
@@ -95,9 +108,12 @@ def improvement_rows(
                 }
             )
             continue
-        head = improvement.headline(
-            improvement.analyse_cohort(data.measures, data.teams, cohort.start_date)
-        )
+        record = read_json(record_path(output_dir, cohort.cohort_id)) or {}
+        head = (record.get("summary") or {}).get("improvement")
+        if head is None:
+            head = improvement.headline(
+                improvement.analyse_cohort(data.measures, data.teams, cohort.start_date)
+            )
         rows.append(
             {
                 "name": cohort.name,
@@ -111,14 +127,58 @@ def improvement_rows(
     return rows
 
 
+def cpes_rows(
+    cohorts: Sequence[Cohort],
+    loaded: dict[str, CohortData | CollabError],
+    output_dir: Path,
+    data_dir: str | os.PathLike[str] | None,
+) -> list[dict[str, str]]:
+    """Per cohort: targeted CPES questions below the expected range at baseline and after."""
+    from collablib import cpes_analysis
+    from collablib.buildstate import read_json, record_path
+    from collablib.cpes import load_cpes
+
+    cpes = None
+    rows = []
+    for cohort in cohorts:
+        data = loaded[cohort.cohort_id]
+        if not isinstance(data, CohortData):
+            continue
+        record = read_json(record_path(output_dir, cohort.cohort_id)) or {}
+        summary = (record.get("summary") or {}).get("cpes")
+        if summary is None:
+            cpes = cpes if cpes is not None else load_cpes(data_dir)
+            result = cpes_analysis.analyse_cohort(
+                cpes, data.teams, cohort.start_date, cohort.end_date
+            )
+            summary = result.summary if result else None
+        if summary is None:
+            continue
+        rows.append(
+            {
+                "name": cohort.name,
+                "baseline": str(summary["baseline_year"] or "–"),
+                "followup": str(summary["followup_year"] or "–"),
+                "questions": str(summary["questions"]),
+                "below_before": str(summary["below_at_baseline"]),
+                "below_after": str(summary["below_at_followup"]),
+                "rises": str(summary["significant_rises"]),
+                "caveat": "method changed in between" if summary.get("method_change") else "",
+            }
+        )
+    return rows
+
+
 def render_index(
     cohorts: Sequence[Cohort],
     *,
     data_dir: str | os.PathLike[str] | None,
     output_dir: Path,
     results: Sequence[BuildResult] = (),
+    loaded: dict[str, CohortData | CollabError] | None = None,
 ) -> str:
     """The index page as HTML text (self-contained: inline CSS, no scripts)."""
+    loaded = loaded if loaded is not None else _load_all(cohorts, data_dir)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=True,
@@ -142,7 +202,7 @@ def render_index(
         for r in results
         if r.status == "failed"
     ]
-    header, rows = headline_rows(cohorts, data_dir)
+    header, rows = headline_rows(cohorts, loaded)
     return env.get_template("index.html.j2").render(
         title=INDEX_TITLE,
         notice=load_data_notice(data_dir),
@@ -151,7 +211,8 @@ def render_index(
         problems=problems,
         headers=header,
         rows=rows,
-        improvement=improvement_rows(cohorts, data_dir),
+        improvement=improvement_rows(cohorts, loaded, output_dir),
+        cpes=cpes_rows(cohorts, loaded, output_dir, data_dir),
     )
 
 
@@ -161,9 +222,12 @@ def write_index(
     data_dir: str | os.PathLike[str] | None,
     output_dir: Path,
     results: Sequence[BuildResult] = (),
+    loaded: dict[str, CohortData | CollabError] | None = None,
 ) -> Path:
     """Write ``index.html`` atomically into ``output_dir`` and return its path."""
-    page = render_index(cohorts, data_dir=data_dir, output_dir=output_dir, results=results)
+    page = render_index(
+        cohorts, data_dir=data_dir, output_dir=output_dir, results=results, loaded=loaded
+    )
     target = Path(output_dir) / "index.html"
     atomic_write_text(target, page)
     return target

@@ -23,6 +23,7 @@ from collablib.registry import Cohort, get_cohort, load_registry
 from collablib.schemas import (
     RATING_COLUMNS,
     TEAMS_COLUMNS,
+    TEAMS_OPTIONAL_COLUMNS,
     TEAMS_SCHEMA,
     require_columns,
     validate,
@@ -59,10 +60,13 @@ def load_teams(path: str | os.PathLike[str], cohort_id: str | None = None) -> pd
     path = Path(path)
     frame = drop_blank_rows(read_csv_text(path, what=TEAMS_FILE))
     require_columns(frame, TEAMS_COLUMNS, path)
+    for column in TEAMS_OPTIONAL_COLUMNS:
+        if column not in frame:
+            frame[column] = pd.array([""] * len(frame), dtype="string")
     if frame.empty:
         raise CollabError("teams.csv lists no teams", file=path, allowed="one row per project team")
     validate(frame, TEAMS_SCHEMA, path)
-    teams = frame.loc[:, list(TEAMS_COLUMNS)].copy()
+    teams = frame.loc[:, [*TEAMS_COLUMNS, *TEAMS_OPTIONAL_COLUMNS]].copy()
     if cohort_id is not None:
         teams.insert(0, "cohort_id", pd.array([cohort_id] * len(teams), dtype="string"))
     return teams.reset_index(drop=False)

@@ -45,6 +45,12 @@ def quotes_sentence(counts: dict[str, int], quotes: pd.DataFrame | None = None) 
         f"{plural(counts['comments'], 'respondent')} left a comment; "
         f"{counts['quotable']} of them agreed to be quoted and are shown below."
     )
+    if quotes is not None and quotes.attrs.get("selected_from"):
+        text += (
+            f" There are too many to show them all: {len(quotes)} of the "
+            f"{quotes.attrs['selected_from']} quotable comments are shown, chosen by a fixed "
+            "rule so that the same ones appear in every build."
+        )
     if quotes is not None and len(quotes) and quotes["redacted"].any():
         removed = quotes.attrs.get("removed", {})
         kinds = {
@@ -287,3 +293,48 @@ def measure_caption(analysis) -> str:
     if changes:
         text = f"Changes: {changes}. {text}"
     return text
+
+
+def cpes_summary_sentence(summary: dict[str, Any], teams_without: int) -> str:
+    """The cohort's CPES picture in one paragraph."""
+    if summary["questions"] == 0:
+        return "No team in this cohort targeted a CPES question."
+    questions = plural(summary["questions"], "CPES question")
+    text = (
+        f"{plural(summary['teams'], 'team')} targeted {questions} between them. "
+        f"At baseline ({summary['baseline_year']}), "
+        f"{summary['below_at_baseline']} of these results "
+        f"{'was' if summary['below_at_baseline'] == 1 else 'were'} below the expected range "
+        f"for the team's trust; at follow-up ({summary['followup_year']}), "
+        f"{summary['below_at_followup']} {'was' if summary['below_at_followup'] == 1 else 'were'}."
+    )
+    if teams_without:
+        text += f" {plural(teams_without, 'team')} did not target a CPES question."
+    return text
+
+
+def cpes_caveats(summary: dict[str, Any], min_responses: int) -> list[str]:
+    """The caveats every reader of the CPES section needs, in plain English."""
+    points = [
+        "CPES asks patients about their care across the whole trust, not only the part a "
+        "project team changed. A change in a trust's score cannot be attributed to the project: "
+        "many other things change in a trust over the same years.",
+    ]
+    if summary.get("method_change"):
+        points.append(
+            "The survey method changed between 2019 and 2021 (online responses were added, and "
+            "there was no 2020 survey because of the pandemic). The baseline and follow-up here "
+            "are on different sides of that change, so differences between them may partly "
+            "reflect the new method; treat them with caution."
+        )
+    points.append(
+        f"Results based on fewer than {min_responses} responses are suppressed in the published "
+        "data (or by collab, applying the same rule). They are shown as \u201csuppressed\u201d, "
+        "never as zero, and no change is calculated from them."
+    )
+    points.append(
+        "The expected range is the range of scores CPES expects for a trust given its patients; a "
+        "score above or below it is unusually high or low. The change's 95% interval is for the "
+        "difference between two proportions (Newcombe's method) and ignores case-mix adjustment."
+    )
+    return points

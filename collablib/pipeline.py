@@ -1,26 +1,32 @@
 """The report pipeline behind ``make reports`` / ``collab reports``.
 
-For each selected cohort in the registry it runs :mod:`collablib.build` in a
-separate process (several at once with ``jobs``), then rewrites
-``reports/index.html``. One cohort's failure never stops the others; the
-summary names every failure and the reason, and the exit status is non-zero.
+1. Read the registry; load and validate every cohort once (bad input fails
+   that cohort at once, with its message, and never starts a kernel).
+2. Decide, by content hash (:mod:`collablib.buildstate`), which selected
+   cohorts are out of date; the rest are reported "up to date".
+3. Build those several at once (:mod:`collablib.build`): each build runs its
+   notebook in its own Jupyter kernel process; threads here only wait for them.
+4. Rewrite ``index.html`` and the build records, atomically.
+
+One cohort's failure never stops the others; the summary names every
+failure and its reason, and the exit status is non-zero. A failed cohort's
+previous report is left byte-for-byte as it was.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from collablib.build import BuildResult, report_paths
+from collablib import buildstate, provenance
+from collablib.build import BuildResult, build_cohort, report_paths
 from collablib.errors import CollabError
 from collablib.index_page import write_index
-from collablib.loaders import load_cohort
+from collablib.loaders import CohortData, load_cohort
 from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
 from collablib.progress import PlainProgress, Progress
 from collablib.registry import Cohort, load_registry, registry_path
@@ -92,44 +98,88 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def validate_cohort(cohort: Cohort, data_dir: Path) -> BuildResult | None:
-    """Load and validate a cohort's inputs; a failed :class:`BuildResult` if they are bad."""
+def comparison_counts(data: CohortData) -> dict[str, Any]:
+    """What another cohort's report uses of this cohort: its name, year and survey counts."""
+    from collablib.comparisons import measure_counts
+
+    return {
+        "cohort_id": data.cohort.cohort_id,
+        "name": data.cohort.name,
+        "programme_year": data.cohort.programme_year,
+        "counts": {k: list(v) for k, v in measure_counts(data.survey).items()},
+    }
+
+
+def load_and_check(
+    cohorts: Sequence[Cohort], data_dir: Path
+) -> dict[str, CohortData | CollabError]:
+    """Load and validate every cohort, including its CPES targets, before any kernel starts.
+
+    Each value is the loaded data or the :class:`CollabError` that stops that cohort. A bad
+    national CPES extract stops every cohort (they all read it).
+    """
+    from collablib import cpes_analysis
+    from collablib.cpes import load_cpes
+
     try:
-        load_cohort(cohort, data_dir)
+        cpes = load_cpes(data_dir)
     except CollabError as exc:
-        return BuildResult(cohort.cohort_id, "failed", exc.message, "data")
-    return None
-
-
-def _run_worker(cohort: Cohort, data_dir: Path, output_dir: Path, notebook: Path) -> BuildResult:
-    """Build one cohort in a child process and read back its JSON result."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "collablib.build",
-        cohort.cohort_id,
-        "--data-dir",
-        str(data_dir),
-        "--output-dir",
-        str(output_dir),
-        "--notebook",
-        str(notebook),
-    ]
-    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    for line in reversed(proc.stdout.strip().splitlines()):
+        return {c.cohort_id: exc for c in cohorts}
+    loaded: dict[str, CohortData | CollabError] = {}
+    for cohort in cohorts:
         try:
-            payload = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        return BuildResult(**payload)
-    tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-    return BuildResult(
-        cohort.cohort_id,
-        "failed",
-        f"the build process exited with status {proc.returncode} without a result. {tail}",
-        "execution",
-    )
+            data = load_cohort(cohort, data_dir)
+            cpes_analysis.analyse_cohort(
+                cpes, data.teams, cohort.start_date, cohort.end_date, str(data.files["teams"])
+            )
+            loaded[cohort.cohort_id] = data
+        except CollabError as exc:
+            loaded[cohort.cohort_id] = exc
+    return loaded
+
+
+def expected_work(data: CohortData | CollabError) -> int:
+    """A rough size of a cohort's report, for ordering builds: its charts and its rows."""
+    if not isinstance(data, CohortData):
+        return 0
+    measures = len(data.measures.measure_keys()) if data.measures is not None else 0
+    return 1000 * measures + len(data.survey) + len(data.teams)
+
+
+def cohort_components(
+    cohort: Cohort,
+    facts: dict[str, Any],
+    others: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Everything a cohort's report depends on, for its build key."""
+    return {
+        "version": buildstate.RECORD_VERSION,
+        "registry_row": cohort.as_dict(),
+        "files": facts["inputs"],
+        "notebook": facts["notebook"]["sha256"],
+        "code": facts["code_sha256"],
+        "lock": facts["lock_sha256"],
+        "git": facts["git"],
+        "provenance": facts["versions"],
+        "others": others,
+    }
+
+
+def _build_one(
+    cohort: Cohort, data_dir: Path, output_dir: Path, notebook: Path, facts: dict[str, Any]
+) -> BuildResult:
+    """Build one cohort (in a worker thread); any unexpected error becomes a failed result."""
+    try:
+        return build_cohort(
+            cohort,
+            data_dir=data_dir,
+            output_dir=output_dir,
+            notebook=notebook,
+            provenance_json=provenance.to_json(facts),
+            validated=True,
+        )
+    except Exception as exc:  # a bug in collab itself: report it with the cohort, go on
+        return BuildResult(cohort.cohort_id, "failed", f"{type(exc).__name__}: {exc}", "execution")
 
 
 def build_reports(
@@ -140,41 +190,108 @@ def build_reports(
     jobs: int | None = None,
     notebook: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> BuildSummary:
-    """Build the selected cohorts' reports (all by default), then the index.
+    """Build the selected cohorts' reports (all by default) that are out of date, then the index.
 
-    Raises :class:`CollabError` only for problems that stop every cohort (an
-    invalid registry, an unknown cohort id); a single cohort's failure is
-    recorded in the returned summary instead.
+    ``force`` rebuilds every selected cohort. Raises :class:`CollabError` only
+    for problems that stop every cohort (an invalid registry, an unknown cohort
+    id); a single cohort's failure is recorded in the returned summary instead.
     """
     data_dir = resolve_data_dir(data_dir)
     output_dir = Path(output_dir or default_reports_dir()).resolve()
     notebook = Path(notebook or report_notebook()).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
+    buildstate.remove_stale_temporaries(output_dir)
+    # Kernels inherit the environment: a fixed hash seed keeps any set ordering repeatable.
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.setdefault("MPLBACKEND", "Agg")
     cohorts = load_registry(data_dir)
     selected = select_cohorts(cohorts, cohort_ids, data_dir)
     jobs = max(1, jobs or default_jobs())
     progress = progress or PlainProgress()
 
+    loaded = load_and_check(cohorts, data_dir)
+    counts = {
+        cid: comparison_counts(d)
+        if isinstance(d, CohortData)
+        else {"cohort_id": cid, "data_problem": True}
+        for cid, d in loaded.items()
+    }
+
     results: dict[str, BuildResult] = {}
+    plan: list[tuple[Cohort, dict[str, Any], dict[str, Any], str]] = []
     progress.start(len(selected))
     try:
-        with ThreadPoolExecutor(max_workers=min(jobs, max(1, len(selected)))) as pool:
+        for cohort in selected:
+            data = loaded[cohort.cohort_id]
+            if isinstance(data, CollabError):
+                result = BuildResult(cohort.cohort_id, "failed", data.message, "data")
+                results[cohort.cohort_id] = result
+                progress.finished(result)
+                continue
+            facts = provenance.collect(cohort.cohort_id, data_dir, notebook)
+            others = [counts[c.cohort_id] for c in cohorts if c.cohort_id != cohort.cohort_id]
+            components = cohort_components(cohort, facts, others)
+            key = buildstate.digest(components)
+            record = buildstate.read_json(buildstate.record_path(output_dir, cohort.cohort_id))
+            outputs_exist = all(
+                p.is_file() for p in report_paths(output_dir, cohort.cohort_id).values()
+            )
+            if not force and record and record.get("key") == key and outputs_exist:
+                result = BuildResult(cohort.cohort_id, "up to date")
+                results[cohort.cohort_id] = result
+                progress.finished(result)
+                continue
+            why = (
+                "forced"
+                if force
+                else (
+                    "an output was missing"
+                    if record and record.get("key") == key
+                    else buildstate.explain(record, components)
+                )
+            )
+            plan.append((cohort, facts, {"key": key, "components": components}, why))
 
-            def task(cohort: Cohort) -> BuildResult:
+        # Longest first (the classic LPT rule): the slowest reports start at once rather than
+        # last, so the parallel builds finish closer together.
+        plan.sort(key=lambda item: -expected_work(loaded[item[0].cohort_id]))
+        with ThreadPoolExecutor(max_workers=min(jobs, max(1, len(plan)))) as pool:
+
+            def task(item) -> tuple[BuildResult, dict[str, Any]]:
+                cohort, facts, record, why = item
                 progress.started(cohort.cohort_id)
-                return _run_worker(cohort, data_dir, output_dir, notebook)
+                result = _build_one(cohort, data_dir, output_dir, notebook, facts)
+                if result.status == "built":
+                    result.why = why
+                return result, record
 
-            futures = {pool.submit(task, c): c for c in selected}
+            futures = [pool.submit(task, item) for item in plan]
             for future in as_completed(futures):
-                result = future.result()
+                result, record = future.result()
+                if result.status == "built":
+                    buildstate.write_json(
+                        buildstate.record_path(output_dir, result.cohort_id),
+                        {**record, "version": buildstate.RECORD_VERSION, "summary": result.summary},
+                    )
                 results[result.cohort_id] = result
                 progress.finished(result)
     finally:
         progress.close()
 
     ordered = [results[c.cohort_id] for c in selected]
-    index = write_index(cohorts, data_dir=data_dir, output_dir=output_dir, results=ordered)
+    index = write_index(
+        cohorts, data_dir=data_dir, output_dir=output_dir, results=ordered, loaded=loaded
+    )
+    if (
+        not any(r.status == "failed" for r in ordered)
+        and len(selected) == len(cohorts)
+        and all(not isinstance(d, CollabError) for d in loaded.values())
+    ):
+        buildstate.write_state(data_dir, output_dir, notebook, [c.cohort_id for c in cohorts])
+    else:
+        buildstate.clear_state(output_dir)
     return BuildSummary(results=ordered, index=index)
 
 

@@ -30,7 +30,8 @@ def _line(result: BuildResult) -> str:
         first = result.reason.splitlines()[0] if result.reason else ""
         return f"{result.cohort_id}: FAILED ({first})"
     if result.status == "built":
-        return f"{result.cohort_id}: built in {result.seconds:.1f} s"
+        why = f" ({result.why})" if result.why else ""
+        return f"{result.cohort_id}: built in {result.seconds:.1f} s{why}"
     return f"{result.cohort_id}: {result.status}"
 
 

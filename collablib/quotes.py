@@ -56,3 +56,27 @@ def comment_counts(survey: pd.DataFrame) -> dict[str, int]:
         "quotable": int((has_text & consented).sum()),
         "not_consented": int((has_text & ~consented).sum()),
     }
+
+
+#: A report quotes at most this many comments; more are sampled by a fixed rule.
+QUOTE_LIMIT = 60
+
+
+def select_for_display(quotes: pd.DataFrame, limit: int = QUOTE_LIMIT) -> pd.DataFrame:
+    """At most ``limit`` quotes, chosen the same way on every build.
+
+    Large cohorts can have thousands of quotable comments. The selection orders
+    them by the SHA-256 of their text (a fixed, content-based shuffle that
+    favours no role, length or date) and keeps the first ``limit``, then shows
+    them in the usual role order.
+    """
+    if len(quotes) <= limit:
+        return quotes
+    import hashlib
+
+    keys = quotes["quote"].map(lambda q: hashlib.sha256(str(q).encode()).hexdigest())
+    chosen = quotes.loc[keys.sort_values(kind="stable").index[:limit]].sort_index()
+    out = chosen.reset_index(drop=True)
+    out.attrs = dict(quotes.attrs)
+    out.attrs["selected_from"] = len(quotes)
+    return out

@@ -160,10 +160,26 @@ TEAMS_SCHEMA = pa.DataFrameSchema(
         "region": _text(one_of(REGIONS)),
         "tumour_group": _text(not_blank()),
         "project_title": _text(not_blank()),
+        "org_code": _text(
+            pa.Check.str_matches(
+                r"^([A-Z0-9]{3,5})?$",
+                error="an ODS organisation code of 3 to 5 capital letters "
+                "and digits, e.g. RXX, or blank",
+            )
+        ),
+        "cpes_questions": _text(
+            pa.Check.str_matches(
+                r"^(Q\d+(;\s*Q\d+)*)?$",
+                error="CPES question numbers separated by semicolons, e.g. Q17;Q22, or blank",
+            )
+        ),
     },
     strict=False,
     name="teams.csv",
 )
+
+#: Optional teams.csv columns (blank when absent): the trust's ODS code, targeted CPES questions.
+TEAMS_OPTIONAL_COLUMNS: tuple[str, ...] = ("org_code", "cpes_questions")
 
 
 def survey_schema(

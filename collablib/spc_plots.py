@@ -310,3 +310,42 @@ def small_multiples_alt_text(analyses: Sequence[MeasureAnalysis]) -> str:
         + "; ".join(f"{a.team_name}: {_status_word(a)}" for a in analyses)
         + "."
     )
+
+
+def status_chart(counts: pd.Series, title: str | None = None) -> Figure:
+    """Bar chart of primary measures by status (for cohorts too large for small multiples)."""
+    colours = {
+        "Improved, sustained": IMPROVEMENT,
+        "Improved, not yet sustained": IMPROVEMENT,
+        "No significant change": COMMON,
+        "Concern": CONCERN,
+        "Not judged": NHS_PALE_GREY,
+    }
+    hatches = {"Improved, not yet sustained": "//", "Not judged": ".."}
+    with chart_style():
+        fig = Figure(figsize=(FIG_WIDTH, 0.8 + 0.45 * len(counts)), layout="constrained")
+        ax = fig.add_subplot()
+        labels = list(counts.index)[::-1]
+        values = counts.to_numpy()[::-1]
+        bars = ax.barh(
+            labels,
+            values,
+            color=[colours[k] for k in labels],
+            hatch=[hatches.get(k) for k in labels],
+            edgecolor="white",
+        )
+        ax.bar_label(bars, fmt="%d", padding=3, fontsize=9)
+        ax.set_xlabel("Number of teams (primary measure)")
+        ax.grid(axis="x", color=NHS_PALE_GREY)
+        ax.set_axisbelow(True)
+        ax.set_title(title or "Teams' primary measures by what SPC shows")
+    return fig
+
+
+def status_alt_text(counts: pd.Series) -> str:
+    """Alt text for :func:`status_chart`."""
+    return (
+        "Bar chart of teams' primary measures by status: "
+        + "; ".join(f"{k} {v}" for k, v in counts.items())
+        + "."
+    )

@@ -12,9 +12,20 @@ from collablib.metrics import headline
 def cohort_summary(
     cohort_id: str, data_dir: str | os.PathLike[str] | None = None
 ) -> dict[str, Any]:
-    """Headline metrics of one cohort, plus which cohort they describe."""
+    """Headline metrics of one cohort, which cohort they describe, and its CPES results.
+
+    ``cpes`` lists one entry per team and targeted CPES question (see
+    :func:`collablib.cpes_analysis.as_json`); it is empty without a CPES extract.
+    """
+    from collablib import cpes_analysis
+    from collablib.cpes import load_cpes
+
     data = load_cohort(cohort_id, data_dir)
     out = headline(data.teams, data.survey)
+    patients = cpes_analysis.analyse_cohort(
+        load_cpes(data_dir), data.teams, data.cohort.start_date, data.cohort.end_date
+    )
+    out["cpes"] = cpes_analysis.as_json(patients.table) if patients else []
     out["scope"] = {
         "cohort_id": data.cohort.cohort_id,
         "name": data.cohort.name,

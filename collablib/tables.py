@@ -262,3 +262,109 @@ def improvement_key_figures(head: dict[str, Any]) -> list[tuple[str, str]]:
             f"{measures(head['not_judged'])} too short or without direction to judge",
         ),
     ]
+
+
+def provenance_summary(facts: dict[str, Any], as_of: str | None) -> pd.DataFrame:
+    """The provenance facts as a two-column table."""
+    git = facts["git"]
+    if git.get("commit"):
+        commit = git["commit"]
+        dirty = "yes: uncommitted changes to the inputs" if git.get("dirty") else "no"
+    else:
+        commit, dirty = "–", git.get("note") or "unknown"
+    versions = facts["versions"]
+    rows = [
+        ("Data as of (latest date in the data)", as_of or "–"),
+        ("Latest git commit changing the inputs", commit),
+        ("Inputs changed since that commit", dirty),
+        ("collablib version", versions.get("collablib", "–")),
+        ("Notebook", f"{facts['notebook']['file']} (SHA-256 {facts['notebook']['sha256']})"),
+        ("collablib source (SHA-256 of all files)", facts["code_sha256"]),
+        ("Locked dependencies (requirements.lock SHA-256)", facts["lock_sha256"]),
+        ("Key packages", ", ".join(f"{k} {v}" for k, v in versions.items() if k != "collablib")),
+    ]
+    if git.get("note") and git.get("commit"):
+        rows.append(("Note", git["note"]))
+    return pd.DataFrame(rows, columns=["Item", "Value"])
+
+
+def provenance_inputs(facts: dict[str, Any]) -> pd.DataFrame:
+    """Input files (relative to the data folder) with their SHA-256."""
+    return pd.DataFrame(
+        [(row["file"], row["sha256"]) for row in facts["inputs"]],
+        columns=["File (in the data folder)", "SHA-256"],
+    )
+
+
+FLAG_WORDS = {"above": "above expected", "within": "within expected", "below": "below expected"}
+
+
+def cpes_cell(score: float, n: float, flag: str | None, missing: bool, suppressed: bool) -> str:
+    """A CPES result as text: "82.1% (n = 312), within expected"; never a number if suppressed."""
+    if missing:
+        return "trust not in the survey"
+    if suppressed:
+        return "suppressed (too few responses)"
+    if score is None or score != score:
+        return "–"
+    text = f"{score:.1f}% (n = {int(n):,})"
+    return text + (f", {FLAG_WORDS[flag]}" if flag in FLAG_WORDS else "")
+
+
+def cpes_team_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """One team's targeted questions: baseline, follow-up and the change with its interval."""
+    out = []
+    for r in rows.itertuples():
+        if r.change == r.change:
+            change = (
+                f"{fmt_points(r.change, 1)} points (95% CI {fmt_points(r.change_ci_low, 1)}"
+                f" to {fmt_points(r.change_ci_high, 1)})"
+            )
+        else:
+            change = "–"
+        out.append(
+            (
+                f"{r.question}: {r.question_text}",
+                cpes_cell(
+                    r.baseline_score,
+                    r.baseline_n,
+                    r.baseline_flag,
+                    r.baseline_missing,
+                    r.baseline_suppressed,
+                ),
+                cpes_cell(
+                    r.followup_score,
+                    r.followup_n,
+                    r.followup_flag,
+                    r.followup_missing,
+                    r.followup_suppressed,
+                ),
+                change,
+            )
+        )
+    first = rows.iloc[0]
+    return pd.DataFrame(
+        out,
+        columns=[
+            "Question (baseline numbering)",
+            f"Baseline ({first['baseline_year']})",
+            f"Follow-up ({first['followup_year']})",
+            "Change",
+        ],
+    )
+
+
+def cpes_key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """Headline numbers for the CPES section."""
+    return [
+        (str(summary["questions"]), "targeted questions (team and question)"),
+        (
+            str(summary["below_at_baseline"]),
+            f"below the expected range at baseline ({summary['baseline_year']})",
+        ),
+        (
+            str(summary["below_at_followup"]),
+            f"below the expected range at follow-up ({summary['followup_year']})",
+        ),
+        (str(summary["significant_rises"]), "rose significantly (interval above zero)"),
+    ]

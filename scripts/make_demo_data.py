@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo_content as content
+import demo_cpes
 import demo_exports
 import demo_measures
 
@@ -173,6 +174,8 @@ def make_teams(spec: CohortSpec, rng: random.Random, used_projects: set[str]) ->
                 "region": content.ALLIANCE_REGION[alliance],
                 "tumour_group": tumour,
                 "project_title": title,
+                "org_code": ORG_CODES[full],
+                "cpes_questions": "",  # filled in below, in the baseline year's numbering
             }
         )
     return teams
@@ -207,6 +210,10 @@ def pick_comment(role: str, satisfied: bool, spec: CohortSpec, rng: random.Rando
     if not pool:  # fall back to whichever pool still has the most comments
         pool = max(pools.values(), key=len)
     return pool.pop(rng.randrange(len(pool)))
+
+
+# Fictional ODS codes for the fictional trusts ("X" + letter + digit).
+ORG_CODES = {full: f"X{chr(65 + i // 10)}{i % 10}" for i, (_, full, _) in enumerate(content.TRUSTS)}
 
 
 def make_survey(spec: CohortSpec, teams: list[dict], rng: random.Random, pools) -> list[dict]:
@@ -310,6 +317,7 @@ def main() -> None:
     used_projects: set[str] = set()
     registry = []
     canonical: dict[str, list[dict]] = {}
+    all_teams: dict[str, tuple[CohortSpec, list[dict]]] = {}
     for spec in SPECS:
         registry.append(
             {
@@ -325,6 +333,13 @@ def main() -> None:
         add_personal_details(spec.cohort_id, survey, random.Random(f"{SEED}-{spec.cohort_id}"))
         canonical[spec.cohort_id] = survey
         folder = DATA / "raw" / spec.cohort_id
+        cpes_rng = random.Random(f"{SEED}-cpes-{spec.cohort_id}")
+        for team in teams:
+            keys = demo_cpes.targets_for(team["project_title"], cpes_rng)
+            team["cpes_questions"] = ";".join(
+                demo_cpes.number(k, baseline_year(spec)) for k in keys.split(";") if k
+            )
+        all_teams[spec.cohort_id] = (spec, teams)
         write_csv(folder / "teams.csv", teams)
         for old in folder.glob("*[Ss]urvey*"):
             if old.name != "survey_mapping.toml":
@@ -334,8 +349,40 @@ def main() -> None:
         measures_rng = random.Random(f"{SEED}-measures-{spec.cohort_id}")
         demo_measures.write(folder, teams, spec.start, spec.end, measures_rng)
     write_csv(DATA / "cohorts.csv", registry)
+    write_cpes(all_teams)
     check_exports(canonical)
     print(f"wrote {len(SPECS)} cohorts to {DATA}")
+
+
+def baseline_year(spec: CohortSpec) -> int:
+    """The last CPES year sampled wholly before the cohort started (April-June samples)."""
+    years = [y for y in demo_cpes.YEARS if date(y, 6, 30) < spec.start]
+    return max(years)
+
+
+def write_cpes(all_teams: dict[str, tuple[CohortSpec, list[dict]]]) -> None:
+    """The synthetic national CPES extract, with the demo teams' trusts improving on some of
+    the questions they targeted."""
+    trusts: dict[str, tuple[str, str, bool]] = {}
+    targeted: set[tuple[str, str]] = set()
+    keys_by_number = {}
+    for spec, teams in all_teams.values():
+        year = baseline_year(spec)
+        for team in teams:
+            code = team["org_code"]
+            improves = int(code[2]) % 2 == 0  # about half the trusts improve
+            trusts.setdefault(code, (code, team["organisation"], improves))
+            for number in filter(None, team["cpes_questions"].split(";")):
+                keys_by_number = {demo_cpes.number(q[0], year): q[0] for q in demo_cpes.QUESTIONS}
+                targeted.add((code, keys_by_number[number]))
+    ordered = [trusts[code] for code in sorted(trusts)]
+    demo_cpes.write(DATA / "cpes", ordered, targeted, random.Random(f"{SEED}-cpes"))
+    (DATA / "cpes" / "cpes.toml").write_text(
+        "# CPES settings. Published results resting on fewer responses than this are treated\n"
+        "# as suppressed (the exact national threshold is a setting, not a fixed rule).\n"
+        "[suppression]\nmin_responses = 21\n",
+        encoding="utf-8",
+    )
 
 
 def check_exports(canonical: dict[str, list[dict]]) -> None:

@@ -35,7 +35,7 @@ def test_report_notebook_has_a_parameters_cell_with_cohort_and_data_folder():
     namespace: dict = {}
     exec(tagged[0].source, namespace)  # the parameters cell is plain assignments
     assert isinstance(namespace["cohort_id"], str)
-    assert "data_dir" in namespace
+    assert "data_dir" in namespace and "provenance" in namespace
     assert nb.metadata["kernelspec"]["name"] == "collab"
 
 
@@ -50,3 +50,17 @@ def test_report_notebook_cells_stay_thin():
                 if line.strip() and not line.startswith((" ", ")", "#"))
             ]
             assert len(statements) <= 8, cell.source
+
+
+def test_cells_that_show_something_end_with_the_thing_shown():
+    """A display call inside an if-block shows nothing; each showing cell must end with it."""
+    import ast
+
+    nb = nbformat.read(PROJECT_ROOT / "notebooks" / "cohort_report.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "show." not in cell.source:
+            continue
+        body = ast.parse(cell.source).body
+        assert isinstance(body[-1], ast.Expr), cell.source
+        for node in body:
+            assert not isinstance(node, ast.If), f"display inside an if-block:\n{cell.source}"

@@ -182,6 +182,8 @@ def test_adding_a_cohort_needs_only_a_folder_and_a_registry_row(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DEMO_DATA, data)
     shutil.copytree(data / "raw" / "cohort-1", data / "raw" / "01")
+    teams = data / "raw" / "01" / "teams.csv"
+    write_rows(teams, [{**r, "cpes_questions": ""} for r in read_rows(teams)])  # own choices
     with (data / "cohorts.csv").open("a", encoding="utf-8") as fh:
         fh.write("01,Pilot cohort,2022/23,2022-06-01,2023-03-31\n")
     assert [c.cohort_id for c in load_registry(data)][-1] == "01"
@@ -206,8 +208,69 @@ def test_report_has_the_improvement_measures_section_with_its_headline(built, co
     assert sentence in html.unescape(page)
     rows = table_by_caption(page, "Improvement measures by team")
     assert len(rows) - 1 == len(analyses)
-    charts = [img for img in parse(page).images
-              if (img.get("alt") or "").startswith(("XmR chart of", "p chart of", "run chart of"))]
+    charts = [
+        img
+        for img in parse(page).images
+        if (img.get("alt") or "").startswith(("XmR chart of", "p chart of", "run chart of"))
+    ]
     assert len(charts) == len(analyses)
     index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
     assert sentence in index
+
+
+@pytest.mark.parametrize(
+    "page", [f"{c}{s}" for c in COHORTS for s in (".html", ".code.html")] + ["index.html"]
+)
+def test_every_page_opens_offline_in_chromium_with_its_charts(built, browser, page, tmp_path):
+    from tests.conftest import open_offline
+
+    out, _ = built
+    shot = tmp_path / f"{page}.png"
+    tab, visit = open_offline(browser, out / page, screenshot=shot)
+    assert visit.failed_requests == []
+    assert visit.console_errors == []
+    assert all(url.startswith(("file:", "data:")) for url in visit.requests)
+    images = tab.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+    if page != "index.html":
+        assert len(images) >= 6
+    assert all(done and width > 0 for done, width in images)
+    assert shot.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("cohort_id", COHORTS)
+def test_report_has_the_cpes_section_with_its_caveats(built, cohort_id):
+    import html
+
+    from collablib import cpes_analysis
+    from collablib.cpes import load_cpes
+
+    out, _ = built
+    page = html.unescape((out / f"{cohort_id}.html").read_text(encoding="utf-8"))
+    assert 'id="What-patients-said-(CPES)"' in page
+    for caveat in ("cannot be attributed to the project", "survey method changed", "never as zero"):
+        assert caveat in page
+    data = load_cohort(cohort_id, DEMO_DATA)
+    result = cpes_analysis.analyse_cohort(
+        load_cpes(DEMO_DATA), data.teams, data.cohort.start_date, data.cohort.end_date
+    )
+    for name, _ in result.teams():
+        assert f"{name}: targeted CPES questions" in page
+    charts = [
+        i for i in parse(page).images if (i.get("alt") or "").startswith("Chart of CPES results")
+    ]
+    assert len(charts) == len(result.targets)
+    index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    assert "Targeted CPES questions below the expected range, before and after" in index
+
+
+def test_a_cpes_question_unknown_for_the_baseline_year_fails_before_any_kernel(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEMO_DATA, data)
+    teams = data / "raw" / "cohort-2" / "teams.csv"
+    rows = read_rows(teams)
+    rows[0]["cpes_questions"] = "Q98"
+    write_rows(teams, rows)
+    summary = build_reports(["cohort-2"], data_dir=data, output_dir=tmp_path / "out")
+    result = summary.results[0]
+    assert result.status == "failed" and result.kind == "data" and summary.exit_code == 2
+    assert "teams.csv, row 2" in result.reason and '"Q98"' in result.reason

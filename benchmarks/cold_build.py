@@ -1,0 +1,101 @@
+"""Benchmark (a): a cold `collab reports` against the plain loop a user would otherwise write.
+
+The plain loop: for each cohort in turn, the `papermill` command line, then
+`jupyter nbconvert --to html`. collab: `collab reports` on an empty output
+folder (parallel, default jobs = CPUs). Both run on the bundled demo data, on
+the same machine, in the same run; the script prints both times and the ratio.
+
+Run: ``.venv/bin/python benchmarks/cold_build.py [--repeat N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+NOTEBOOK = ROOT / "notebooks" / "cohort_report.ipynb"
+DATA = ROOT / "data"
+
+
+def cohorts() -> list[str]:
+    with (DATA / "cohorts.csv").open(encoding="utf-8") as fh:
+        return [row["cohort_id"] for row in csv.DictReader(fh)]
+
+
+def plain_loop(out: Path) -> float:
+    start = time.perf_counter()
+    for cohort in cohorts():
+        executed = out / f"{cohort}.ipynb"
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                str(NOTEBOOK),
+                str(executed),
+                "-p",
+                "cohort_id",
+                cohort,
+                "-p",
+                "data_dir",
+                str(DATA),
+                "-k",
+                "collab",
+                "--cwd",
+                str(NOTEBOOK.parent),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", str(executed)],
+            check=True,
+            capture_output=True,
+        )
+    return time.perf_counter() - start
+
+
+def collab(out: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "collab"), "--data-dir", str(DATA), "reports", "--output-dir", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    plain, ours = [], []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            a, b = Path(tmp) / "plain", Path(tmp) / "collab"
+            a.mkdir()
+            plain.append(plain_loop(a))
+            ours.append(collab(b))
+            shutil.rmtree(a)
+    print(f"{len(cohorts())} demo cohorts, {os.cpu_count()} CPUs, {args.repeat} runs each")
+    print(
+        f"plain papermill + nbconvert loop: median {statistics.median(plain):.1f} s "
+        f"({', '.join(f'{t:.1f}' for t in plain)})"
+    )
+    print(
+        f"collab reports (cold):            median {statistics.median(ours):.1f} s "
+        f"({', '.join(f'{t:.1f}' for t in ours)})"
+    )
+    print(f"ratio: {statistics.median(plain) / statistics.median(ours):.2f}x faster")
+
+
+if __name__ == "__main__":
+    main()

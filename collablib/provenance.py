@@ -1,0 +1,208 @@
+"""Provenance: which inputs, code and packages produced a report.
+
+Everything here is a deterministic function of the inputs and the git
+repository, never of the clock, so that rebuilding from the same inputs gives
+the same bytes. It is computed once by the pipeline (the same facts decide
+whether a report is up to date, see :mod:`collablib.buildstate`) and passed to
+the notebook; run interactively, the notebook computes it itself.
+
+- **Input files**: every file the report reads, with its SHA-256.
+- **Git**: the latest commit that changed any of the report's own inputs (its
+  data, the project data files, the notebook, ``collablib``, the lock file),
+  and whether any of those has uncommitted changes. Restricting both to the
+  report's inputs means an unrelated commit does not make a report out of date.
+- **Versions**: collablib and the key packages, as installed.
+- **Data as of**: the latest date found in the data itself (survey
+  submissions, measure periods), not the date the report was built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from collablib.paths import PROJECT_ROOT, report_notebook, resolve_data_dir
+
+#: Packages whose versions a report records.
+KEY_PACKAGES = (
+    "collablib",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "pandera",
+    "papermill",
+    "nbconvert",
+    "openpyxl",
+)
+#: Project-wide data files that every report reads.
+PROJECT_DATA_FILES = ("cohorts.csv", "survey_mapping.toml", "disclosure.toml", "NOTICE.txt")
+#: Code whose changes change every report.
+CODE_PATHS = ("collablib", "requirements.lock", "pyproject.toml")
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_files() -> list[Path]:
+    """The collablib source, templates and resources (no caches), in a stable order."""
+    root = PROJECT_ROOT / "collablib"
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
+    )
+
+
+def code_digest() -> str:
+    """One hash of collablib's source: any change to it changes every report."""
+    digest = hashlib.sha256()
+    for path in code_files():
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(sha256_file(path).encode())
+    return digest.hexdigest()
+
+
+def lock_digest() -> str:
+    """Hash of the locked dependency versions."""
+    lock = PROJECT_ROOT / "requirements.lock"
+    return sha256_file(lock) if lock.exists() else "no lock file"
+
+
+def cohort_input_files(cohort_id: str, data_dir: str | os.PathLike[str] | None) -> list[Path]:
+    """Every file the report of one cohort reads: its folder and the project data files."""
+    data_dir = resolve_data_dir(data_dir)
+    folder = data_dir / "raw" / cohort_id
+    own = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return project_data_files(data_dir) + own
+
+
+def project_data_files(data_dir: Path) -> list[Path]:
+    """Data files every report reads: the registry, settings, and the national CPES extract."""
+    project = [data_dir / name for name in PROJECT_DATA_FILES if (data_dir / name).is_file()]
+    cpes = data_dir / "cpes"
+    return project + (sorted(p for p in cpes.rglob("*") if p.is_file()) if cpes.is_dir() else [])
+
+
+def file_table(files: Iterable[Path], data_dir: Path) -> list[dict[str, str]]:
+    """[{"file": path relative to the data folder, "sha256": ...}], in the given order."""
+    rows = []
+    for path in files:
+        try:
+            name = str(path.relative_to(data_dir))
+        except ValueError:
+            name = str(path)
+        rows.append({"file": name, "sha256": sha256_file(path)})
+    return rows
+
+
+def _git(*args: str) -> str | None:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def git_state(paths: Iterable[Path]) -> dict[str, Any]:
+    """The latest commit touching ``paths`` (inside the repository) and whether they are dirty."""
+    if _git("rev-parse", "--is-inside-work-tree") != "true":
+        return {"commit": None, "dirty": None, "note": "not a git checkout"}
+    inside = []
+    outside = False
+    for path in paths:
+        try:
+            inside.append(str(Path(path).resolve().relative_to(PROJECT_ROOT)))
+        except ValueError:
+            outside = True
+    commit = _git("log", "-1", "--format=%H", "--", *inside) if inside else None
+    status = _git("status", "--porcelain", "--", *inside) if inside else ""
+    return {
+        "commit": commit or None,
+        "dirty": bool(status) if status is not None else None,
+        "note": "the data folder is outside the git repository" if outside else "",
+    }
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of collablib and the key packages."""
+    out = {}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    import platform
+
+    out["python"] = platform.python_version()
+    return out
+
+
+def collect(
+    cohort_id: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    notebook: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """All provenance facts for one cohort's report (without "data as of", which needs the data)."""
+    data_dir = resolve_data_dir(data_dir)
+    notebook = Path(notebook) if notebook else report_notebook()
+    inputs = cohort_input_files(cohort_id, data_dir)
+    tracked = [*inputs, notebook, *(PROJECT_ROOT / p for p in CODE_PATHS)]
+    return {
+        "inputs": file_table(inputs, data_dir),
+        "notebook": {"file": notebook.name, "sha256": sha256_file(notebook)},
+        "code_sha256": code_digest(),
+        "lock_sha256": lock_digest(),
+        "git": git_state(tracked),
+        "versions": package_versions(),
+    }
+
+
+def to_json(facts: dict[str, Any]) -> str:
+    """Stable JSON text (sorted keys) to pass as a notebook parameter."""
+    return json.dumps(facts, sort_keys=True)
+
+
+def data_as_of(survey_dates: Iterable[Any], measure_dates: Iterable[Any] = ()) -> str | None:
+    """The latest date in the data itself, as YYYY-MM-DD."""
+    dates = [d for d in [*survey_dates, *measure_dates] if d is not None and d == d]
+    if not dates:
+        return None
+    return max(dates).strftime("%Y-%m-%d")
+
+
+def load(
+    facts_json: str | None, cohort_id: str, data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """The provenance passed by the pipeline, or (interactive use) computed now."""
+    return json.loads(facts_json) if facts_json else collect(cohort_id, data_dir)
+
+
+def data_as_of_cohort(data: Any) -> str | None:
+    """ "Data as of" for a loaded cohort: its latest survey submission or measure period."""
+    measures = data.measures.measures["period"] if data.measures is not None else []
+    return data_as_of(data.survey["submitted_at"], measures)

@@ -1,0 +1,197 @@
+"""Incremental, fail-safe and reproducible builds (issue: a report pipeline analysts can trust)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from collablib import buildstate
+from collablib.cli import main
+from tests.conftest import DEMO_DATA, read_rows, write_canonical_survey, write_rows
+
+COHORTS = ["cohort-1", "rare-cancers"]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(out: Path) -> dict[str, str]:
+    return {p.name: sha(p) for p in sorted(out.glob("*.html"))}
+
+
+def run(data: Path, out: Path, *extra: str) -> tuple[int, str]:
+    """Run `collab reports` in-process; return the exit status and everything printed."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        status = main(
+            ["--data-dir", str(data), "reports", "--output-dir", str(out), "-j", "2", *extra]
+        )
+    return status, buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A two-cohort copy of the demo data, built once."""
+    root = tmp_path_factory.mktemp("incremental")
+    data = root / "data"
+    shutil.copytree(DEMO_DATA, data)
+    rows = [r for r in read_rows(data / "cohorts.csv") if r["cohort_id"] in COHORTS]
+    write_rows(data / "cohorts.csv", rows)
+    for folder in (data / "raw").iterdir():
+        if folder.name not in COHORTS:
+            shutil.rmtree(folder)
+    out = root / "reports"
+    status, text = run(data, out)
+    assert status == 0, text
+    return data, out
+
+
+def test_a_second_run_with_nothing_changed_says_up_to_date_and_writes_nothing(project):
+    data, out = project
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.html")}
+    status, text = run(data, out)
+    assert status == 0
+    for cohort in COHORTS:
+        assert f"{cohort}: up to date" in text
+    assert "0 built, 2 up to date" in text
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.html")} == before
+
+
+def test_touching_a_file_without_changing_it_changes_nothing(project):
+    data, out = project
+    teams = data / "raw" / "rare-cancers" / "teams.csv"
+    os.utime(teams, ns=(time.time_ns(), time.time_ns()))
+    status, text = run(data, out)
+    assert status == 0 and "0 built, 2 up to date" in text
+
+
+def test_decisions_are_recorded_beside_the_outputs(project):
+    _, out = project
+    record = buildstate.read_json(buildstate.record_path(out, "rare-cancers"))
+    assert record["key"] == buildstate.digest(record["components"])
+    assert {"files", "registry_row", "notebook", "code", "lock", "git", "others"} <= set(
+        record["components"]
+    )
+    assert record["summary"]["improvement"]["teams"] == 8
+    assert buildstate.read_json(out / ".build" / "state.json")["cohorts"] == COHORTS
+
+
+def test_changing_one_cohorts_data_rebuilds_only_what_depends_on_it(project):
+    data, out = project
+    before = snapshot(out)
+    teams = data / "raw" / "rare-cancers" / "teams.csv"
+    rows = read_rows(teams)
+    rows[0]["project_title"] = rows[0]["project_title"] + " (phase 2)"
+    write_rows(teams, rows)
+    status, text = run(data, out)
+    assert status == 0, text
+    assert "rare-cancers: built" in text and "its data changed" in text
+    assert "cohort-1: up to date" in text  # its comparisons use only survey counts
+    after = snapshot(out)
+    assert after["cohort-1.html"] == before["cohort-1.html"]
+    assert after["rare-cancers.html"] != before["rare-cancers.html"]
+
+
+def test_changing_survey_counts_also_rebuilds_the_cohorts_that_compare_with_it(project):
+    data, out = project
+    path = write_canonical_survey(data, "rare-cancers")
+    rows = read_rows(path)
+    rows[0]["recommend"] = "No" if rows[0]["recommend"] == "Yes" else "Yes"
+    write_rows(path, rows)
+    status, text = run(data, out)
+    assert status == 0, text
+    assert "rare-cancers: built" in text
+    assert "cohort-1: built" in text and "other cohorts' survey counts changed" in text
+
+
+def test_a_missing_output_is_rebuilt(project):
+    data, out = project
+    (out / "cohort-1.code.html").unlink()
+    status, text = run(data, out)
+    assert status == 0
+    assert "cohort-1: built" in text and "an output was missing" in text
+    assert "rare-cancers: up to date" in text
+    assert (out / "cohort-1.code.html").exists()
+
+
+def test_force_rebuilds_and_the_same_inputs_give_the_same_bytes(project):
+    data, out = project
+    before = snapshot(out)
+    status, text = run(data, out, "--force", "--cohort", "rare-cancers")
+    assert status == 0 and "rare-cancers: built" in text and "forced" in text
+    after = snapshot(out)
+    assert after == before  # byte-for-byte, index included
+
+
+def test_an_interrupted_build_never_leaves_a_broken_report(project):
+    data, out = project
+    before = snapshot(out)
+    collab = Path(sys.executable).with_name("collab")
+    proc = subprocess.Popen(
+        [
+            str(collab),
+            "--data-dir",
+            str(data),
+            "reports",
+            "--output-dir",
+            str(out),
+            "--force",
+            "--cohort",
+            "rare-cancers",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((out / ".build").glob("rare-cancers.*.ipynb")):
+        time.sleep(0.2)
+    time.sleep(1.0)  # the kernel is now part-way through the notebook
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert snapshot(out) == before  # every report intact and unchanged
+    status, text = run(data, out, "--cohort", "rare-cancers")  # cleans up what the kill left
+    assert status == 0, text
+    assert not list((out / ".build").glob("*.ipynb")) and not list(out.glob(".*.tmp"))
+    assert snapshot(out) == before
+
+
+def test_registry_changes_rebuild_the_cohort(project):
+    data, out = project
+    registry = data / "cohorts.csv"
+    rows = read_rows(registry)
+    rows[1]["name"] = "Rare and less common cancers collaborative"
+    write_rows(registry, rows)
+    status, text = run(data, out)
+    assert status == 0
+    assert "rare-cancers: built" in text and "its registry row changed" in text
+    page = (out / "rare-cancers.html").read_text(encoding="utf-8")
+    assert "Rare and less common cancers collaborative: evaluation report" in page
+
+
+def test_a_data_error_keeps_the_previous_report_and_forgets_the_complete_state(project):
+    data, out = project
+    before = snapshot(out)
+    teams = data / "raw" / "cohort-1" / "teams.csv"
+    rows = read_rows(teams)
+    rows[1]["team_id"] = rows[0]["team_id"]
+    write_rows(teams, rows)
+    status, text = run(data, out)
+    assert status == 2 and "FAILED cohort-1" in text and "duplicate" in text
+    assert snapshot(out)["cohort-1.html"] == before["cohort-1.html"]
+    assert not (out / ".build" / "state.json").exists()
+    with (data / "cohorts.csv").open(encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 2

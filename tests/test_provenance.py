@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pandas as pd
+
+from collablib import provenance
+from collablib.kernels import IPCKernelManager, kernel_manager_class
+
+
+def test_provenance_lists_every_input_with_its_sha256(demo_data):
+    facts = provenance.collect("cohort-2", demo_data)
+    files = [row["file"] for row in facts["inputs"]]
+    assert "cohorts.csv" in files and "raw/cohort-2/teams.csv" in files
+    assert any(f.endswith(".xlsx") for f in files)
+    assert all(len(row["sha256"]) == 64 for row in facts["inputs"])
+    assert facts["versions"]["pandas"] == pd.__version__
+    assert provenance.collect("cohort-2", demo_data) == facts  # no clock, no randomness
+    assert provenance.to_json(facts) == provenance.to_json(dict(reversed(list(facts.items()))))
+
+
+def test_git_state_notes_data_outside_the_repository(tmp_path):
+    outside = tmp_path / "file.csv"
+    outside.write_text("x", encoding="utf-8")
+    state = provenance.git_state([outside])
+    assert state["note"] in ("the data folder is outside the git repository", "not a git checkout")
+
+
+def test_data_as_of_is_the_latest_date_in_the_data():
+    survey = pd.Series(pd.to_datetime(["2021-04-03 10:00", "2021-04-20 09:00"]))
+    periods = pd.Series(pd.to_datetime(["2021-09-01"]))
+    assert provenance.data_as_of(survey, periods) == "2021-09-01"
+    assert provenance.data_as_of([], []) is None
+
+
+def test_code_digest_changes_with_the_source(monkeypatch, tmp_path):
+    first = provenance.code_digest()
+    extra = Path(provenance.PROJECT_ROOT / "collablib" / "resources" / "_probe.txt")
+    try:
+        extra.write_text("probe", encoding="utf-8")
+        assert provenance.code_digest() != first
+    finally:
+        extra.unlink()
+    assert provenance.code_digest() == first
+
+
+def test_kernels_use_unix_sockets_with_their_own_paths():
+    assert kernel_manager_class() is IPCKernelManager
+    one, two = IPCKernelManager(), IPCKernelManager()
+    assert one.transport == "ipc"
+    assert one.ip != two.ip and Path(one.ip).is_absolute()
+
+
+def test_transient_kernel_errors_are_retried_but_cell_errors_are_not():
+    from papermill.exceptions import PapermillExecutionError
+
+    from collablib.build import is_transient_kernel_error
+
+    assert is_transient_kernel_error(RuntimeError("Kernel died before replying to kernel_info"))
+    assert is_transient_kernel_error(TimeoutError("Kernel didn't respond in 60 seconds"))
+
+    class ZMQError(Exception):
+        pass
+
+    assert is_transient_kernel_error(ZMQError("Address already in use"))
+    cell = PapermillExecutionError(3, 3, "x = f()", "ValueError", "bad", [])
+    assert not is_transient_kernel_error(cell)
+    assert not is_transient_kernel_error(ValueError("bad data"))
