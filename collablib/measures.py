@@ -77,7 +77,6 @@ def load_measures(folder: str | os.PathLike[str], teams: pd.DataFrame) -> Measur
             "measures.csv has no rows", file=path, allowed="one row per team, measure and period"
         )
     validate(raw, measures_schema(teams["team_id"]), path)
-    _check_primary(raw, path)
     measures = _typed_measures(raw)
     keys = list(dict.fromkeys(zip(measures["team_id"], measures["measure_id"], strict=True)))
     changes = _load_changes(changes_path, keys)
@@ -86,33 +85,6 @@ def load_measures(folder: str | os.PathLike[str], teams: pd.DataFrame) -> Measur
         changes=changes,
         files={"measures": path, **({"changes": changes_path} if changes_path.exists() else {})},
     )
-
-
-def _check_primary(raw: pd.DataFrame, path: Path) -> None:
-    flag = raw["primary"].str.lower()
-    bad = ~flag.isin({"", "yes", "no"})
-    if bad.any():
-        row = raw.index[bad][0]
-        raise CollabError(
-            "value is not allowed",
-            file=path,
-            row=int(row),
-            column="primary",
-            value=raw.at[row, "primary"],
-            allowed="yes, no or blank",
-        )
-    chosen = raw[flag == "yes"].drop_duplicates(["team_id", "measure_id"])
-    twice = chosen["team_id"].duplicated()
-    if twice.any():
-        row = chosen.index[twice][0]
-        raise CollabError(
-            "a second primary measure for this team",
-            file=path,
-            row=int(row),
-            column="primary",
-            value=raw.at[row, "primary"],
-            allowed="primary = yes on one measure per team",
-        )
 
 
 def _typed_measures(raw: pd.DataFrame) -> pd.DataFrame:

@@ -401,6 +401,18 @@ def measure_rules() -> list[pa.Check]:
 
         return check
 
+    def one_primary_per_team(frame: pd.DataFrame) -> pd.DataFrame:
+        chosen = frame[frame["primary"].str.lower() == "yes"].drop_duplicates(
+            ["team_id", "measure_id"]
+        )
+        second = chosen.index[chosen["team_id"].duplicated()]
+        rows = (
+            frame["team_id"].isin(chosen.loc[second, "team_id"])
+            & frame["measure_id"].isin(chosen.loc[second, "measure_id"])
+            & (frame["primary"].str.lower() == "yes")
+        )
+        return _cell_flags(frame, "primary", rows)
+
     def one_kind(frame: pd.DataFrame) -> pd.DataFrame:
         kind = pd.Series("", index=frame.index)
         kind[frame["value"] != ""] = "value"
@@ -449,6 +461,10 @@ def measure_rules() -> list[pa.Check]:
             )
             for column in ("measure_name", "unit", "improvement_direction", "target")
         ],
+        pa.Check(
+            one_primary_per_team,
+            error="a second primary measure for this team|primary = yes on one measure per team",
+        ),
     ]
 
 
@@ -472,6 +488,9 @@ def measures_schema(team_ids: Iterable[str]) -> pa.DataFrameSchema:
             "unit": _text(not_blank()),
             "improvement_direction": _text(one_of(DIRECTIONS)),
             "target": _text(number()),
+            "primary": _text(
+                pa.Check(lambda s: s.str.lower().isin({"", "yes", "no"}), error="yes, no or blank")
+            ),
         },
         checks=measure_rules(),
         strict=False,

@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from collablib.improvement import MeasureAnalysis, format_value
+from collablib.improvement import MeasureAnalysis, format_value, status
 from collablib.style import FIG_WIDTH, NHS_BLACK, NHS_DARK_GREY, NHS_PALE_GREY, chart_style
 
 #: MDC colours (as NHSRplotthedots' ptd_spc_colours).
@@ -143,14 +143,7 @@ def spc_chart(a: MeasureAnalysis, title: str | None = None) -> Figure:
             )
         unit = "%" if a.unit == "%" else a.unit
         ax.set_ylabel(unit)
-        handles = [
-            Line2D([], [], marker=m, color=c, lw=0, markersize=6, label=label)
-            for label, (c, m) in (
-                ("Common cause", POINT_STYLE["common_cause"]),
-                ("Improvement", POINT_STYLE["special_cause_improvement"]),
-                ("Concern", POINT_STYLE["special_cause_concern"]),
-            )
-        ]
+        handles = _point_handles()
         handles.append(
             Line2D([], [], color=NHS_BLACK, lw=1.2, label="Median" if a.chart == "run" else "Mean")
         )
@@ -252,27 +245,32 @@ def small_multiples(analyses: Sequence[MeasureAnalysis], columns: int = 3) -> Fi
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
         for ax in list(axes.flat)[len(analyses) :]:
             ax.set_visible(False)
-        handles = [
-            Line2D([], [], marker=m, color=c, lw=0, markersize=6, label=label)
-            for label, (c, m) in (
-                ("Common cause", POINT_STYLE["common_cause"]),
-                ("Improvement", POINT_STYLE["special_cause_improvement"]),
-                ("Concern", POINT_STYLE["special_cause_concern"]),
-            )
-        ]
+        handles = _point_handles()
         handles.append(Line2D([], [], color=TARGET, lw=1.2, ls=(0, (4, 2)), label="Target"))
         fig.legend(handles=handles, loc="outside upper left", ncols=4, fontsize=8)
     return fig
 
 
+def _point_handles() -> list[Line2D]:
+    """Legend entries for the three common point types."""
+    return [
+        Line2D([], [], marker=m, color=c, lw=0, markersize=6, label=label)
+        for label, (c, m) in (
+            ("Common cause", POINT_STYLE["common_cause"]),
+            ("Improvement", POINT_STYLE["special_cause_improvement"]),
+            ("Concern", POINT_STYLE["special_cause_concern"]),
+        )
+    ]
+
+
 def _status_word(a: MeasureAnalysis) -> str:
-    if a.chart == "run":
-        return "too few points to judge"
-    if a.improved_after_change:
-        return "improved, sustained" if a.sustained else "improved, not yet sustained"
-    if a.variation == "special_cause_concern":
-        return "concern"
-    return "no significant change"
+    """The measure's status (:func:`collablib.improvement.status`) as a chart subtitle."""
+    word = status(a)
+    return (
+        "too few points to judge"
+        if word == "Not judged" and a.chart == "run"
+        else (word[0].lower() + word[1:])
+    )
 
 
 def measure_alt_text(a: MeasureAnalysis) -> str:
