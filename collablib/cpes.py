@@ -244,6 +244,25 @@ def _number(text: str) -> float | None:
     return float(cleaned)
 
 
+def is_suppressed_marker(series: pd.Series) -> pd.Series:
+    """Cells that mark a suppressed result: blank, ``*``, ``-``, "n/a"..."""
+    return series.str.strip().str.lower().isin(SUPPRESSED_MARKERS)
+
+
+def numbers(series: pd.Series) -> pd.Series:
+    """Published numbers as floats (thousands separators and % allowed); NaN if suppressed or
+    not a number (vectorised :func:`_number`)."""
+    cleaned = (
+        series.str.strip()
+        .str.replace(",", "", regex=False)
+        .str.replace("%", "", regex=False)
+        .str.strip()
+    )
+    return pd.to_numeric(cleaned.where(~is_suppressed_marker(series)), errors="coerce").astype(
+        float
+    )
+
+
 def read_results(path: Path, min_responses: int = DEFAULT_MIN_RESPONSES) -> pd.DataFrame:
     """Read one published results file into tidy rows, scores in percent (see module rules)."""
     raw, _ = read_table(path, what=path.name)
@@ -270,14 +289,7 @@ def read_results(path: Path, min_responses: int = DEFAULT_MIN_RESPONSES) -> pd.D
             frame[fld] = pd.array([""] * len(frame), dtype="string")
 
     def parses(series: pd.Series) -> pd.Series:
-        def ok(text: str) -> bool:
-            try:
-                _number(text)
-            except ValueError:
-                return False
-            return True
-
-        return series.map(ok)
+        return numbers(series).notna() | is_suppressed_marker(series)
 
     number_check = pa.Check(
         parses, error="a number (thousands separators and % allowed), or blank or * when suppressed"
@@ -297,14 +309,14 @@ def read_results(path: Path, min_responses: int = DEFAULT_MIN_RESPONSES) -> pd.D
     )
     validate(frame, schema, path)
 
-    values = {f: frame[f].map(_number).astype(float).to_numpy() for f in NUMBERS}
+    values = {f: numbers(frame[f]).to_numpy() for f in NUMBERS}
     stack = np.vstack([values[f] for f in NUMBERS])
     with np.errstate(invalid="ignore"):
         top = np.nanmax(np.where(np.isnan(stack), -np.inf, stack), axis=0)
     as_fraction = np.isfinite(top) & (top <= 1.0)
     for f in NUMBERS:
         values[f] = np.where(as_fraction, values[f] * 100, values[f])
-    responses = frame["responses"].map(_number).astype(float).to_numpy()
+    responses = numbers(frame["responses"]).to_numpy()
     national = (frame["geog"].map(normalise) == "national") | (
         (frame["org_code"] == "") & (frame["org_name"].map(normalise).isin({"england", "national"}))
     )

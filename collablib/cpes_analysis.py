@@ -103,7 +103,7 @@ def targeted_questions(
     )
 
 
-def _flag(row: pd.Series) -> str | None:
+def _flag(row: Any) -> str | None:
     if row is None or row["suppressed"]:
         return None
     if row["performance"]:
@@ -118,44 +118,44 @@ def _flag(row: pd.Series) -> str | None:
 
 
 def by_year(targets: pd.DataFrame, cpes: CpesData) -> pd.DataFrame:
-    """Tidy: one row per team, question and survey year: trust and national scores, flags."""
-    trusts = cpes.trusts()
-    national = cpes.national().set_index(["year", "question_key"])
-    rows = []
-    for t in targets.itertuples():
-        for year in cpes.years["year"]:
-            mine = trusts[
-                (trusts["org_code"] == t.org_code)
-                & (trusts["year"] == year)
-                & (trusts["question_key"] == t.question_key)
-            ]
-            nat = (
-                national.loc[(year, t.question_key)]
-                if (year, t.question_key) in national.index
-                else None
-            )
-            row = mine.iloc[0] if len(mine) else None
-            rows.append(
-                {
-                    "team_id": t.team_id,
-                    "org_code": t.org_code,
-                    "question": t.question,
-                    "question_key": t.question_key,
-                    "year": int(year),
-                    "question_number": row["question_number"] if row is not None else None,
-                    "present": row is not None,
-                    "suppressed": bool(row["suppressed"]) if row is not None else False,
-                    "responses": row["responses"] if row is not None else math.nan,
-                    "score": row["score"] if row is not None else math.nan,
-                    "ci_low": row["ci_low"] if row is not None else math.nan,
-                    "ci_high": row["ci_high"] if row is not None else math.nan,
-                    "expected_low": row["expected_low"] if row is not None else math.nan,
-                    "expected_high": row["expected_high"] if row is not None else math.nan,
-                    "flag": _flag(row) if row is not None else None,
-                    "national": float(nat["score"]) if nat is not None else math.nan,
-                }
-            )
-    return pd.DataFrame(rows, columns=YEARLY_COLUMNS)
+    """Tidy: one row per team, question and survey year: trust and national scores, flags.
+
+    A year in which the trust has no row gets ``present`` False (the trust took no part).
+    """
+    if targets.empty:
+        return pd.DataFrame(columns=YEARLY_COLUMNS)
+    grid = targets[["team_id", "org_code", "question", "question_key"]].merge(
+        pd.DataFrame({"year": cpes.years["year"].astype(int)}), how="cross"
+    )
+    trusts = cpes.trusts()[
+        [
+            "org_code",
+            "year",
+            "question_key",
+            "question_number",
+            "suppressed",
+            "responses",
+            "score",
+            "ci_low",
+            "ci_high",
+            "expected_low",
+            "expected_high",
+            "performance",
+        ]
+    ]
+    national = cpes.national()[["year", "question_key", "score"]].rename(
+        columns={"score": "national"}
+    )
+    out = grid.merge(trusts, on=["org_code", "year", "question_key"], how="left", indicator=True)
+    out["present"] = out.pop("_merge") == "both"
+    out = out.merge(national, on=["year", "question_key"], how="left")
+    out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
+    out["flag"] = [
+        _flag(row) if present else None
+        for row, present in zip(out.to_dict("records"), out["present"], strict=True)
+    ]
+    out["question_number"] = out["question_number"].where(out["present"], None)
+    return out[YEARLY_COLUMNS].reset_index(drop=True)
 
 
 def difference_interval(p1: float, n1: float, p2: float, n2: float) -> tuple[float, float]:
