@@ -3,7 +3,6 @@ from pathlib import Path
 import pandas as pd
 
 from collablib import provenance
-from collablib.kernels import IPCKernelManager, kernel_manager_class
 
 
 def test_provenance_lists_every_input_with_its_sha256(demo_data):
@@ -40,27 +39,3 @@ def test_code_digest_changes_with_the_source(monkeypatch, tmp_path):
     finally:
         extra.unlink()
     assert provenance.code_digest() == first
-
-
-def test_kernels_use_unix_sockets_with_their_own_paths():
-    assert kernel_manager_class() is IPCKernelManager
-    one, two = IPCKernelManager(), IPCKernelManager()
-    assert one.transport == "ipc"
-    assert one.ip != two.ip and Path(one.ip).is_absolute()
-
-
-def test_transient_kernel_errors_are_retried_but_cell_errors_are_not():
-    from papermill.exceptions import PapermillExecutionError
-
-    from collablib.build import is_transient_kernel_error
-
-    assert is_transient_kernel_error(RuntimeError("Kernel died before replying to kernel_info"))
-    assert is_transient_kernel_error(TimeoutError("Kernel didn't respond in 60 seconds"))
-
-    class ZMQError(Exception):
-        pass
-
-    assert is_transient_kernel_error(ZMQError("Address already in use"))
-    cell = PapermillExecutionError(3, 3, "x = f()", "ValueError", "bad", [])
-    assert not is_transient_kernel_error(cell)
-    assert not is_transient_kernel_error(ValueError("bad data"))

@@ -1,0 +1,86 @@
+"""Tests for collablib.build: kernel start-up on private sockets and its retry rule."""
+
+from pathlib import Path
+
+import pytest
+
+from collablib.kernels import IPCKernelManager, kernel_manager_class
+
+
+def test_kernels_use_unix_sockets_with_their_own_paths():
+    assert kernel_manager_class() is IPCKernelManager
+    one, two = IPCKernelManager(), IPCKernelManager()
+    assert one.transport == "ipc"
+    assert one.ip != two.ip and Path(one.ip).is_absolute()
+
+
+def test_transient_kernel_errors_are_retried_but_cell_errors_are_not():
+    from papermill.exceptions import PapermillExecutionError
+
+    from collablib.build import is_transient_kernel_error
+
+    assert is_transient_kernel_error(RuntimeError("Kernel died before replying to kernel_info"))
+    assert is_transient_kernel_error(TimeoutError("Kernel didn't respond in 60 seconds"))
+
+    class ZMQError(Exception):
+        pass
+
+    assert is_transient_kernel_error(ZMQError("Address already in use"))
+    cell = PapermillExecutionError(3, 3, "x = f()", "ValueError", "bad", [])
+    assert not is_transient_kernel_error(cell)
+    assert not is_transient_kernel_error(ValueError("bad data"))
+
+
+def test_execute_notebook_retries_a_kernel_start_failure_then_succeeds(monkeypatch, tmp_path):
+    import papermill
+
+    from collablib import build
+
+    calls: list[str] = []
+
+    def flaky(notebook, output, **kwargs):
+        calls.append(output)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    monkeypatch.setattr(build.time, "sleep", lambda seconds: None)
+    used = build.execute_notebook(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {})
+    assert used == 2 and len(calls) == 2
+
+
+def test_execute_notebook_never_retries_an_error_in_the_notebook(monkeypatch, tmp_path):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from collablib import build
+
+    calls: list[str] = []
+
+    def failing(notebook, output, **kwargs):
+        calls.append(output)
+        raise PapermillExecutionError(3, 3, "x = f()", "ValueError", "bad", [])
+
+    monkeypatch.setattr(papermill, "execute_notebook", failing)
+    monkeypatch.setattr(build.time, "sleep", lambda seconds: None)
+    with pytest.raises(PapermillExecutionError):
+        build.execute_notebook(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {})
+    assert len(calls) == 1
+
+
+def test_execute_notebook_gives_up_after_the_last_attempt(monkeypatch, tmp_path):
+    import papermill
+
+    from collablib import build
+
+    calls: list[str] = []
+
+    def never_starts(notebook, output, **kwargs):
+        calls.append(output)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", never_starts)
+    monkeypatch.setattr(build.time, "sleep", lambda seconds: None)
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        build.execute_notebook(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {}, attempts=3)
+    assert len(calls) == 3
