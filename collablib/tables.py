@@ -269,14 +269,16 @@ def provenance_summary(facts: dict[str, Any], as_of: str | None) -> pd.DataFrame
     git = facts["git"]
     if git.get("commit"):
         commit = git["commit"]
-        dirty = "yes: uncommitted changes to the inputs" if git.get("dirty") else "no"
+        dirty = (
+            "yes: uncommitted changes to the data, notebook or code" if git.get("dirty") else "no"
+        )
     else:
         commit, dirty = "–", git.get("note") or "unknown"
     versions = facts["versions"]
     rows = [
         ("Data as of (latest date in the data)", as_of or "–"),
-        ("Latest git commit changing the inputs", commit),
-        ("Inputs changed since that commit", dirty),
+        ("Latest git commit changing the data, notebook or code", commit),
+        ("Changed since that commit", dirty),
         ("collablib version", versions.get("collablib", "–")),
         ("Notebook", f"{facts['notebook']['file']} (SHA-256 {facts['notebook']['sha256']})"),
         ("collablib source (SHA-256 of all files)", facts["code_sha256"]),
