@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from collablib.schemas import MEASURES_COLUMNS
+
 ROOT = Path(__file__).resolve().parent.parent
 TEAMS = 500
 RESPONSES = 20_000
@@ -140,18 +142,7 @@ def generate(data: Path) -> None:
             )
     write(
         folder / "measures.csv",
-        [
-            "team_id",
-            "measure_id",
-            "measure_name",
-            "period",
-            "value",
-            "numerator",
-            "denominator",
-            "unit",
-            "improvement_direction",
-            "target",
-        ],
+        list(MEASURES_COLUMNS),
         rows,
     )
     write(

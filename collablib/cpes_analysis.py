@@ -127,22 +127,7 @@ def by_year(targets: pd.DataFrame, cpes: CpesData) -> pd.DataFrame:
     grid = targets[["team_id", "org_code", "question", "question_key"]].merge(
         pd.DataFrame({"year": cpes.years["year"].astype(int)}), how="cross"
     )
-    trusts = cpes.trusts()[
-        [
-            "org_code",
-            "year",
-            "question_key",
-            "question_number",
-            "suppressed",
-            "responses",
-            "score",
-            "ci_low",
-            "ci_high",
-            "expected_low",
-            "expected_high",
-            "performance",
-        ]
-    ]
+    trusts = cpes.trusts()[["org_code", "year", "question_key", *TRUST_FIELDS, "performance"]]
     national = cpes.national()[["year", "question_key", "score"]].rename(
         columns={"score": "national"}
     )
@@ -197,14 +182,9 @@ CHANGE_COLUMNS = [
     "followup_suppressed",
     "method_change",
 ]
-YEARLY_COLUMNS = [
-    "team_id",
-    "org_code",
-    "question",
-    "question_key",
-    "year",
+#: The trust-level fields carried from the CPES extract into each team's year-by-year rows.
+TRUST_FIELDS = [
     "question_number",
-    "present",
     "suppressed",
     "responses",
     "score",
@@ -212,6 +192,15 @@ YEARLY_COLUMNS = [
     "ci_high",
     "expected_low",
     "expected_high",
+]
+YEARLY_COLUMNS = [
+    "team_id",
+    "org_code",
+    "question",
+    "question_key",
+    "year",
+    "present",
+    *TRUST_FIELDS,
     "flag",
     "national",
 ]

@@ -21,6 +21,8 @@ import random
 from datetime import date
 from pathlib import Path
 
+from collablib.schemas import MEASURES_COLUMNS
+
 PROPORTIONS = [
     (
         "hna_offered",
@@ -239,19 +241,7 @@ def write(folder: Path, teams: list[dict], start: date, end: date, rng: random.R
                         "primary": "no",
                     }
                 )
-    fields = [
-        "team_id",
-        "measure_id",
-        "measure_name",
-        "period",
-        "value",
-        "numerator",
-        "denominator",
-        "unit",
-        "improvement_direction",
-        "target",
-        "primary",
-    ]
+    fields = [*MEASURES_COLUMNS, "primary"]
     with (folder / "measures.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
