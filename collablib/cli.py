@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,8 @@ from collablib.errors import CollabError
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
 EXIT_BAD_INPUT = 2
+#: What a shell reports for a command stopped by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,6 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("collab: interrupted; reports already in place are complete.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``collab summary --json | head``): stop quietly, as Unix tools
+        # do, and stop Python complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return EXIT_OK  # pragma: no cover
 
 

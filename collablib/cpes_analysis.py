@@ -275,6 +275,11 @@ def summary(table: pd.DataFrame, years: SurveyYears) -> dict[str, Any]:
     }
 
 
+#: Decimal places kept in ``collab summary --json`` CPES values: far below any published
+#: precision, enough to drop binary floating-point noise from differences.
+JSON_DECIMALS = 9
+
+
 def as_json(table: pd.DataFrame) -> list[dict[str, Any]]:
     """The ``cpes`` list of ``collab summary --json``: suppressed or missing values are ``null``."""
     keys = [
@@ -306,6 +311,8 @@ def as_json(table: pd.DataFrame) -> list[dict[str, Any]]:
                 v = float(v)
             if k in ("baseline_n", "followup_n") and v is not None:
                 v = int(v)
+            elif isinstance(v, float):
+                v = round(v, JSON_DECIMALS)  # 2.9, not 2.9000000000000057 (float noise)
             item[k] = v
         out.append(item)
     return out

@@ -63,3 +63,19 @@ def test_summary_json_is_valid(demo_data, capsys):
     main(["--data-dir", str(demo_data), "summary", "--cohort", "rare-cancers", "--json"])
     result = json.loads(capsys.readouterr().out)
     assert result["teams"] == 8
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(demo_data):
+    """``collab summary --json | head -1``: the pipe closes before collab writes."""
+    exe = Path(sys.executable).with_name("collab")
+    proc = subprocess.Popen(
+        [str(exe), "--data-dir", str(demo_data), "summary", "--cohort", "cohort-2", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    proc.stdout.close()  # the reader is gone before collab has finished starting
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait() == 141
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr

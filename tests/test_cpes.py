@@ -266,6 +266,9 @@ def test_summary_json_has_the_cpes_list(demo_data):
     import json
 
     assert json.loads(json.dumps(result))["cpes"] == items
+    first = items[0]
+    assert first["change"] == round(first["followup_score"] - first["baseline_score"], 9)
+    assert len(repr(first["change"]).split(".")[-1]) <= 9  # no binary floating-point noise
 
 
 def test_without_a_cpes_folder_there_is_no_cpes_analysis(data_copy):
