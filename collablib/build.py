@@ -10,9 +10,10 @@ Failure handling follows the portfolio runner of cal-itp/data-analyses: a
 :class:`papermill.PapermillExecutionError` (a cell raised) is caught
 explicitly and reported with the cell's error; kernel start-up failures (ZMQ
 "Address already in use", start-up time-outs, a kernel that dies before
-replying) are transient under parallel load and are retried. A failed build
-never touches the cohort's existing HTML; the executed notebook, with its
-error, is kept under ``<output>/_failed/`` for debugging.
+replying) are transient under parallel load and are retried; nothing that
+goes wrong once the cells run is. A failed build never touches the cohort's
+existing HTML; when a cell raised, the executed notebook, with its error, is
+kept under ``<output>/_failed/`` for debugging.
 """
 
 from __future__ import annotations
@@ -83,10 +84,14 @@ def is_transient_kernel_error(exc: BaseException) -> bool:
     Under parallel load two kernels can race for the same TCP port (ZMQ
     "Address already in use"), or a kernel can take longer than the timeout
     to start. Neither says anything about the notebook, so the build retries.
+    Failures while the cells run are never retried: a cell that raised, a cell
+    that ran past :data:`CELL_TIMEOUT`, or a kernel that died mid-notebook
+    (out of memory, say) would most likely do the same again.
     """
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    if isinstance(exc, PapermillExecutionError):
+    if isinstance(exc, PapermillExecutionError | CellTimeoutError | DeadKernelError):
         return False
     text = f"{type(exc).__name__}: {exc}"
     markers = (
@@ -97,13 +102,8 @@ def is_transient_kernel_error(exc: BaseException) -> bool:
         "ZMQError",
         "Timeout waiting for kernel",
         "TimeoutError",
-        "DeadKernelError",
     )
-    return any(m in text for m in markers) or type(exc).__name__ in {
-        "ZMQError",
-        "TimeoutError",
-        "DeadKernelError",
-    }
+    return any(m in text for m in markers) or type(exc).__name__ in {"ZMQError", "TimeoutError"}
 
 
 def execute_notebook(
@@ -116,6 +116,8 @@ def execute_notebook(
 
     Parameters are passed through the Python API as strings, so ids such as
     ``"01"`` are never converted to numbers (as ``papermill -p`` would do).
+    The exception of a failed run is re-raised with an ``attempts`` attribute
+    saying how many were made.
     """
     import papermill as pm
 
@@ -127,6 +129,10 @@ def execute_notebook(
                 parameters=parameters,
                 cwd=str(notebook.parent),
                 progress_bar=False,
+                # Write the executed notebook once at the end (with the error, if a cell
+                # raised), not after every cell: rewriting a notebook full of charts a hundred
+                # times took more CPU than exporting both renderings.
+                request_save_on_cell_execute=False,
                 start_timeout=KERNEL_START_TIMEOUT,
                 execution_timeout=CELL_TIMEOUT,
                 kernel_manager_class=kernel_manager_class(),
@@ -136,6 +142,7 @@ def execute_notebook(
             if attempt < attempts and is_transient_kernel_error(exc):
                 time.sleep(0.5 * attempt + random.random())
                 continue
+            exc.attempts = attempt  # type: ignore[attr-defined]
             raise
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -203,7 +210,7 @@ def build_cohort(
         where = (
             f" The executed notebook, with the error, is at {display_path(kept)}." if kept else ""
         )
-        return failed(reason + where, "execution", kept, attempts or KERNEL_START_ATTEMPTS)
+        return failed(reason + where, "execution", kept, getattr(exc, "attempts", attempts))
 
     # 3. Export both renderings and move them into place.
     try:
@@ -247,6 +254,11 @@ def _describe_failure(exc: BaseException) -> str:
             return str(exc.evalue)
         return f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
     name = type(exc).__name__
+    if name == "DeadKernelError":
+        return (
+            "The Jupyter kernel stopped while the notebook was running: it may have run out of "
+            "memory or crashed. No executed notebook was kept, and the build was not retried."
+        )
     if name == "NoSuchKernel":
         return f"Jupyter kernel not found ({exc}). Run 'make venv' to register the collab kernel."
     return f"{name}: {exc}"

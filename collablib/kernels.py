@@ -8,6 +8,10 @@ connection file, so concurrent kernels cannot collide at all, and no network
 port is opened. :mod:`collablib.build` uses it where the platform supports it
 (POSIX) and still retries start-up failures (timeouts, a kernel that dies
 before replying) as a second line of defence.
+
+The managers are asynchronous, as nbclient expects: it notices a kernel that
+dies mid-notebook only while it awaits an asynchronous client. With a
+blocking client the wait for a dead kernel's output never ended.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from __future__ import annotations
 import os
 import uuid
 
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
 
-class IPCKernelManager(KernelManager):
+class IPCKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels talk over Unix domain sockets, not TCP ports.
 
     Each kernel gets its own socket path in the Jupyter runtime folder.
@@ -40,6 +44,6 @@ class IPCKernelManager(KernelManager):
         return os.path.join(runtime, f"collab-{uuid.uuid4().hex[:16]}-ipc")
 
 
-def kernel_manager_class() -> type[KernelManager]:
+def kernel_manager_class() -> type[AsyncKernelManager]:
     """IPC on POSIX systems; the default TCP manager elsewhere (Windows has no IPC transport)."""
-    return IPCKernelManager if os.name == "posix" else KernelManager
+    return IPCKernelManager if os.name == "posix" else AsyncKernelManager

@@ -31,6 +31,27 @@ def test_transient_kernel_errors_are_retried_but_cell_errors_are_not():
     assert not is_transient_kernel_error(ValueError("bad data"))
 
 
+def test_a_kernel_that_dies_or_times_out_mid_notebook_is_not_retried():
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    from collablib.build import is_transient_kernel_error
+
+    assert not is_transient_kernel_error(DeadKernelError("Kernel died"))
+    timed_out = CellTimeoutError("A cell timed out while it was being executed, after 600 seconds.")
+    assert not is_transient_kernel_error(timed_out)
+
+
+def test_kernels_are_asynchronous_so_a_dead_kernel_is_noticed():
+    """nbclient watches for a dead kernel only while it awaits an asynchronous client.
+
+    A blocking client's wait for output holds the event loop, so a kernel that
+    died in a cell was never noticed and the build waited for ever.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    assert issubclass(kernel_manager_class(), AsyncKernelManager)
+
+
 def test_execute_notebook_retries_a_kernel_start_failure_then_succeeds(monkeypatch, tmp_path):
     import papermill
 
@@ -63,9 +84,9 @@ def test_execute_notebook_never_retries_an_error_in_the_notebook(monkeypatch, tm
 
     monkeypatch.setattr(papermill, "execute_notebook", failing)
     monkeypatch.setattr(build.time, "sleep", lambda seconds: None)
-    with pytest.raises(PapermillExecutionError):
+    with pytest.raises(PapermillExecutionError) as raised:
         build.execute_notebook(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {})
-    assert len(calls) == 1
+    assert len(calls) == 1 and raised.value.attempts == 1
 
 
 def test_execute_notebook_gives_up_after_the_last_attempt(monkeypatch, tmp_path):
@@ -81,6 +102,6 @@ def test_execute_notebook_gives_up_after_the_last_attempt(monkeypatch, tmp_path)
 
     monkeypatch.setattr(papermill, "execute_notebook", never_starts)
     monkeypatch.setattr(build.time, "sleep", lambda seconds: None)
-    with pytest.raises(RuntimeError, match="Kernel died"):
+    with pytest.raises(RuntimeError, match="Kernel died") as raised:
         build.execute_notebook(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {}, attempts=3)
-    assert len(calls) == 3
+    assert len(calls) == 3 and raised.value.attempts == 3

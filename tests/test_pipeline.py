@@ -170,6 +170,32 @@ def test_a_notebook_error_is_reported_and_its_notebook_kept(tmp_path):
     assert summary.exit_code == 1
 
 
+def test_a_kernel_that_dies_mid_notebook_fails_that_cohort_once_without_retrying(tmp_path):
+    notebook = tmp_path / "crashing.ipynb"
+    runs = tmp_path / "runs.txt"
+    params = new_code_cell('cohort_id = "x"\ndata_dir = None')
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(
+        cells=[
+            params,
+            new_code_cell(f"with open({str(runs)!r}, 'a') as fh:\n    fh.write('ran\\n')"),
+            new_code_cell("import os\nos._exit(9)"),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    nbformat.write(nb, notebook)
+    out = tmp_path / "reports"
+    summary = build_reports(["rare-cancers"], data_dir=DEMO_DATA, output_dir=out, notebook=notebook)
+    result = summary.results[0]
+    assert result.status == "failed" and result.kind == "execution"
+    assert result.attempts == 1 and runs.read_text().splitlines() == ["ran"]
+    assert "kernel stopped while the notebook was running" in result.reason
+    assert not (out / "rare-cancers.html").exists()
+    assert summary.exit_code == 1
+
+
 def test_unknown_cohort_is_refused_before_anything_runs(tmp_path):
     from collablib.errors import CollabError
 
