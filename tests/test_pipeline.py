@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -148,17 +149,24 @@ def test_a_failing_cohort_keeps_its_old_report_and_does_not_stop_the_others(buil
     assert "Latest build problems" in index
 
 
-def test_a_notebook_error_is_reported_and_its_notebook_kept(tmp_path):
-    notebook = tmp_path / "broken.ipynb"
+def write_test_notebook(path: Path, *sources: str) -> Path:
+    """A parameterised notebook (``cohort_id``, ``data_dir``) with these code cells after it."""
     params = new_code_cell('cohort_id = "x"\ndata_dir = None')
     params.metadata["tags"] = ["parameters"]
     nb = new_notebook(
-        cells=[params, new_code_cell("raise RuntimeError('deliberate failure for ' + cohort_id)")],
+        cells=[params, *(new_code_cell(source) for source in sources)],
         metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
         },
     )
-    nbformat.write(nb, notebook)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_notebook_error_is_reported_and_its_notebook_kept(tmp_path):
+    notebook = write_test_notebook(
+        tmp_path / "broken.ipynb", "raise RuntimeError('deliberate failure for ' + cohort_id)"
+    )
     out = tmp_path / "reports"
     summary = build_reports(["cohort-2"], data_dir=DEMO_DATA, output_dir=out, notebook=notebook)
     result = summary.results[0]
@@ -171,21 +179,12 @@ def test_a_notebook_error_is_reported_and_its_notebook_kept(tmp_path):
 
 
 def test_a_kernel_that_dies_mid_notebook_fails_that_cohort_once_without_retrying(tmp_path):
-    notebook = tmp_path / "crashing.ipynb"
     runs = tmp_path / "runs.txt"
-    params = new_code_cell('cohort_id = "x"\ndata_dir = None')
-    params.metadata["tags"] = ["parameters"]
-    nb = new_notebook(
-        cells=[
-            params,
-            new_code_cell(f"with open({str(runs)!r}, 'a') as fh:\n    fh.write('ran\\n')"),
-            new_code_cell("import os\nos._exit(9)"),
-        ],
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
+    notebook = write_test_notebook(
+        tmp_path / "crashing.ipynb",
+        f"with open({str(runs)!r}, 'a') as fh:\n    fh.write('ran\\n')",
+        "import os\nos._exit(9)",
     )
-    nbformat.write(nb, notebook)
     out = tmp_path / "reports"
     summary = build_reports(["rare-cancers"], data_dir=DEMO_DATA, output_dir=out, notebook=notebook)
     result = summary.results[0]
