@@ -38,7 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"collab {__version__}")
     parser.add_argument(
-        "--data-dir", help="the data folder holding cohorts.csv and raw/ (default: ./data)"
+        "--data-dir",
+        help=(
+            "the data folder holding cohorts.csv and raw/ (default: $COLLAB_DATA_DIR if set, "
+            "else the project's data/ folder, wherever collab is run from)"
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -50,7 +54,10 @@ def _parser() -> argparse.ArgumentParser:
         dest="cohorts",
         help="build only this cohort (repeat for several); default: every cohort",
     )
-    rep.add_argument("--output-dir", help="where to write the HTML (default: ./reports)")
+    rep.add_argument(
+        "--output-dir",
+        help="where to write the HTML (default: the project's reports/ folder)",
+    )
     rep.add_argument(
         "-j",
         "--jobs",
