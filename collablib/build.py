@@ -1,10 +1,10 @@
-"""Build one cohort's report: validate, execute the notebook, export HTML, write atomically.
+"""Build one cohort's report: execute the notebook, check what it read, render both pages.
 
-The pipeline (:mod:`collablib.pipeline`) calls :func:`build_cohort` from
+The pipeline (:mod:`collablib.pipeline`) calls :func:`render_cohort` from
 worker threads; each build executes its notebook in its own Jupyter kernel
-process, so one cohort's code, memory or crash cannot affect another's. Run as
-``python -m collablib.build COHORT_ID ...`` it builds one cohort on its own
-and prints one JSON line with the result.
+process, so one cohort's code, memory or crash cannot affect another's. The
+rendered pages are put in place by :func:`commit_report`, together with the
+build record, all or nothing.
 
 Failure handling follows the portfolio runner of cal-itp/data-analyses: a
 :class:`papermill.PapermillExecutionError` (a cell raised) is caught
@@ -14,32 +14,46 @@ replying) are transient under parallel load and are retried; nothing that
 goes wrong once the cells run is. A failed build never touches the cohort's
 existing HTML; when a cell raised, the executed notebook, with its error, is
 kept under ``<output>/_failed/`` for debugging.
+
+**What the kernel read.** The pipeline appends one cell to the notebook it
+executes. It displays the kernel's input log (:mod:`collablib.fileio`): the
+SHA-256 of every input file as the kernel read it. Before anything is
+rendered, every one of those hashes must equal the hash of the same file as
+the pipeline read it when it validated the data and keyed the build, and the
+file must be among the report's recorded inputs. Otherwise the file changed
+while the report was being built (or the notebook read an input the record
+does not list), and the build fails without touching the previous report, so
+a report's Provenance section and build record always describe the bytes its
+figures came from.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+import copy
 import os
 import random
-import sys
 import threading
 import time
-import traceback
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbformat.v4 import new_code_cell
 
-from collablib.buildstate import read_json
-from collablib.errors import CollabError, display_path
-from collablib.fileio import atomic_write_text
+from collablib.buildstate import (
+    BUILD_RECORD_MIME,
+    journal_path,
+    output_names,
+    record_path,
+    record_text,
+)
+from collablib.errors import display_path
+from collablib.fileio import commit_files
 from collablib.htmlexport import export_html
-from collablib.kernels import kernel_manager_class
-from collablib.loaders import load_cohort
-from collablib.paths import report_notebook, resolve_data_dir
-from collablib.registry import Cohort, get_cohort
+from collablib.kernels import KernelStartRefused, kernel_manager_class
+from collablib.registry import Cohort
 
 #: Attempts at starting a kernel before a cohort is reported as failed.
 KERNEL_START_ATTEMPTS = 4
@@ -50,6 +64,8 @@ CELL_TIMEOUT = 600
 
 FAILED_DIR = "_failed"
 WORK_DIR = ".build"
+#: Tag of the cell the pipeline appends to collect the build record.
+RECORD_CELL_TAG = "collab-build-record"
 
 
 @dataclass
@@ -57,25 +73,46 @@ class BuildResult:
     """What happened to one cohort."""
 
     cohort_id: str
-    status: str  # "built" | "failed" | "up to date"
+    status: str  # "built" | "failed" | "up to date" | "interrupted"
     reason: str = ""
-    kind: str = ""  # for failures: "data" (bad input) or "execution"
+    kind: str = ""  # for failures: "data" (bad input), "changed", "output" or "execution"
     seconds: float = 0.0
     attempts: int = 0
     debug_notebook: str | None = None
     why: str = ""  # for builds: why the cohort was out of date
-    summary: dict | None = None  # figures the index shows, computed after a build
+    summary: dict | None = None  # figures the index shows, computed by the notebook
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+
+@dataclass
+class RenderedReport:
+    """Both renderings of one cohort's report, not yet in place."""
+
+    pages: dict[str, bytes]
+    summary: dict | None = None
+    attempts: int = 0
+    inputs_read: dict[str, str] = field(default_factory=dict)
+
+
+class BuildFailure(Exception):
+    """A cohort's build failed; ``kind`` as in :class:`BuildResult`."""
+
+    def __init__(
+        self, reason: str, kind: str, debug: Path | None = None, attempts: int = 0
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+        self.debug = debug
+        self.attempts = attempts
+
+
+class BuildStopped(Exception):
+    """The build was interrupted while this cohort was running."""
 
 
 def report_paths(output_dir: Path, cohort_id: str) -> dict[str, Path]:
     """The two renderings of a cohort's report."""
-    return {
-        "report": output_dir / f"{cohort_id}.html",
-        "code": output_dir / f"{cohort_id}.code.html",
-    }
+    return {k: Path(output_dir) / v for k, v in output_names(cohort_id).items()}
 
 
 def is_transient_kernel_error(exc: BaseException) -> bool:
@@ -91,7 +128,9 @@ def is_transient_kernel_error(exc: BaseException) -> bool:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    if isinstance(exc, PapermillExecutionError | CellTimeoutError | DeadKernelError):
+    if isinstance(
+        exc, PapermillExecutionError | CellTimeoutError | DeadKernelError | KernelStartRefused
+    ):
         return False
     text = f"{type(exc).__name__}: {exc}"
     markers = (
@@ -107,27 +146,31 @@ def is_transient_kernel_error(exc: BaseException) -> bool:
 
 
 def execute_notebook(
-    notebook: Path,
+    notebook: Path | nbformat.NotebookNode,
     output: Path,
     parameters: dict[str, Any],
     attempts: int = KERNEL_START_ATTEMPTS,
-) -> int:
-    """Execute ``notebook`` with papermill into ``output``; return the number of attempts used.
+    cwd: Path | None = None,
+    stop: threading.Event | None = None,
+) -> tuple[int, nbformat.NotebookNode | None]:
+    """Execute ``notebook`` with papermill into ``output``; return (attempts, executed notebook).
 
     Parameters are passed through the Python API as strings, so ids such as
     ``"01"`` are never converted to numbers (as ``papermill -p`` would do).
     The exception of a failed run is re-raised with an ``attempts`` attribute
-    saying how many were made.
+    saying how many were made. No new attempt starts once ``stop`` is set.
     """
     import papermill as pm
 
     for attempt in range(1, attempts + 1):
         try:
-            pm.execute_notebook(
-                str(notebook),
+            source = copy.deepcopy(notebook) if isinstance(notebook, dict) else str(notebook)
+            where = cwd if cwd is not None or isinstance(notebook, dict) else Path(notebook).parent
+            executed = pm.execute_notebook(
+                source,
                 str(output),
                 parameters=parameters,
-                cwd=str(notebook.parent),
+                cwd=str(where) if where is not None else None,
                 progress_bar=False,
                 # Write the executed notebook once at the end (with the error, if a cell
                 # raised), not after every cell: rewriting a notebook full of charts a hundred
@@ -137,9 +180,10 @@ def execute_notebook(
                 execution_timeout=CELL_TIMEOUT,
                 kernel_manager_class=kernel_manager_class(),
             )
-            return attempt
+            return attempt, executed
         except Exception as exc:
-            if attempt < attempts and is_transient_kernel_error(exc):
+            stopping = stop is not None and stop.is_set()
+            if attempt < attempts and not stopping and is_transient_kernel_error(exc):
                 time.sleep(0.5 * attempt + random.random())
                 continue
             exc.attempts = attempt  # type: ignore[attr-defined]
@@ -147,93 +191,159 @@ def execute_notebook(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def build_cohort(
-    cohort: Cohort | str,
-    *,
-    data_dir: str | os.PathLike[str] | None = None,
-    output_dir: str | os.PathLike[str],
-    notebook: str | os.PathLike[str] | None = None,
-    provenance_json: str | None = None,
-    validated: bool = False,
-) -> BuildResult:
-    """Build ``reports/<id>.html`` and ``reports/<id>.code.html`` for one cohort.
+def with_record_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` with a last cell that hands the build record to the pipeline."""
+    nb = copy.deepcopy(nb)
+    cell = new_code_cell("from collablib.buildstate import emit_build_record\nemit_build_record()")
+    cell.id = RECORD_CELL_TAG
+    cell.metadata["tags"] = [RECORD_CELL_TAG]
+    nb.cells.append(cell)
+    return nb
 
-    ``provenance_json`` is the provenance the pipeline computed (and keyed the
-    build on); the notebook computes its own when it is missing. ``validated``
-    skips the input check when the pipeline has just made it. Returns a
-    :class:`BuildResult`; never raises for a cohort-level failure.
+
+def take_build_record(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
+    """Remove the appended record cell from an executed notebook and return what it displayed."""
+    record = None
+    kept = []
+    for cell in nb.cells:
+        if RECORD_CELL_TAG in cell.get("metadata", {}).get("tags", []):
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if BUILD_RECORD_MIME in data:
+                    record = data[BUILD_RECORD_MIME]
+            continue
+        kept.append(cell)
+    nb.cells = kept
+    return record
+
+
+def check_inputs_read(
+    read: Mapping[str, Any], expected: Mapping[str, str], recorded: set[str], data_dir: Path
+) -> str | None:
+    """Why the kernel's reads do not match the build record, or ``None`` when they do.
+
+    ``read`` is the kernel's input log; ``expected`` the hashes (by absolute
+    path) of every file as the pipeline read it; ``recorded`` the absolute
+    paths of the report's recorded inputs, plus the registry.
     """
-    started = time.perf_counter()
-    data_dir = resolve_data_dir(data_dir)
-    output_dir = Path(output_dir).resolve()
-    notebook = Path(notebook) if notebook else report_notebook()
-    cohort_id = cohort if isinstance(cohort, str) else cohort.cohort_id
+    hashes = read.get("hashes", {}) if isinstance(read, Mapping) else {}
+    changed = set(read.get("changed", [])) if isinstance(read, Mapping) else set()
+    for path in sorted(hashes):
+        shown = display_path(path)
+        if path in changed or (path in expected and hashes[path] != expected[path]):
+            return (
+                f"{shown} changed while the report was being built, so the report would not "
+                "match its recorded inputs. The previous report was kept; run the build again "
+                "once the file is no longer being edited."
+            )
+        if path not in expected or path not in recorded:
+            return (
+                f"the notebook read {shown}, which is not among the report's recorded inputs "
+                f"in {display_path(data_dir)}; the previous report was kept."
+            )
+    return None
 
-    def failed(reason: str, kind: str, debug: Path | None = None, attempts: int = 0) -> BuildResult:
-        return BuildResult(
-            cohort_id,
-            "failed",
-            reason,
-            kind,
-            time.perf_counter() - started,
-            attempts,
-            str(display_path(debug)) if debug else None,
-        )
 
-    # 1. Validate first: a data error gets its clear message without starting a kernel.
-    try:
-        if isinstance(cohort, str):
-            cohort = get_cohort(cohort, data_dir)
-        if not validated:
-            load_cohort(cohort, data_dir)
-    except CollabError as exc:
-        return failed(exc.message, "data")
+def render_cohort(
+    cohort: Cohort,
+    *,
+    data_dir: Path,
+    output_dir: Path,
+    notebook: nbformat.NotebookNode | Path,
+    parameters: Mapping[str, str | None],
+    expected_reads: Mapping[str, str],
+    recorded_inputs: set[str],
+    stop: threading.Event | None = None,
+) -> RenderedReport:
+    """Execute the report notebook for ``cohort`` and render both pages (nothing is written).
 
-    # 2. Execute the notebook into a private work file.
+    The kernel runs in the data folder's parent, and the notebook receives the
+    data folder by its name, so the analyst rendering shows ``data_dir = "data"``
+    rather than a path on the builder's machine. Raises :class:`BuildFailure`
+    or :class:`BuildStopped`.
+    """
+    if stop is not None and stop.is_set():
+        raise BuildStopped()
     work = output_dir / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
     token = f"{os.getpid()}-{threading.get_ident()}"
-    executed = work / f"{cohort_id}.{token}.ipynb"
-    summary_file = work / f"{cohort_id}.summary.json"  # its path shows in the code view
-    parameters = {
+    executed_path = work / f"{cohort.cohort_id}.{token}.ipynb"
+    if isinstance(notebook, Path):
+        notebook = nbformat.read(notebook, as_version=4)
+    params = {
         "cohort_id": cohort.cohort_id,
-        "data_dir": str(data_dir),
-        "provenance": provenance_json,
-        "summary_path": str(summary_file),
+        "data_dir": data_dir.name,
+        **parameters,
     }
-    attempts = 0
     try:
-        attempts = execute_notebook(notebook, executed, parameters)
+        attempts, executed = execute_notebook(
+            with_record_cell(notebook), executed_path, params, cwd=data_dir.parent, stop=stop
+        )
     except Exception as exc:
-        kept = _keep_failed_notebook(executed, output_dir, cohort_id)
+        if stop is not None and stop.is_set():
+            executed_path.unlink(missing_ok=True)
+            raise BuildStopped() from exc
+        kept = _keep_failed_notebook(executed_path, output_dir, cohort.cohort_id)
         reason = _describe_failure(exc)
         where = (
             f" The executed notebook, with the error, is at {display_path(kept)}." if kept else ""
         )
-        return failed(reason + where, "execution", kept, getattr(exc, "attempts", attempts))
-
-    # 3. Export both renderings and move them into place.
+        raise BuildFailure(reason + where, "execution", kept, getattr(exc, "attempts", 0)) from exc
+    executed_path.unlink(missing_ok=True)
+    if stop is not None and stop.is_set():
+        raise BuildStopped()
+    assert executed is not None
+    record = take_build_record(executed)
+    if record is None:
+        raise BuildFailure(
+            "the notebook did not hand back its build record (the cell collab appends to "
+            "collect it produced no output); the previous report was kept.",
+            "execution",
+            attempts=attempts,
+        )
+    problem = check_inputs_read(
+        record.get("inputs_read", {}), expected_reads, recorded_inputs, data_dir
+    )
+    if problem:
+        raise BuildFailure(problem, "changed", attempts=attempts)
     try:
-        nb = nbformat.read(executed, as_version=4)
         title = f"{cohort.name}: evaluation report"
         pages = {
-            "report": export_html(nb, title=title, show_code=False),
-            "code": export_html(nb, title=title + " (with code)", show_code=True),
+            "report": export_html(executed, title=title, show_code=False).encode("utf-8"),
+            "code": export_html(executed, title=title + " (with code)", show_code=True).encode(
+                "utf-8"
+            ),
         }
     except Exception as exc:
-        kept = _keep_failed_notebook(executed, output_dir, cohort_id)
-        return failed(f"HTML export failed: {type(exc).__name__}: {exc}", "execution", kept)
-    targets = report_paths(output_dir, cohort_id)
-    for key, page in pages.items():
-        atomic_write_text(targets[key], page)
-    executed.unlink(missing_ok=True)
-    stale = output_dir / FAILED_DIR / f"{cohort_id}.ipynb"
-    stale.unlink(missing_ok=True)
-    summary = read_json(summary_file)
-    summary_file.unlink(missing_ok=True)
-    return BuildResult(
-        cohort_id, "built", "", "", time.perf_counter() - started, attempts, summary=summary
+        raise BuildFailure(
+            f"HTML export failed: {type(exc).__name__}: {exc}", "execution", attempts=attempts
+        ) from exc
+    return RenderedReport(pages, record.get("summary"), attempts, record.get("inputs_read", {}))
+
+
+def commit_report(
+    output_dir: Path, cohort_id: str, pages: Mapping[str, bytes], record: dict[str, Any]
+) -> dict[str, str]:
+    """Put both renderings and the build record in place together; return the outputs' hashes.
+
+    Raises :class:`collablib.fileio.OutputError` (the previous files are then
+    restored) when the folder cannot be written.
+    """
+    from collablib.fileio import sha256_bytes
+
+    paths = report_paths(output_dir, cohort_id)
+    outputs = {paths[k].name: sha256_bytes(pages[k]) for k in ("report", "code")}
+    text = record_text({**record, "outputs": outputs})
+    commit_files(
+        {
+            paths["report"]: pages["report"],
+            paths["code"]: pages["code"],
+            record_path(output_dir, cohort_id): text.encode("utf-8"),
+        },
+        journal_path(output_dir, cohort_id),
     )
+    (output_dir / FAILED_DIR / f"{cohort_id}.ipynb").unlink(missing_ok=True)
+    return outputs
 
 
 def _keep_failed_notebook(executed: Path, output_dir: Path, cohort_id: str) -> Path | None:
@@ -241,8 +351,12 @@ def _keep_failed_notebook(executed: Path, output_dir: Path, cohort_id: str) -> P
     if not executed.exists():
         return None
     target = output_dir / FAILED_DIR / f"{cohort_id}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(executed, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(executed, target)
+    except OSError:
+        executed.unlink(missing_ok=True)
+        return None
     return target
 
 
@@ -262,37 +376,3 @@ def _describe_failure(exc: BaseException) -> str:
     if name == "NoSuchKernel":
         return f"Jupyter kernel not found ({exc}). Run 'make venv' to register the collab kernel."
     return f"{name}: {exc}"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Worker entry point: build one cohort and print its :class:`BuildResult` as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m collablib.build")
-    parser.add_argument("cohort_id")
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--output-dir", required=True)
-    parser.add_argument("--notebook")
-    parser.add_argument("--provenance", help="provenance facts as JSON (from the pipeline)")
-    parser.add_argument(
-        "--validated",
-        action="store_true",
-        help="the pipeline has already validated this cohort's inputs",
-    )
-    args = parser.parse_args(argv)
-    try:
-        result = build_cohort(
-            args.cohort_id,
-            data_dir=args.data_dir,
-            output_dir=args.output_dir,
-            notebook=args.notebook,
-            provenance_json=args.provenance,
-            validated=args.validated,
-        )
-    except Exception as exc:  # a bug in collab itself: report it, don't hide it
-        traceback.print_exc(file=sys.stderr)
-        result = BuildResult(args.cohort_id, "failed", f"{type(exc).__name__}: {exc}", "execution")
-    print(result.to_json(), flush=True)
-    return 0 if result.status != "failed" else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,30 +1,60 @@
-"""Build records: deciding by content hash whether a report is up to date.
+"""Build records: deciding by content hash whether a report is up to date, and guarding the folder.
 
-Next to the reports, ``.build/`` holds one JSON record per cohort (its build
-key, the components of that key, and the summary the index shows) and a
-``state.json`` for the whole run. Only hashes of content are compared, never
-file modification times, so touching a file changes nothing and restoring an
-old version of a file makes the old report current again.
+Next to the reports, ``.build/`` holds:
+
+- ``<cohort_id>.json``: the cohort's **build record**: its build key, the
+  components of that key, the SHA-256 of each rendering it wrote, and the
+  figures the index shows;
+- ``figures/<cohort_id>.json``: the cohort's survey counts from the last time
+  its data **validated**, which other cohorts' comparisons use (so a cohort
+  whose new data are bad never changes another cohort's report);
+- ``state.json``: the last complete run: one key over all the data, code and
+  git state, and the SHA-256 of every output;
+- ``lock``: held (``flock``) by the one build that may write to the folder.
+
+Only hashes of content are compared, never file modification times, so
+touching a file changes nothing and restoring an old version of a file makes
+the old report current again. Input hashes are those of the bytes that were
+read for the build (:mod:`collablib.fileio`), never hashes taken after it, and
+an output counts as up to date only if its bytes still have the hash recorded
+when it was written: a 0-byte or hand-edited report is rebuilt.
 
 A cohort's **key** hashes everything its report depends on: its own raw files
 and the project data files, its registry row, the notebook, the ``collablib``
 source, the locked dependency versions, the git state of those inputs (see
 :mod:`collablib.provenance`), and the survey counts of the other cohorts, which
 its comparisons use. The **global key** hashes all of the data, code and git
-state at once: when it matches the last complete run and every output exists,
-``collab reports`` can say "up to date" without loading any data.
+state at once: when it matches the last complete run and every output still
+has its recorded hash, ``collab reports`` says "up to date" without loading
+any data.
 
-This module uses only the standard library so that the no-change check is fast.
+A record or state file that cannot be read, or that is not of the expected
+shape, is moved to ``.build/set-aside/`` with a one-line warning, and the
+cohort is rebuilt. This module uses only the standard library so that the
+no-change check is fast.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import errno
 import hashlib
 import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from collablib.fileio import atomic_write_text
+from collablib.fileio import (
+    OutputError,
+    atomic_write_text,
+    describe_os_error,
+    recover_journals,
+    remove_leftovers,
+)
 from collablib.paths import PROJECT_ROOT
 from collablib.provenance import (
     CODE_PATHS,
@@ -37,7 +67,17 @@ from collablib.provenance import (
 
 STATE_DIR = ".build"
 STATE_FILE = "state.json"
-RECORD_VERSION = 1
+FIGURES_DIR = "figures"
+SET_ASIDE_DIR = "set-aside"
+LOCK_FILE = "lock"
+RECORD_VERSION = 2
+
+#: How warnings reach the user (one line each).
+Warn = Callable[[str], None]
+
+
+def _stderr_warning(text: str) -> None:
+    print(f"collab: warning: {text}", file=sys.stderr, flush=True)
 
 
 def state_dir(output_dir: Path) -> Path:
@@ -48,9 +88,144 @@ def record_path(output_dir: Path, cohort_id: str) -> Path:
     return state_dir(output_dir) / f"{cohort_id}.json"
 
 
+def figures_path(output_dir: Path, cohort_id: str) -> Path:
+    return state_dir(output_dir) / FIGURES_DIR / f"{cohort_id}.json"
+
+
+def journal_path(output_dir: Path, cohort_id: str) -> Path:
+    return state_dir(output_dir) / f"{cohort_id}.journal"
+
+
 def digest(value: Any) -> str:
     """SHA-256 of a JSON-serialisable value (keys sorted)."""
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def output_names(cohort_id: str) -> dict[str, str]:
+    """The file names of a cohort's two renderings."""
+    return {"report": f"{cohort_id}.html", "code": f"{cohort_id}.code.html"}
+
+
+# --- reading records safely ------------------------------------------------------------------
+
+
+def _shape_problem(value: Any, required: Mapping[str, type | tuple[type, ...]]) -> str | None:
+    if not isinstance(value, dict):
+        return f"expected a JSON object, found {type(value).__name__}"
+    if value.get("version") != RECORD_VERSION:
+        return f"written by another version of collab (version {value.get('version')!r})"
+    for key, kind in required.items():
+        if not isinstance(value.get(key), kind):
+            return f"its {key!r} is missing or not of the right kind"
+    return None
+
+
+def set_aside(path: Path, reason: str, warn: Warn | None, consequence: str) -> None:
+    """Move an unusable build file out of the way and say so in one line."""
+    target = path.parent / SET_ASIDE_DIR / path.name
+    if path.parent.name == FIGURES_DIR:
+        target = path.parent.parent / SET_ASIDE_DIR / f"figures-{path.name}"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        where = f"moved to {target.parent.name}/"
+    except OSError:
+        where = "ignored"
+    (warn or _stderr_warning)(
+        f"{path.name} in {path.parent} could not be used ({reason}); {where}, {consequence}."
+    )
+
+
+def read_checked(
+    path: Path,
+    required: Mapping[str, type | tuple[type, ...]],
+    warn: Warn | None,
+    consequence: str,
+) -> dict[str, Any] | None:
+    """A build file's JSON if it exists and has the expected shape; otherwise ``None``.
+
+    A file that exists but cannot be used is set aside with a warning.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        set_aside(path, f"unreadable: {exc}", warn, consequence)
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        set_aside(path, "not valid JSON", warn, consequence)
+        return None
+    problem = _shape_problem(value, required)
+    if problem:
+        set_aside(path, problem, warn, consequence)
+        return None
+    return value
+
+
+RECORD_SHAPE: dict[str, type | tuple[type, ...]] = {
+    "key": str,
+    "components": dict,
+    "outputs": dict,
+    "summary": (dict, type(None)),
+}
+STATE_SHAPE: dict[str, type | tuple[type, ...]] = {"key": str, "cohorts": list, "outputs": dict}
+FIGURES_SHAPE: dict[str, type | tuple[type, ...]] = {"figures": dict}
+
+
+def read_record(
+    output_dir: Path, cohort_id: str, warn: Warn | None = None
+) -> dict[str, Any] | None:
+    """A cohort's build record, or ``None`` (never built, or set aside as unusable)."""
+    return read_checked(
+        record_path(output_dir, cohort_id),
+        RECORD_SHAPE,
+        warn,
+        f"so {cohort_id} will be rebuilt",
+    )
+
+
+def read_figures(
+    output_dir: Path, cohort_id: str, warn: Warn | None = None
+) -> dict[str, Any] | None:
+    """The figures recorded when the cohort's data last validated, or ``None``."""
+    value = read_checked(
+        figures_path(output_dir, cohort_id),
+        FIGURES_SHAPE,
+        warn,
+        f"so other reports will compare with {cohort_id} only once its data validate",
+    )
+    return value["figures"] if value else None
+
+
+def write_json(path: Path, value: dict[str, Any]) -> None:
+    atomic_write_text(path, json.dumps(value, sort_keys=True, indent=1) + "\n")
+
+
+def record_text(record: dict[str, Any]) -> str:
+    """A build record as the text written to disk."""
+    return json.dumps({**record, "version": RECORD_VERSION}, sort_keys=True, indent=1) + "\n"
+
+
+def outputs_match(output_dir: Path, recorded: Mapping[str, Any]) -> bool:
+    """Whether every recorded output exists with exactly the recorded SHA-256."""
+    if not recorded:
+        return False
+    for name, expected in recorded.items():
+        path = Path(output_dir) / str(name)
+        if not path.is_file():
+            return False
+        try:
+            if sha256_file(path) != expected:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+# --- the whole-run state ---------------------------------------------------------------------
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -61,75 +236,80 @@ def data_files(data_dir: Path) -> list[Path]:
     )
 
 
-def global_key(data_dir: Path, notebook: Path) -> str:
-    """One hash of all the data, the notebook, the code, the lock file and their git state."""
-    files = data_files(data_dir)
-    hashes = {str(p.relative_to(data_dir)): sha256_file(p) for p in files}
-    tracked = [*files, notebook, *(PROJECT_ROOT / p for p in CODE_PATHS)]
+def tracked_paths(data_dir: Path, notebook: Path) -> list[Path]:
+    return [*data_files(data_dir), notebook, *(PROJECT_ROOT / p for p in CODE_PATHS)]
+
+
+def global_key(file_hashes: Mapping[str, str], notebook_sha256: str, git: Mapping[str, Any]) -> str:
+    """One hash of all the data (by path relative to the data folder), the notebook, the code,
+    the lock file and their git state."""
     return digest(
         {
             "version": RECORD_VERSION,
-            "data": hashes,
-            "notebook": sha256_file(notebook),
+            "data": dict(file_hashes),
+            "notebook": notebook_sha256,
             "code": code_digest(),
             "lock": lock_digest(),
-            "git": git_state(tracked),
+            "git": dict(git),
         }
     )
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def write_json(path: Path, value: dict[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(value, sort_keys=True, indent=1) + "\n")
+def current_global_key(data_dir: Path, notebook: Path) -> str:
+    """The global key of the files as they are on disk now."""
+    hashes = {str(p.relative_to(data_dir)): sha256_file(p) for p in data_files(data_dir)}
+    return global_key(hashes, sha256_file(notebook), git_state(tracked_paths(data_dir, notebook)))
 
 
 def fast_up_to_date(
-    data_dir: Path, output_dir: Path, notebook: Path, cohort_ids: list[str] | None
+    data_dir: Path,
+    output_dir: Path,
+    notebook: Path,
+    cohort_ids: list[str] | None,
+    warn: Warn | None = None,
 ) -> list[str] | None:
     """The cohort ids to report as up to date, if nothing at all has changed; else ``None``.
 
     True only when the global key equals the last complete run's, that run
     built every requested cohort, and every output file (reports and index)
-    still exists.
+    still has the SHA-256 recorded when it was written.
     """
-    state = read_json(state_dir(output_dir) / STATE_FILE)
-    if not state or state.get("version") != RECORD_VERSION:
+    state = read_checked(
+        state_dir(output_dir) / STATE_FILE, STATE_SHAPE, warn, "so every cohort will be checked"
+    )
+    if not state:
         return None
-    wanted = cohort_ids or state.get("cohorts", [])
-    if not wanted or any(c not in state.get("cohorts", []) for c in wanted):
+    cohorts = [c for c in state["cohorts"] if isinstance(c, str)]
+    wanted = cohort_ids or cohorts
+    if not wanted or any(c not in cohorts for c in wanted):
         return None
-    outputs = [output_dir / "index.html"] + [
-        output_dir / name for c in wanted for name in (f"{c}.html", f"{c}.code.html")
-    ]
-    if not all(p.is_file() for p in outputs):
+    if not outputs_match(output_dir, state["outputs"]):
         return None
-    if state.get("key") != global_key(data_dir, notebook):
+    # A damaged record or figures file is set aside (with its warning) by the full check.
+    if any(read_record(output_dir, c, warn) is None for c in wanted):
+        return None
+    if any(read_figures(output_dir, c, warn) is None for c in cohorts):
+        return None
+    names = {"index.html", *(n for c in wanted for n in output_names(c).values())}
+    if not names <= set(state["outputs"]):
+        return None
+    if state["key"] != current_global_key(data_dir, notebook):
         return None
     return list(wanted)
 
 
-def write_state(data_dir: Path, output_dir: Path, notebook: Path, cohorts: list[str]) -> None:
+def write_state(output_dir: Path, key: str, cohorts: list[str], outputs: Mapping[str, str]) -> None:
     """Record a complete, successful run (every cohort built or up to date)."""
     write_json(
         state_dir(output_dir) / STATE_FILE,
-        {
-            "version": RECORD_VERSION,
-            "key": global_key(data_dir, notebook),
-            "cohorts": cohorts,
-        },
+        {"version": RECORD_VERSION, "key": key, "cohorts": cohorts, "outputs": dict(outputs)},
     )
 
 
 def clear_state(output_dir: Path) -> None:
     """Forget the last complete run (after a failure, the next run checks every cohort)."""
-    path = state_dir(output_dir) / STATE_FILE
-    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        (state_dir(output_dir) / STATE_FILE).unlink()
 
 
 def explain(old: dict[str, Any] | None, components: dict[str, Any]) -> str:
@@ -151,21 +331,135 @@ def explain(old: dict[str, Any] | None, components: dict[str, Any]) -> str:
     return ", ".join(changed) or "its build record changed"
 
 
-def remove_stale_temporaries(output_dir: Path) -> None:
-    """Delete leftovers of an interrupted run: ``.*.tmp`` files and work notebooks."""
-    for path in Path(output_dir).glob(".*.tmp"):
-        path.unlink(missing_ok=True)
-    for path in state_dir(output_dir).glob("*.ipynb"):
-        path.unlink(missing_ok=True)
-    for path in state_dir(output_dir).glob(".*.tmp"):
-        path.unlink(missing_ok=True)
+# --- leftovers and the lock ------------------------------------------------------------------
 
 
-def save_summary(path: str | None, **figures: object) -> None:
-    """Write figures the notebook computed for the pipeline (the index), if a path was given.
+def remove_stale_temporaries(output_dir: Path) -> list[str]:
+    """Undo or delete what an interrupted or killed run left behind; return rolled-back files.
 
-    The report notebook calls this last, so the pipeline need not recompute
-    them; in interactive use ``path`` is ``None`` and nothing happens.
+    Half-done commits are rolled back from their journals (so both renderings
+    and the record are the old ones), then temporary files, backups and work
+    notebooks are deleted, as are kernel connection files of collab processes
+    that no longer exist.
     """
-    if path:
-        write_json(Path(path), {k: v for k, v in figures.items()})
+    from collablib.kernels import remove_stale_kernel_files
+
+    output_dir = Path(output_dir)
+    work = state_dir(output_dir)
+    restored = recover_journals(work) if work.is_dir() else []
+    for folder in (output_dir, work, work / FIGURES_DIR):
+        if folder.is_dir():
+            remove_leftovers(folder)
+    if work.is_dir():
+        for path in work.glob("*.ipynb"):
+            path.unlink(missing_ok=True)
+    remove_stale_kernel_files()
+    return restored
+
+
+class BuildLocked(OutputError):
+    """Another build holds the output folder's lock."""
+
+
+@dataclass
+class BuildLock:
+    """An exclusive lock on an output folder, so that two builds never write it at once.
+
+    The lock is ``flock`` on ``.build/lock``: the operating system releases it
+    when the process ends, however it ends, so a killed build never leaves a
+    stale lock. The file names the process that holds it, for the message the
+    second build prints. ``wait`` makes a second build wait for the first.
+    """
+
+    output_dir: Path
+    wait: bool = False
+    _fd: int | None = None
+
+    @property
+    def path(self) -> Path:
+        return state_dir(self.output_dir) / LOCK_FILE
+
+    def _holder(self) -> str:
+        try:
+            info = json.loads(self.path.read_text(encoding="utf-8"))
+            return f"process {info['pid']}, started {info['started']}" + (
+                f": {info['command']}" if info.get("command") else ""
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return "another process"
+
+    def __enter__(self) -> BuildLock:
+        import fcntl
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write to the output folder {self.output_dir}: {describe_os_error(exc)}."
+            ) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                os.close(fd)
+                raise
+            if not self.wait:
+                holder = self._holder()
+                os.close(fd)
+                raise BuildLocked(
+                    f"another build ({holder}) is writing to {self.output_dir}. Wait for it to "
+                    "finish (or stop it), then run again; or add --wait to wait for it."
+                ) from None
+            _stderr_warning(f"waiting for another build ({self._holder()}) to finish")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        self._fd = fd
+        info = {
+            "pid": os.getpid(),
+            "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "command": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)),
+        }
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(info).encode(), 0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # releases the flock
+            self._fd = None
+
+
+# --- what the report notebook hands back to the pipeline ---------------------------------------
+
+#: MIME type of the build record a report kernel displays for the pipeline (never rendered).
+BUILD_RECORD_MIME = "application/vnd.collab.build-record+json"
+
+_saved_summary: dict[str, Any] = {}
+
+
+def save_summary(**figures: object) -> None:
+    """Keep figures the notebook computed for the pipeline (the index), in this kernel.
+
+    The report notebook calls this near its end; the pipeline then collects
+    them with the input log (:func:`emit_build_record`), so it need not
+    recompute them. In interactive use nothing else happens.
+    """
+    _saved_summary.clear()
+    _saved_summary.update(json.loads(json.dumps(figures, default=str)))
+
+
+def emit_build_record() -> None:
+    """Display, for the pipeline only, the inputs this kernel read and the saved figures.
+
+    The pipeline appends a cell calling this to the notebook it executes and
+    removes that cell's output before the HTML is made.
+    """
+    from IPython.display import display
+
+    from collablib.fileio import INPUT_LOG
+
+    payload = {"inputs_read": INPUT_LOG.snapshot(), "summary": dict(_saved_summary) or None}
+    display({BUILD_RECORD_MIME: payload}, raw=True)

@@ -3,14 +3,15 @@
 Rules, applied in this order on every build (the raw file is never changed):
 
 1. **Headers** are matched to canonical fields through the survey mapping
-   (:mod:`collablib.survey_mapping`). Unmatched columns (names, e-mail
-   addresses, start times) are ignored and listed by header only.
+   (:mod:`collablib.survey_mapping`), ignoring case, accents, spacing and
+   punctuation. Unmatched columns (names, e-mail addresses, start times) are
+   left out of the survey table and listed by header only.
 2. **Blank rows** (every cell empty) are dropped.
 3. **Test submissions** are excluded. A row is a test submission when, in any
-   column listed under ``[test_submissions] columns``, the *whole* cell equals
-   one of the ``markers`` once normalised (so "TEST - please ignore" matches
-   the marker "test please ignore", but a comment that merely mentions a test
-   does not).
+   column listed under ``[test_submissions] columns`` (a canonical field or
+   the export's own header), the *whole* cell equals one of the ``markers``
+   once normalised (so "TEST - please ignore" matches the marker "test please
+   ignore", but a comment that merely mentions a test does not).
 4. **Answer labels** become canonical values ("4 - Greatly improved" -> 4,
    " yes " -> Yes). Labels listed under ``[not_answered]`` ("Prefer not to
    say", "Don't know") become blank, so they leave the denominator, and are
@@ -20,10 +21,20 @@ Rules, applied in this order on every build (the raw file is never changed):
 5. **Validation** against the data dictionary (pandera, :mod:`collablib.schemas`).
 6. **Duplicate submissions** (the same ``response_id`` more than once) keep
    only the latest by ``submitted_at``; on a tie, the lower row in the file.
+
+The optional columns, ``[test_submissions] columns`` and ``[privacy]
+name_columns``, are not matched exactly either: a configured name finds a
+header that differs only in case, accents, spacing or punctuation, spaces
+ignored altogether, so ``Name`` finds ``NAME``, ``Respondent name`` finds
+``Respondent  Name`` and ``Email address`` finds ``E-mail address`` and
+``email_address``. A configured column the export lacks is skipped. The name
+columns are read only for the respondent names, which are kept in memory
+for redacting quoted comments (:mod:`collablib.privacy`) and never shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -142,20 +153,39 @@ def map_headers(
     return renamed, used, ignored
 
 
+def _column_key(header: object) -> str:
+    """A header for matching a configured column: case, accents, spacing and punctuation ignored.
+
+    ``"E-mail address"``, ``" Email Address "`` and ``"email_address"`` all
+    become ``"emailaddress"``.
+    """
+    return normalise(header).replace(" ", "")
+
+
+def _matching_columns(frame: pd.DataFrame, wanted: Iterable[str]) -> list[pd.Series]:
+    """The columns of ``frame`` whose header matches one of ``wanted`` (see :func:`_column_key`)."""
+    keys = {_column_key(w) for w in wanted}
+    return [
+        frame.iloc[:, i] for i, header in enumerate(frame.columns) if _column_key(header) in keys
+    ]
+
+
 def find_test_rows(frame: pd.DataFrame, raw: pd.DataFrame, mapping: SurveyMapping) -> pd.Series:
     """Boolean per row: a whole cell in a test column equals a test marker (normalised).
 
     A test column may be named by canonical field (``team_id``) or by the
-    export's own header (``Name``).
+    export's own header (``Name``); either is matched with case, accents,
+    spacing and punctuation ignored, as the required headers are, so the
+    configured ``Name`` finds a column headed ``name`` or ``NAME``.
     """
     markers = {normalise(m) for m in mapping.test_markers}
     is_test = pd.Series(False, index=frame.index)
     if not markers:
         return is_test
-    for col in mapping.test_columns:
-        source = frame if col in frame else raw if col in raw else None
-        if source is not None:
-            is_test |= source.loc[frame.index, col].map(normalise).isin(markers)
+    columns = _matching_columns(frame, mapping.test_columns)  # canonical fields
+    columns += _matching_columns(raw.loc[frame.index], mapping.test_columns)  # export headers
+    for values in columns:
+        is_test |= values.map(normalise).isin(markers)
     return is_test
 
 
@@ -257,12 +287,15 @@ def _recode_teams(values: pd.Series, teams: pd.DataFrame) -> pd.Series:
 
 
 def respondent_names(raw: pd.DataFrame, mapping: SurveyMapping) -> set[str]:
-    """Names (and e-mail local parts) from the export's name columns, for redaction only."""
+    """Names (and e-mail local parts) from the export's name columns, for redaction only.
+
+    The ``[privacy] name_columns`` are matched to the export's headers with
+    case, accents, spacing and punctuation ignored, so ``Respondent name``
+    finds ``Respondent Name`` and ``Email address`` finds ``E-mail address``.
+    """
     names: set[str] = set(mapping.redact_names)
-    for col in mapping.name_columns:
-        if col not in raw:
-            continue
-        for cell in raw[col]:
+    for column in _matching_columns(raw, mapping.name_columns):
+        for cell in column:
             text = str(cell).strip()
             if not text:
                 continue

@@ -22,10 +22,13 @@ from typing import Any
 
 from collablib import __version__
 from collablib.errors import CollabError
+from collablib.fileio import OutputError
 
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
 EXIT_BAD_INPUT = 2
+#: What a shell reports for a command stopped by SIGINT (128 + 2); SIGTERM gives 143.
+EXIT_INTERRUPTED = 130
 #: What a shell reports for a command stopped by SIGPIPE (128 + 13).
 EXIT_BROKEN_PIPE = 141
 
@@ -71,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild every selected cohort even if its inputs have not changed",
     )
+    rep.add_argument(
+        "--notebook",
+        metavar="PATH",
+        help="the report notebook to run (default: the project's notebooks/cohort_report.ipynb)",
+    )
+    rep.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another build is writing to the output folder, wait for it to finish "
+        "(default: stop with a message naming it)",
+    )
 
     summ = sub.add_parser("summary", help="print the headline survey metrics")
     scope = summ.add_mutually_exclusive_group(required=True)
@@ -98,9 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CollabError as exc:
         print(f"collab: {exc.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OutputError as exc:
+        print(f"collab: {exc}", file=sys.stderr)
+        return EXIT_BUILD_FAILED
     except KeyboardInterrupt:
         print("collab: interrupted; reports already in place are complete.", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``collab summary --json | head``): stop quietly, as Unix tools
         # do, and stop Python complaining again when it flushes stdout at exit.
@@ -120,11 +137,22 @@ def _reports(args: argparse.Namespace) -> int:
             "the number of jobs must be at least 1", value=args.jobs, allowed="-j 1 or more"
         )
     output_dir = Path(args.output_dir or default_reports_dir()).resolve()
-    if not args.force:
-        # Nothing changed since the last complete run: say so without loading any data.
-        fresh = buildstate.fast_up_to_date(
-            resolve_data_dir(args.data_dir), output_dir, report_notebook(), args.cohorts
-        )
+    notebook = Path(args.notebook).resolve() if args.notebook else report_notebook()
+    if not args.force and (output_dir / buildstate.STATE_DIR).is_dir():
+        # Nothing changed since the last complete run: say so without loading any data, once
+        # the folder is ours and whatever a killed run left behind is cleaned up.
+        with buildstate.BuildLock(output_dir, wait=args.wait):
+            try:
+                buildstate.remove_stale_temporaries(output_dir)
+            except OSError as exc:
+                from collablib.fileio import describe_os_error
+
+                raise OutputError(
+                    f"cannot tidy the output folder {output_dir}: {describe_os_error(exc)}."
+                ) from exc
+            fresh = buildstate.fast_up_to_date(
+                resolve_data_dir(args.data_dir), output_dir, notebook, args.cohorts
+            )
         if fresh is not None:
             for cohort_id in fresh:
                 print(f"{cohort_id}: up to date")
@@ -141,8 +169,13 @@ def _reports(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=make_progress(),
         force=args.force,
+        wait=args.wait,
+        notebook=notebook,
     )
-    print(summary.text())
+    if summary.interrupted is not None:
+        print(f"collab: {summary.interrupted_line()}", file=sys.stderr)
+    else:
+        print(summary.text())
     return summary.exit_code
 
 

@@ -28,6 +28,7 @@ is then wide and the result should be read with care.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Sequence
@@ -40,7 +41,7 @@ from scipy.stats import fisher_exact
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from collablib.errors import CollabError
-from collablib.loaders import CohortData, load_cohort, pool
+from collablib.loaders import CohortData, load_cohort
 from collablib.metrics import RATING_ITEMS, item_summary, recommend_summary
 from collablib.registry import load_registry
 
@@ -93,6 +94,70 @@ def measure_counts(survey: pd.DataFrame) -> dict[str, tuple[int, int]]:
     return counts
 
 
+@dataclass(frozen=True)
+class CohortFigures:
+    """What another cohort's report uses of a cohort: who it is and its survey counts.
+
+    Everything a comparison needs is a count, and counts add up when cohorts
+    are pooled, so the comparisons need only these figures, not the survey.
+    The pipeline records them whenever a cohort's data validate
+    (``reports/.build/figures/``): another cohort's report then compares with
+    the last figures that validated, so a cohort whose new data are bad never
+    changes another cohort's report.
+    """
+
+    cohort_id: str
+    name: str
+    programme_year: str
+    #: measure -> (positive, answered), as :func:`measure_counts`
+    counts: dict[str, tuple[int, int]]
+    #: (yes, no, not answered) to "would you recommend"
+    recommend: tuple[int, int, int]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "cohort_id": self.cohort_id,
+            "name": self.name,
+            "programme_year": self.programme_year,
+            "counts": {k: list(v) for k, v in self.counts.items()},
+            "recommend": list(self.recommend),
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> CohortFigures:
+        return cls(
+            cohort_id=str(value["cohort_id"]),
+            name=str(value["name"]),
+            programme_year=str(value["programme_year"]),
+            counts={str(k): (int(v[0]), int(v[1])) for k, v in value["counts"].items()},
+            recommend=tuple(int(v) for v in value["recommend"]),  # type: ignore[arg-type]
+        )
+
+
+def cohort_figures(data: CohortData) -> CohortFigures:
+    """The :class:`CohortFigures` of a loaded cohort."""
+    rec = recommend_summary(data.survey)
+    return CohortFigures(
+        cohort_id=data.cohort.cohort_id,
+        name=data.cohort.name,
+        programme_year=data.cohort.programme_year,
+        counts=measure_counts(data.survey),
+        recommend=(rec["yes"], rec["n"] - rec["yes"], rec["not_answered"]),
+    )
+
+
+def _figures(cohort: CohortData | CohortFigures) -> CohortFigures:
+    return cohort if isinstance(cohort, CohortFigures) else cohort_figures(cohort)
+
+
+def pooled_counts(members: Sequence[CohortFigures]) -> dict[str, tuple[int, int]]:
+    """Counts of several cohorts taken together (every respondent once)."""
+    return {
+        m: (sum(f.counts[m][0] for f in members), sum(f.counts[m][1] for f in members))
+        for m in MEASURE_LABELS
+    }
+
+
 def _row(
     comparator: str,
     kind: str,
@@ -124,34 +189,30 @@ def _row(
     }
 
 
-def compare_cohort(target: CohortData, others: Sequence[CohortData]) -> pd.DataFrame:
+def compare_cohort(
+    target: CohortData | CohortFigures, others: Sequence[CohortData | CohortFigures]
+) -> pd.DataFrame:
     """Tidy comparisons of ``target`` with each other cohort and with its pooled programme year.
 
     One row per comparator and measure. ``kind`` is ``"cohort"`` or
     ``"programme year"``; for the latter, ``other_*`` describe the pooled year
     (including the target) while the difference, interval and p-value follow
     the module's rule (exact scaling of the comparison with the rest of the year).
+    ``others`` may be loaded cohorts or their recorded :class:`CohortFigures`.
     """
-    mine = measure_counts(target.survey)
+    me = _figures(target)
+    mine = me.counts
     rows: list[dict[str, Any]] = []
-    for other in others:
-        if other.cohort.cohort_id == target.cohort.cohort_id:
-            continue
-        theirs = measure_counts(other.survey)
+    figures = [_figures(o) for o in others if _figures(o).cohort_id != me.cohort_id]
+    for other in figures:
         for m in MEASURE_LABELS:
-            d = compare_proportions(*mine[m], *theirs[m])
-            rows.append(_row(other.cohort.name, "cohort", m, mine[m], theirs[m], d))
-    year = target.cohort.programme_year
-    rest = [
-        o
-        for o in others
-        if o.cohort.programme_year == year and o.cohort.cohort_id != target.cohort.cohort_id
-    ]
+            d = compare_proportions(*mine[m], *other.counts[m])
+            rows.append(_row(other.name, "cohort", m, mine[m], other.counts[m], d))
+    year = me.programme_year
+    rest = [o for o in figures if o.programme_year == year]
     if rest:
-        _, rest_survey = pool(rest)
-        rest_counts = measure_counts(rest_survey)
-        _, pooled_survey = pool([target, *rest])
-        pooled = measure_counts(pooled_survey)
+        rest_counts = pooled_counts(rest)
+        pooled = pooled_counts([me, *rest])
         for m in MEASURE_LABELS:
             n_c, n_r = mine[m][1], rest_counts[m][1]
             d = compare_proportions(*mine[m], *rest_counts[m])
@@ -189,37 +250,52 @@ def compare_cohort(target: CohortData, others: Sequence[CohortData]) -> pd.DataF
 
 
 def load_comparators(
-    cohort_id: str, data_dir: str | os.PathLike[str] | None = None
-) -> tuple[list[CohortData], list[str]]:
-    """Every other cohort in the registry that loads cleanly, and the names of those that don't."""
-    loaded: list[CohortData] = []
+    cohort_id: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    recorded: str | None = None,
+) -> tuple[list[CohortFigures], list[str]]:
+    """The figures of every other cohort to compare with, and the names of those left out.
+
+    ``recorded`` is the JSON list of :class:`CohortFigures` the pipeline passes
+    to the report notebook: the figures recorded when each other cohort's data
+    last validated. Without it (interactive use), every other cohort in the
+    registry is loaded now, and those whose data have a problem are left out
+    and named.
+    """
+    if recorded is not None:
+        figures = [CohortFigures.from_json(v) for v in json.loads(recorded)]
+        return [f for f in figures if f.cohort_id != cohort_id], []
+    loaded: list[CohortFigures] = []
     skipped: list[str] = []
     for cohort in load_registry(data_dir):
         if cohort.cohort_id == cohort_id:
             continue
         try:
-            loaded.append(load_cohort(cohort, data_dir))
+            loaded.append(cohort_figures(load_cohort(cohort, data_dir)))
         except CollabError:
             skipped.append(cohort.name)
     return loaded, skipped
 
 
-def recommend_context(target: CohortData, others: Sequence[CohortData]) -> pd.DataFrame:
+def recommend_context(
+    target: CohortData | CohortFigures, others: Sequence[CohortData | CohortFigures]
+) -> pd.DataFrame:
     """Yes / No / not answered to "would you recommend", for this cohort and the pools it sits in.
 
     Rows: this cohort; all cohorts in its programme year (when it has
     company); every cohort in every year. All are cohort level or above.
     """
-    groups: list[tuple[str, list[CohortData]]] = [(target.cohort.name, [target])]
-    year = target.cohort.programme_year
-    same_year = [o for o in others if o.cohort.programme_year == year]
+    me = _figures(target)
+    figures = [_figures(o) for o in others]
+    groups: list[tuple[str, list[CohortFigures]]] = [(me.name, [me])]
+    year = me.programme_year
+    same_year = [o for o in figures if o.programme_year == year]
     if same_year:
-        groups.append((f"All cohorts in {year} (pooled)", [target, *same_year]))
-    if len(others) > len(same_year):
-        groups.append(("All cohorts, every year (pooled)", [target, *others]))
+        groups.append((f"All cohorts in {year} (pooled)", [me, *same_year]))
+    if len(figures) > len(same_year):
+        groups.append(("All cohorts, every year (pooled)", [me, *figures]))
     rows = []
     for label, members in groups:
-        _, survey = pool(members)
-        rec = recommend_summary(survey)
-        rows.append((label, rec["yes"], rec["n"] - rec["yes"], rec["not_answered"]))
+        yes, no, missing = (sum(f.recommend[i] for f in members) for i in range(3))
+        rows.append((label, yes, no, missing))
     return pd.DataFrame(rows, columns=["label", "yes", "no", "not_answered"])

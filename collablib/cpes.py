@@ -40,6 +40,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from collablib.errors import CollabError
+from collablib.fileio import read_input
 from collablib.ingest import drop_blank_rows, read_table
 from collablib.paths import resolve_data_dir
 from collablib.schemas import validate
@@ -157,10 +158,8 @@ def _settings(path: Path) -> int:
     if not path.exists():
         return DEFAULT_MIN_RESPONSES
     try:
-        with path.open("rb") as fh:
-            value = (
-                tomllib.load(fh).get("suppression", {}).get("min_responses", DEFAULT_MIN_RESPONSES)
-            )
+        settings = tomllib.loads(read_input(path).decode("utf-8"))
+        value = settings.get("suppression", {}).get("min_responses", DEFAULT_MIN_RESPONSES)
     except tomllib.TOMLDecodeError as exc:
         raise CollabError(f"not valid TOML ({exc})", file=path) from None
     if not isinstance(value, int) or value < 1:

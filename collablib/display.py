@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from collablib.style import FIG_WIDTH
+from collablib.style import FIG_WIDTH, chart_style
 
 #: Pixels per inch used to size figures in the browser (CSS reference pixel).
 CSS_DPI = 96
@@ -51,9 +51,17 @@ def esc(text: object) -> str:
 
 
 def png_bytes(fig: Figure) -> bytes:
-    """Render ``fig`` to PNG bytes with no timestamp or software metadata (byte-reproducible)."""
+    """Render ``fig`` to PNG bytes with no timestamp or software metadata (byte-reproducible).
+
+    Saved inside :func:`collablib.style.chart_style`, the style the chart was
+    drawn in: tick labels that matplotlib creates only now, at draw time, then
+    get the same rcParams, including no mathtext for text from data.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None}, facecolor="white")
+    with chart_style():
+        fig.savefig(
+            buffer, format="png", dpi=PNG_DPI, metadata={"Software": None}, facecolor="white"
+        )
     return buffer.getvalue()
 
 

@@ -91,7 +91,7 @@ def improvement_rows(
     Uses the figures saved with each cohort's last successful build where they
     are current, and calculates them otherwise.
     """
-    from collablib.buildstate import read_json, record_path
+    from collablib.buildstate import read_record
 
     rows = []
     for cohort in cohorts:
@@ -108,7 +108,7 @@ def improvement_rows(
                 }
             )
             continue
-        record = read_json(record_path(output_dir, cohort.cohort_id)) or {}
+        record = read_record(output_dir, cohort.cohort_id) or {}
         head = (record.get("summary") or {}).get("improvement")
         if head is None:
             head = improvement.headline(
@@ -135,7 +135,7 @@ def cpes_rows(
 ) -> list[dict[str, str]]:
     """Per cohort: targeted CPES questions below the expected range at baseline and after."""
     from collablib import cpes_analysis
-    from collablib.buildstate import read_json, record_path
+    from collablib.buildstate import read_record
     from collablib.cpes import load_cpes
 
     cpes = None
@@ -144,7 +144,7 @@ def cpes_rows(
         data = loaded[cohort.cohort_id]
         if not isinstance(data, CohortData):
             continue
-        record = read_json(record_path(output_dir, cohort.cohort_id)) or {}
+        record = read_record(output_dir, cohort.cohort_id) or {}
         summary = (record.get("summary") or {}).get("cpes")
         if summary is None:
             cpes = cpes if cpes is not None else load_cpes(data_dir)

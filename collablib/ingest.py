@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from collablib.errors import CollabError
+from collablib.fileio import read_input
 
 ROW_INDEX_NAME = "row"
 
@@ -86,7 +87,7 @@ def read_table(
         raise CollabError(
             f"{label} not found", file=path, allowed=f"a file named {path.name} in {path.parent}"
         )
-    data = path.read_bytes()
+    data = read_input(path)
     kind = sniff(data)
     suffix = path.suffix.lower()
     if kind == "xlsx":

@@ -1,4 +1,4 @@
-"""Kernel start-up that is safe when several reports build at once.
+"""Kernel start-up that is safe when several reports build at once, and that cleans up after itself.
 
 With the default TCP transport, jupyter_client picks five free ports and the
 kernel binds them a moment later; two kernels starting together can pick the
@@ -12,19 +12,88 @@ before replying) as a second line of defence.
 The managers are asynchronous, as nbclient expects: it notices a kernel that
 dies mid-notebook only while it awaits an asynchronous client. With a
 blocking client the wait for a dead kernel's output never ended.
+
+**Clean-up.** A kernel's connection file holds the HMAC key that signs its
+messages, and its sockets are files too. jupyter_client removes them when a
+kernel shuts down normally, but not when the ``collab`` process is killed.
+So every file of a collab kernel is named ``collab-<pid>-...`` in the Jupyter
+runtime folder, with the PID of the ``collab`` process that started it, and
+:func:`remove_stale_kernel_files` deletes those whose process is gone at the
+start of every run. The live managers are tracked so that an interrupted
+build can stop its kernels at once (:func:`kill_running_kernels`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import uuid
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
+PREFIX = "collab-"
 
-class IPCKernelManager(AsyncKernelManager):
+_live: set[AsyncKernelManager] = set()
+_live_lock = threading.Lock()
+#: Set when a build is stopping: no kernel may start after that.
+stopping = threading.Event()
+
+
+def runtime_dir() -> Path:
+    path = Path(jupyter_runtime_dir())
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stem() -> str:
+    return f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:16]}"
+
+
+class KernelStartRefused(RuntimeError):
+    """A kernel was asked to start after the build was told to stop."""
+
+
+class TrackedKernelManager(AsyncKernelManager):
+    """An asynchronous kernel manager that names its files after this process and is tracked.
+
+    Used as it is (TCP) where Unix sockets are not available; :class:`IPCKernelManager`
+    adds the socket transport.
+    """
+
+    @default("connection_file")
+    def _default_connection_file(self) -> str:
+        return str(runtime_dir() / f"{_stem()}.json")
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):  # type: ignore[no-untyped-def]
+        if stopping.is_set():
+            raise KernelStartRefused("the build is stopping")
+        with _live_lock:
+            _live.add(self)
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if stopping.is_set():  # stopped while it was starting
+            _kill(self)
+
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts every kernel before shutting it down, in case it is still
+        # busy; a report's kernel is idle by then, and the interrupt only made it log
+        # "KeyboardInterrupt caught in kernel" to the build's output. A busy kernel that ignores
+        # the shutdown request is still killed after jupyter_client's shutdown wait.
+        if getattr(self, "shutting_down", False):
+            return
+        await super()._async_interrupt_kernel()
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        with _live_lock:
+            _live.discard(self)
+        await super()._async_cleanup_resources(restart=restart)
+
+
+class IPCKernelManager(TrackedKernelManager):
     """A kernel manager whose kernels talk over Unix domain sockets, not TCP ports.
 
     Each kernel gets its own socket path in the Jupyter runtime folder.
@@ -39,11 +108,72 @@ class IPCKernelManager(AsyncKernelManager):
 
     @default("ip")
     def _default_ip(self) -> str:
-        runtime = jupyter_runtime_dir()
-        os.makedirs(runtime, exist_ok=True)
-        return os.path.join(runtime, f"collab-{uuid.uuid4().hex[:16]}-ipc")
+        return str(runtime_dir() / f"{_stem()}-ipc")
 
 
 def kernel_manager_class() -> type[AsyncKernelManager]:
-    """IPC on POSIX systems; the default TCP manager elsewhere (Windows has no IPC transport)."""
-    return IPCKernelManager if os.name == "posix" else AsyncKernelManager
+    """IPC on POSIX systems; TCP elsewhere (Windows has no IPC transport)."""
+    return IPCKernelManager if os.name == "posix" else TrackedKernelManager
+
+
+def _pid(km: AsyncKernelManager) -> int | None:
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    return getattr(process, "pid", None)
+
+
+def _kill(km: AsyncKernelManager) -> None:
+    pid = _pid(km)
+    if pid is None:
+        return
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)  # kernels start in their own session
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def kill_running_kernels() -> int:
+    """Stop every kernel this process started and refuse new ones; return how many were killed."""
+    stopping.set()
+    with _live_lock:
+        managers = list(_live)
+    for km in managers:
+        _kill(km)
+    return len(managers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_kernel_files() -> int:
+    """Delete connection files and sockets of collab kernels whose ``collab`` process is gone.
+
+    Returns how many files were removed. Files of live processes, including
+    another build running at the same time, are left alone.
+    """
+    removed = 0
+    try:
+        entries = list(runtime_dir().glob(f"{PREFIX}*"))
+    except OSError:
+        return 0
+    for path in entries:
+        owner = path.name[len(PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit() or int(owner) == os.getpid() or _alive(int(owner)):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def remove_own_kernel_files() -> None:
+    """Delete this process's kernel files (after its kernels were killed)."""
+    for path in runtime_dir().glob(f"{PREFIX}{os.getpid()}-*"):
+        with contextlib.suppress(OSError):
+            path.unlink()

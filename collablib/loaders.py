@@ -16,6 +16,7 @@ import pandas as pd
 
 from collablib.cleaning import CleaningLog, clean_survey
 from collablib.errors import CollabError
+from collablib.fileio import read_input
 from collablib.ingest import drop_blank_rows, read_csv_text, read_table
 from collablib.measures import MeasuresData, load_measures
 from collablib.paths import resolve_data_dir
@@ -160,7 +161,7 @@ def load_data_notice(data_dir: str | os.PathLike[str] | None = None) -> str | No
     path = resolve_data_dir(data_dir) / NOTICE_FILE
     if not path.is_file():
         return None
-    text = " ".join(path.read_text(encoding="utf-8").split())
+    text = " ".join(read_input(path).decode("utf-8").split())
     return text or None
 
 

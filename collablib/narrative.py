@@ -16,6 +16,7 @@ from collablib.cleaning import CleaningLog
 from collablib.disclosure import DisclosurePolicy
 from collablib.formatting import fmt_ci, fmt_pct, fmt_points
 from collablib.registry import Cohort
+from collablib.schemas import ROLES
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
@@ -69,38 +70,36 @@ def quotes_sentence(counts: dict[str, int], quotes: pd.DataFrame | None = None) 
 
 
 def suppression_note(protected: pd.DataFrame, policy: DisclosurePolicy) -> str | None:
-    """Which roles' figures are hidden by disclosure control, and why, in plain English."""
-    table = protected.drop_duplicates("role")
-    small = [r.role for r in table.itertuples() if policy.is_small(int(r.respondents))]
-    hidden = [r.role for r in table.itertuples() if r.respondents_shown == policy.symbol]
-    partly = sorted(
-        set(protected.loc[protected["positive_shown"] == policy.symbol, "role"]) - set(hidden),
-        key=list(table["role"]).index,
-    )
-    if not hidden and not partly:
-        return None
-    notes = []
-    if small:
-        notes.append(
-            f"Fewer than {policy.largest_suppressed + 1} people answered as "
-            + _and(f"{role.lower()}s" for role in small)
-            + ", so their figures are not shown"
+    """The note under the role table: which roles are shown together, and what is hidden.
+
+    Role groups with more than one member get a fixed sentence whenever they
+    are configured (never only when a member role is small, which would give it
+    away). The groups with hidden figures are named, as the stars show them
+    anyway, but the note never says which hidden figure is the small one and
+    which is hidden to protect it, nor whether a group has 1 to 7 people.
+    """
+    sentences = [
+        f"{label}: {_and(_people(role) for role in members)}, shown together."
+        for label, members in policy.groups().items()
+        if len(members) > 1
+    ]
+    shown = protected[["respondents_shown", "n_shown", "positive_shown"]].astype(str)
+    starred = protected.loc[(shown == policy.symbol).any(axis=1), "role"]
+    hidden = [g for g in dict.fromkeys(protected["role"]) if g in set(starred)]
+    if hidden:
+        sentences.append(
+            f"Some figures for {_and(_people(g) for g in hidden)} are hidden (shown as "
+            f"\u201c{policy.symbol}\u201d) to protect individuals: some are small numbers and "
+            "others are hidden so that the small ones cannot be worked out, and which is which "
+            "is not said."
         )
-    complements = [role for role in hidden if role not in small]
-    if complements:
-        notes.append(
-            _and(f"{role.lower()}s" for role in complements)
-            + "' figures are hidden as well, so that the hidden numbers cannot be worked out "
-            "by subtracting from the totals"
-        )
-    if partly:
-        notes.append(
-            "some counts for "
-            + _and(f"{role.lower()}s" for role in partly)
-            + " are hidden for the same reason"
-        )
-    text = "; ".join(notes)
-    return text[0].upper() + text[1:] + ". " + policy.describe()
+        sentences.append(policy.describe())
+    return " ".join(sentences) or None
+
+
+def _people(label: str) -> str:
+    """``"Executive sponsor" -> "executive sponsors"``; a group's own label is kept as written."""
+    return f"{label.lower()}s" if label in ROLES else label
 
 
 def _and(items) -> str:
@@ -260,15 +259,17 @@ def alt_recommend(rows: pd.DataFrame) -> str:
 
 
 def alt_roles(by_role: pd.DataFrame) -> str:
-    """Alt text for :func:`collablib.plots.role_chart` (only the percentages it draws)."""
+    """Alt text for :func:`collablib.plots.role_chart` (only the percentages it draws).
+
+    With disclosure control (column ``pct_shown``) only published percentages
+    and their published counts are read out; nothing hidden, not even a zero.
+    """
     if "pct_shown" in by_role:
         by_role = by_role[by_role["pct_shown"]]
+    by_role = by_role[by_role["n"] > 0]
     parts = []
     for label, sub in by_role.groupby("label", sort=False):
-        entries = [
-            f"{r.role} {fmt_pct(r.pct)} of {r.n}" if r.n else f"{r.role} no answers"
-            for r in sub.itertuples()
-        ]
+        entries = [f"{r.role} {fmt_pct(r.pct)} of {r.n}" for r in sub.itertuples()]
         parts.append(f"{label}: " + ", ".join(entries))
     return (
         "Dot chart of the percentage positive for each question by respondent role, with 95% "

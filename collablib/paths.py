@@ -13,6 +13,9 @@ from pathlib import Path
 #: The repository root (the folder that holds ``collablib/``, ``data/`` and ``notebooks/``).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+#: The cohort registry, in the data folder.
+REGISTRY_FILE = "cohorts.csv"
+
 #: Environment variable that overrides the default data folder.
 DATA_DIR_ENV = "COLLAB_DATA_DIR"
 

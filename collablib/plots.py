@@ -259,13 +259,18 @@ def recommend_chart(rows: pd.DataFrame, title: str | None = None) -> Figure:
     return fig
 
 
+#: Style of a role group whose label and first member are not in ROLE_STYLES.
+_OTHER_STYLE = {"color": NHS_MID_GREY, "marker": "o"}
+
+
 def role_chart(by_role: pd.DataFrame, title: str | None = None) -> Figure | None:
     """Dot-and-whisker chart of % positive by role for each measure, with 95% Wilson intervals.
 
     Only percentages that disclosure control allows are drawn (column
     ``pct_shown`` from :func:`collablib.disclosure.protect_role_breakdown`,
     when present). Roles differ in marker shape as well as colour, so the chart
-    survives greyscale printing. Returns ``None`` when nothing may be shown.
+    survives greyscale printing; a role group (such as "Staff") takes the
+    style of its first member role. Returns ``None`` when nothing may be shown.
     """
     if "pct_shown" in by_role:
         by_role = by_role[by_role["pct_shown"]]
@@ -274,13 +279,17 @@ def role_chart(by_role: pd.DataFrame, title: str | None = None) -> Figure | None
         return None
     measures = list(dict.fromkeys(by_role["label"]))
     roles = list(dict.fromkeys(by_role["role"]))
+    members = (
+        dict(zip(by_role["role"], by_role["members"], strict=False)) if "members" in by_role else {}
+    )
     with chart_style():
         fig, ax = _new_figure(1.2 + 0.95 * len(measures))
         base = np.arange(len(measures))[::-1].astype(float)
         offsets = np.linspace(0.22, -0.22, len(roles)) if len(roles) > 1 else np.zeros(1)
         for offset, role in zip(offsets, roles, strict=True):
             sub = by_role[by_role["role"] == role].set_index("label").reindex(measures)
-            style = ROLE_STYLES.get(role, {"color": NHS_MID_GREY, "marker": "o"})
+            first = (members.get(role) or (role,))[0]
+            style = ROLE_STYLES.get(role) or ROLE_STYLES.get(first, _OTHER_STYLE)
             ok = sub["n"].notna().to_numpy()
             yy = base + offset
             ax.errorbar(

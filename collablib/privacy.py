@@ -3,96 +3,90 @@
 Only comments whose respondent consented are ever quoted (see
 :mod:`collablib.quotes`); this module then removes what could identify a
 person. Each kind of identifier is replaced by a marker, so readers can see
-that something was removed:
+that something was removed. The passes run in the order of this table:
 
-=====================  =========================================================
-Marker                 What is removed
-=====================  =========================================================
-``[email removed]``    e-mail addresses
-``[phone removed]``    UK telephone numbers: ``0`` or ``+44`` then 9-10 digits,
-                       with spaces, hyphens or brackets (``07700 900123``,
-                       ``(020) 7946 0018``, ``+44 7700 900123``)
-``[NHS number removed]`` any remaining 10-digit number, with or without spaces
-                       or hyphens (``943 476 5919``, ``9434765919``); no
-                       check-digit test, so a mistyped number is still removed
-``[postcode removed]`` UK postcodes in upper or lower case (``LS1 4AP``, ``m1 1ae``)
-``[name removed]``     people's names, as far as is feasible (below)
-=====================  =========================================================
+========================  ======================================================
+Marker                    What is removed
+========================  ======================================================
+``[email removed]``       e-mail addresses
+``[phone removed]``       UK telephone numbers: ``0``, ``+44`` or ``0044``, then
+                          the 9 or 10 digits after the ``0`` (``(0)`` or ``0``
+                          allowed after the country code), with up to four
+                          spaces, dots, hyphens, slashes or brackets between
+                          any two digits (``07700.900.123``, ``(020) 7946 0018``,
+                          ``+44 (0) 20 7946 0018``, ``0044-20-7946-0018``)
+``[NHS number removed]``  any other 10 digits written as one number, however
+                          grouped or separated: spaces (one or several),
+                          dots, hyphens, slashes, in any mix (``943 476 5919``,
+                          ``943.476.5919``, ``943  476  5919``, ``943 4765 919``,
+                          ``9434765919``, ``(943) 476 5919``). No check-digit
+                          test: a mistyped number still identifies someone.
+                          Dates are never read as numbers
+                          (:mod:`collablib.privacy_numbers`)
+``[postcode removed]``    UK postcodes in any case, with any spacing or none
+                          (``LS1 4AP``, ``LS1  4AP``, ``LS14AP``, ``m1 1ae``);
+                          not an ordinal in lower case (``T2 3rd``)
+``[name removed]``        people's names, as far as is feasible
+                          (:mod:`collablib.privacy_names`)
+========================  ======================================================
 
-**Names** are the hardest part: there is no offline, reliable way to find
-every name in free text. collab removes
+The passes live in one module per step, each documenting its rules:
+:mod:`collablib.privacy_numbers` (dates set aside, phone numbers, NHS
+numbers, and the postcode pattern) and :mod:`collablib.privacy_names` (names
+from the export, titled names, the first-name gazetteer, and what is not
+caught). This module keeps the public API, :func:`redact` and
+:class:`Redaction`, and re-exports the names other code uses
+(:data:`MARKERS`, :func:`first_names`, :data:`TITLES`,
+:data:`COMMON_WORD_NAMES`, ...), so ``from collablib.privacy import ...``
+works as before.
 
-1. any name given in the export's own name or e-mail columns (the
-   ``[privacy] name_columns`` of the survey mapping) and any listed under
-   ``[privacy] redact_names``, wherever it appears, in any case;
-2. a title followed by one or two capitalised words (``Dr Okafor``,
-   ``Sister Mary Jones``, ``Mrs O'Neill``);
-3. a capitalised word that is a common UK first name (a hand-compiled list in
-   ``collablib/resources/first_names.txt``), together with a capitalised word
-   straight after it (a likely surname).
-
-Limits: surnames on their own, uncommon first names not in the list, names
-written in lower case, nicknames, and descriptions that identify someone
-without naming them ("the only male nurse on the unit") are **not** caught.
-First names that are also ordinary words (May, Will, Grace, Mark) are left
-out of the list to avoid mangling sentences, so they are caught only by rules
-1 and 2. Automatic redaction reduces the risk; it does not replace a person
-reading the quotes before a report is published.
+Automatic redaction reduces the risk; it does not replace a person reading
+the quotes before a report is published.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-FIRST_NAMES_FILE = Path(__file__).resolve().parent / "resources" / "first_names.txt"
+from collablib.privacy_names import (
+    COMMON_WORD_NAMES,
+    FIRST_NAMES_FILE,
+    SHORT_TITLES,
+    TITLES,
+    WORD_TITLES,
+    first_names,
+    redact_names,
+)
+from collablib.privacy_numbers import (
+    DATE,
+    DIGIT_RUN,
+    MARKERS,
+    PHONE,
+    POSTCODE,
+    redact_numbers,
+)
+
+__all__ = [
+    "COMMON_WORD_NAMES",
+    "DATE",
+    "DIGIT_RUN",
+    "EMAIL",
+    "FIRST_NAMES_FILE",
+    "MARKERS",
+    "PHONE",
+    "POSTCODE",
+    "SHORT_TITLES",
+    "TITLES",
+    "WORD_TITLES",
+    "Redaction",
+    "first_names",
+    "redact",
+]
 
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-PHONE = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)\d(?:[\s-]?\)?[\s-]?\d){8,9}(?!\d)")
-NHS_NUMBER = re.compile(r"(?<!\d)\d{3}[\s-]?\d{3}[\s-]?\d{4}(?!\d)")
-POSTCODE = re.compile(
-    r"\b(?:GIR\s?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2})\b",
-    re.IGNORECASE,
-)
-TITLES = (
-    "Dr",
-    "Doctor",
-    "Mr",
-    "Mrs",
-    "Ms",
-    "Miss",
-    "Mx",
-    "Prof",
-    "Professor",
-    "Sister",
-    "Matron",
-    "Sir",
-    "Dame",
-    "Rev",
-    "Revd",
-)
-_CAP = r"[A-Z\u00C0-\u00DE][\w'\u2019-]*"
-TITLED_NAME = re.compile(rf"\b(?:{'|'.join(TITLES)})\.?\s+{_CAP}(?:\s+{_CAP})?")
-
-MARKERS = {
-    "email": "[email removed]",
-    "phone": "[phone removed]",
-    "nhs_number": "[NHS number removed]",
-    "postcode": "[postcode removed]",
-    "name": "[name removed]",
-}
-
-
-@cache
-def first_names() -> frozenset[str]:
-    """The gazetteer of common first names (comment lines and blanks skipped)."""
-    lines = FIRST_NAMES_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
 
 
 @dataclass(frozen=True)
@@ -107,40 +101,13 @@ class Redaction:
         return sum(self.counts.values()) > 0
 
 
-def _fold_accents(text: str) -> str:
-    return "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-
-
-def _known_name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """Whole names in any case; single first names or surnames only when capitalised.
-
-    "Mark Ellis" removes "mark ellis" and "Mark", but leaves the verb "mark".
-    """
-    whole: set[str] = set()
-    parts: set[str] = set()
-    for name in names:
-        name = " ".join(str(name).split())
-        if len(name) < 2:
-            continue
-        for variant in {name, _fold_accents(name)}:  # "Björn" is often typed "Bjorn"
-            whole.add(variant)
-            parts.update(p[0].upper() + p[1:] for p in variant.split() if len(p) >= 2)
-    if not whole:
-        return None
-
-    def alternation(texts: set[str]) -> str:
-        return "|".join(sorted((re.escape(t) for t in texts), key=len, reverse=True))
-
-    return re.compile(rf"(?<!\w)(?:(?i:{alternation(whole)})|{alternation(parts)})(?!\w)")
-
-
 def redact(text: str, names: Iterable[str] = ()) -> Redaction:
     """Remove e-mail addresses, phone numbers, NHS numbers, postcodes and names from ``text``.
 
-    ``names`` are extra names to remove wherever they appear (the export's
-    respondent names, and names configured for the cohort).
+    ``names`` are respondents' names to remove wherever they appear, whole or
+    in part (the export's respondent names, and names configured for the
+    cohort); see :mod:`collablib.privacy_numbers` and
+    :mod:`collablib.privacy_names` for the rules.
     """
     counts: Counter[str] = Counter()
 
@@ -150,35 +117,7 @@ def redact(text: str, names: Iterable[str] = ()) -> Redaction:
         return new
 
     out = sub("email", EMAIL, text)
-    out = sub("phone", PHONE, out)
-    out = sub("nhs_number", NHS_NUMBER, out)
+    out = redact_numbers(out, counts)
     out = sub("postcode", POSTCODE, out)
-    known = _known_name_pattern(names)
-    if known is not None:
-        out = sub("name", known, out)
-    out = sub("name", TITLED_NAME, out)
-    out = _redact_first_names(out, counts)
-    # "[name removed] [name removed]" (first name and surname) reads better as one marker
-    out = re.sub(r"(\[name removed\])(?:\s+\[name removed\])+", r"\1", out)
+    out = redact_names(out, names, counts)
     return Redaction(out, +counts)
-
-
-@cache
-def _first_name_pattern() -> re.Pattern[str]:
-    """A gazetteer first name, then (unless possessive) an optional capitalised surname."""
-    names = sorted((re.escape(n) for n in first_names()), key=len, reverse=True)
-    word = r"[A-Z\u00C0-\u00DE][\w-]*"
-    return re.compile(
-        rf"(?<![\w\[])(?:{'|'.join(names)})(?!\w)"
-        rf"(?:(?P<pos>['\u2019]s)|(?:\s+{word}(?P<last_pos>['\u2019]s)?)?)"
-    )
-
-
-def _redact_first_names(text: str, counts: Counter[str]) -> str:
-    """Replace a common first name (and a capitalised word after it) by the name marker."""
-
-    def replace(match: re.Match[str]) -> str:
-        counts["name"] += 1
-        return MARKERS["name"] + (match.group("pos") or match.group("last_pos") or "")
-
-    return _first_name_pattern().sub(replace, text)

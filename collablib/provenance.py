@@ -27,7 +27,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from collablib.paths import PROJECT_ROOT, report_notebook, resolve_data_dir
+from collablib.fileio import INPUT_LOG, InputLog, read_input
+from collablib.paths import PROJECT_ROOT, REGISTRY_FILE, report_notebook, resolve_data_dir
 
 #: Packages whose versions a report records.
 KEY_PACKAGES = (
@@ -44,7 +45,7 @@ KEY_PACKAGES = (
     "openpyxl",
 )
 #: Project-wide data files that every report reads.
-PROJECT_DATA_FILES = ("cohorts.csv", "survey_mapping.toml", "disclosure.toml", "NOTICE.txt")
+PROJECT_DATA_FILES = (REGISTRY_FILE, "survey_mapping.toml", "disclosure.toml", "NOTICE.txt")
 #: Code whose changes change every report.
 CODE_PATHS = ("collablib", "requirements.lock", "pyproject.toml")
 
@@ -56,10 +57,6 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def code_files() -> list[Path]:
@@ -88,11 +85,17 @@ def lock_digest() -> str:
 
 
 def cohort_input_files(cohort_id: str, data_dir: str | os.PathLike[str] | None) -> list[Path]:
-    """Every file the report of one cohort reads: its folder and the project data files."""
+    """Every file the report of one cohort reads: its folder and the project data files.
+
+    The registry, ``cohorts.csv``, is not among them: a report depends only on
+    its own row, which :func:`collect` records separately, so adding another
+    cohort to the registry never changes an existing report.
+    """
     data_dir = resolve_data_dir(data_dir)
     folder = data_dir / "raw" / cohort_id
     own = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-    return project_data_files(data_dir) + own
+    shared = [p for p in project_data_files(data_dir) if p.name != REGISTRY_FILE]
+    return shared + own
 
 
 def project_data_files(data_dir: Path) -> list[Path]:
@@ -102,16 +105,52 @@ def project_data_files(data_dir: Path) -> list[Path]:
     return project + (sorted(p for p in cpes.rglob("*") if p.is_file()) if cpes.is_dir() else [])
 
 
-def file_table(files: Iterable[Path], data_dir: Path) -> list[dict[str, str]]:
-    """[{"file": path relative to the data folder, "sha256": ...}], in the given order."""
+def file_hash(path: Path, log: InputLog | None = None) -> str:
+    """The SHA-256 of ``path`` as it was read for this build.
+
+    A file that nothing has read yet (a note in a cohort's folder, say) is read
+    now, through :func:`collablib.fileio.read_input`, so that the log holds
+    every input of the build and a kernel that reads it later is checked against
+    the same bytes.
+    """
+    log = log or INPUT_LOG
+    recorded = log.get(path)
+    if recorded is None:
+        read_input(path, log)
+        recorded = log.get(path)
+    assert recorded is not None
+    return recorded
+
+
+def file_table(
+    files: Iterable[Path], data_dir: Path, log: InputLog | None = None
+) -> list[dict[str, str]]:
+    """[{"file": path relative to the data folder, "sha256": ...}], in the given order.
+
+    A file that was read for this build carries the hash of the bytes that were
+    read (see :mod:`collablib.fileio`), never a hash taken later.
+    """
     rows = []
     for path in files:
         try:
             name = str(path.relative_to(data_dir))
         except ValueError:
             name = str(path)
-        rows.append({"file": name, "sha256": sha256_file(path)})
+        rows.append({"file": name, "sha256": file_hash(path, log)})
     return rows
+
+
+def registry_row_entry(row: dict[str, str]) -> dict[str, str]:
+    """The provenance entry for a cohort's own row of ``cohorts.csv``.
+
+    Its SHA-256 is that of the row's values as JSON (keys in registry column
+    order), so it changes exactly when the row does.
+    """
+    text = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    return {
+        "file": f"{REGISTRY_FILE} (row {row['cohort_id']})",
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    }
 
 
 def _git(*args: str) -> str | None:
@@ -166,15 +205,32 @@ def collect(
     cohort_id: str,
     data_dir: str | os.PathLike[str] | None = None,
     notebook: str | os.PathLike[str] | None = None,
+    *,
+    registry_row: dict[str, str] | None = None,
+    log: InputLog | None = None,
+    notebook_sha256: str | None = None,
 ) -> dict[str, Any]:
-    """All provenance facts for one cohort's report (without "data as of", which needs the data)."""
+    """All provenance facts for one cohort's report (without "data as of", which needs the data).
+
+    Input hashes are those of the bytes read for the build (``log``, by
+    default this process's :data:`collablib.fileio.INPUT_LOG`); the pipeline
+    reads and validates every input before it collects the facts.
+    ``registry_row`` is the cohort's row of the registry (read now when not given).
+    """
     data_dir = resolve_data_dir(data_dir)
     notebook = Path(notebook) if notebook else report_notebook()
+    if registry_row is None:
+        from collablib.registry import get_cohort
+
+        registry_row = get_cohort(cohort_id, data_dir).as_dict()
     inputs = cohort_input_files(cohort_id, data_dir)
     tracked = [*inputs, notebook, *(PROJECT_ROOT / p for p in CODE_PATHS)]
     return {
-        "inputs": file_table(inputs, data_dir),
-        "notebook": {"file": notebook.name, "sha256": sha256_file(notebook)},
+        "inputs": [registry_row_entry(registry_row), *file_table(inputs, data_dir, log)],
+        "notebook": {
+            "file": notebook.name,
+            "sha256": notebook_sha256 or sha256_file(notebook),
+        },
         "code_sha256": code_digest(),
         "lock_sha256": lock_digest(),
         "git": git_state(tracked),

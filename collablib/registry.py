@@ -13,10 +13,13 @@ from pathlib import Path
 
 from collablib.errors import CollabError
 from collablib.ingest import drop_blank_rows, read_csv_text
-from collablib.paths import resolve_data_dir
+from collablib.paths import REGISTRY_FILE, resolve_data_dir
 from collablib.schemas import REGISTRY_COLUMNS, REGISTRY_SCHEMA, require_columns, validate
 
-REGISTRY_FILE = "cohorts.csv"
+#: Cohort ids that would overwrite collab's own outputs (``index.html``). The id pattern
+#: (:data:`collablib.schemas.REGISTRY_SCHEMA`) already refuses ids starting with ``.`` or
+#: ``_`` (``.build/``, ``_failed/``). Compared without case, for case-insensitive disks.
+RESERVED_IDS = frozenset({"index"})
 
 
 @dataclass(frozen=True, order=True)
@@ -68,6 +71,16 @@ def load_registry(data_dir: str | os.PathLike[str] | None = None) -> list[Cohort
     validate(frame, REGISTRY_SCHEMA, path)
     cohorts = []
     for row, rec in frame.iterrows():
+        if str(rec["cohort_id"]).casefold() in RESERVED_IDS:
+            raise CollabError(
+                "this cohort id is the name of one of collab's own outputs",
+                file=path,
+                row=int(row),
+                column="cohort_id",
+                value=rec["cohort_id"],
+                allowed="any other id (index, and names starting with '.' or '_', are reserved: "
+                "reports/index.html is the index page)",
+            )
         start = date.fromisoformat(rec["start_date"])
         end = date.fromisoformat(rec["end_date"])
         if end < start:

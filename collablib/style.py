@@ -4,6 +4,24 @@ Colours are from the NHS England identity guidelines (colour palette for
 digital and print). Charts must still read when printed in greyscale, so
 series that need telling apart differ in lightness and, where they could be
 confused, in marker shape or hatching as well as hue.
+
+Text from data is drawn literally. Matplotlib would read ``$...$`` in any label
+as mathtext, so a tumour group called ``$5 to $10 grants`` would lose its
+dollar signs and one called ``$\\href{...}$`` would stop the build with a
+parser error at save time. :data:`RC_PARAMS` therefore sets
+``text.parse_math: False``. It has to be in force whenever a
+:class:`~matplotlib.text.Text` is *created*, and matplotlib creates some tick
+labels only while the figure is drawn, so the chart functions draw inside
+:func:`chart_style` and :func:`collablib.display.png_bytes` (the one place
+reports turn a figure into an image) saves inside it too; code that saves a
+collab chart some other way must do the same. None of collab's own labels uses
+mathtext; write symbols as plain Unicode (e.g. "≥", "±", "²").
+
+The style is applied only inside :func:`chart_style` (a ``with`` block around
+:func:`matplotlib.rc_context`), never globally: apart from the Agg backend that
+:mod:`collablib.plots` selects, collab changes no global rcParams and leaves
+them as they were after each chart, so an analyst's own plots in the same
+session keep matplotlib's defaults, mathtext included.
 """
 
 from __future__ import annotations
@@ -71,11 +89,18 @@ RC_PARAMS: dict[str, object] = {
     "savefig.dpi": 144,
     "hatch.linewidth": 0.8,
     "svg.hashsalt": "collab",
+    # Labels come from data (team, tumour-group, trust and measure names, question
+    # text): "$" must be drawn as a dollar sign, never parsed as mathtext.
+    "text.parse_math": False,
 }
 
 
 @contextmanager
 def chart_style() -> Iterator[None]:
-    """Apply the collab chart style for the duration of a ``with`` block."""
+    """Apply the collab chart style for the duration of a ``with`` block.
+
+    Use it both while drawing a chart and while saving it (tick labels may be
+    created at draw time); global rcParams are restored on leaving the block.
+    """
     with mpl.rc_context(RC_PARAMS):
         yield

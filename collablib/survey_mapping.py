@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from collablib.errors import CollabError
+from collablib.fileio import read_input
 from collablib.schemas import RATING_COLUMNS, RATING_VALUES, ROLES, SURVEY_COLUMNS, YES_NO
 
 MAPPING_FILE = "survey_mapping.toml"
@@ -126,8 +127,7 @@ def _as_tuple(value: Any, where: str, path: Path) -> tuple[str, ...]:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(read_input(path).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CollabError(
             f"the survey mapping is not valid TOML ({exc})",

@@ -74,11 +74,13 @@ def headline_table(head: dict[str, Any]) -> pd.DataFrame:
 
 
 def role_table(protected: pd.DataFrame, head: dict[str, Any]) -> pd.DataFrame:
-    """Wide table by role after disclosure control, with the cohort total as the last row.
+    """Wide table by role (group) after disclosure control, with the cohort total as the last row.
 
     ``protected`` is :func:`collablib.disclosure.protect_role_breakdown`
     output. Cells read "82% (18 of 22)"; where disclosure control hides a
-    number it shows the policy's symbol, and the percentage is left out.
+    number it shows the policy's symbol, and the percentage is left out. "no
+    answers" appears only where the number who answered is published and is 0:
+    a hidden zero reads "* of *" like any other hidden count.
     """
     measures = list(dict.fromkeys(protected["measure"]))
     labels = dict(zip(protected["measure"], protected["label"], strict=False))
@@ -91,7 +93,7 @@ def role_table(protected: pd.DataFrame, head: dict[str, Any]) -> pd.DataFrame:
             counts = f"{r['positive_shown']} of {r['n_shown']}"
             if r["pct_shown"]:
                 cells.append(f"{fmt_pct(r['pct'])} ({counts})")
-            elif int(r["n"]) == 0:
+            elif str(r["n_shown"]) == "0":
                 cells.append("no answers")
             else:
                 cells.append(counts)

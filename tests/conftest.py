@@ -195,3 +195,141 @@ def open_offline(browser, path: Path, screenshot: Path | None = None):
     if screenshot is not None:
         page.screenshot(path=str(screenshot), full_page=True)
     return page, visit
+
+
+# --- a tiny project for build and fault tests -------------------------------------------------
+
+TINY_COHORTS = {
+    "alpha": ("Alpha cohort", "2020/21"),
+    "beta": ("Beta cohort", "2020/21"),
+    "gamma": ("Gamma cohort", "2021/22"),
+}
+
+
+def make_tiny_data(root: Path, cohorts: dict[str, tuple[str, str]] | None = None) -> Path:
+    """A data folder with small cohorts (2 teams, 12 respondents each), no CPES, no measures.
+
+    Small enough that a build is quick, but read, validated and keyed exactly as
+    the demo data are. The project settings are the real ones.
+    """
+    cohorts = cohorts or TINY_COHORTS
+    data = root / "data"
+    (data / "raw").mkdir(parents=True)
+    for name in ("survey_mapping.toml", "disclosure.toml", "NOTICE.txt"):
+        shutil.copy(DEMO_DATA / name, data / name)
+    registry = [
+        {
+            "cohort_id": cid,
+            "name": name,
+            "programme_year": year,
+            "start_date": f"{year[:4]}-06-01",
+            "end_date": f"{int(year[:4]) + 1}-03-31",
+        }
+        for cid, (name, year) in cohorts.items()
+    ]
+    write_rows(data / "cohorts.csv", registry)
+    roles = ["Project team member"] * 8 + ["Lived experience partner"] * 4
+    for n, (cid, (name, year)) in enumerate(cohorts.items()):
+        folder = data / "raw" / cid
+        folder.mkdir()
+        teams = [
+            {
+                "team_id": f"{cid[:1].upper()}{t}",
+                "team_name": f"{name} team {t}",
+                "organisation": f"Trust {t}",
+                "cancer_alliance": "Alliance",
+                "region": "London",
+                "tumour_group": ["Lung", "Breast"][t - 1],
+                "project_title": f"Project {t}",
+            }
+            for t in (1, 2)
+        ]
+        write_rows(folder / "teams.csv", teams)
+        survey = []
+        for i, role in enumerate(roles):
+            survey.append(
+                {
+                    "response_id": f"{cid}-{i + 1:02d}",
+                    "submitted_at": f"{int(year[:4]) + 1}-03-{10 + i:02d} 10:00",
+                    "team_id": teams[i % 2]["team_id"],
+                    "role": role,
+                    "recommend": "Yes" if (i + n) % 5 else "No",
+                    "team_working": str(4 - (i + n) % 3),
+                    "patient_carer_experience": str(4 - (i * 2 + n) % 4),
+                    "staff_experience": str(3 + (i + n) % 2),
+                    "comment": "Working together helped." if i % 3 == 0 else "",
+                    "consent_to_quote": "Yes" if i % 2 == 0 else "No",
+                }
+            )
+        write_rows(folder / "final_survey.csv", survey)
+    return data
+
+
+MINI_NOTEBOOK_CELLS = (
+    "import os, pathlib, time\n"
+    "from collablib import buildstate, comparisons, tables\n"
+    "from collablib import display as show\n"
+    "from collablib import provenance as report_provenance\n"
+    "from collablib.loaders import load_cohort",
+    # A test can hold the kernel here: it sees <gate>/<cohort>.ready, acts, then writes .go
+    "gate = os.environ.get('COLLAB_TEST_GATE')\n"
+    "if gate:\n"
+    "    pathlib.Path(gate, cohort_id + '.ready').touch()\n"
+    "    while not pathlib.Path(gate, cohort_id + '.go').exists():\n"
+    "        time.sleep(0.05)",
+    "data = load_cohort(cohort_id, data_dir)\n"
+    "others, _ = comparisons.load_comparators(cohort_id, data_dir, comparators)\n"
+    "show.paragraph(f'{data.cohort.name}: {len(data.survey)} responses; compared with: '\n"
+    "               + ', '.join(f'{o.name} {o.counts}' for o in others))",
+    "facts = report_provenance.load(provenance, cohort_id, data_dir)\n"
+    "buildstate.save_summary(improvement=None, cpes=None)\n"
+    "show.table(tables.provenance_inputs(facts), caption='Input files and their SHA-256')",
+)
+
+
+def write_mini_notebook(path: Path) -> Path:
+    """A report notebook with the real parameters, reading and provenance, but no charts.
+
+    Build and fault tests use it so that a kernel run takes a few seconds.
+    """
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    params = new_code_cell(
+        'cohort_id = "x"\ndata_dir = None\nprovenance = None\ncomparators = None'
+    )
+    params.metadata["tags"] = ["parameters"]
+    cells = [params, *(new_code_cell(src) for src in MINI_NOTEBOOK_CELLS)]
+    for i, cell in enumerate(cells):
+        cell.id = f"cell-{i}"
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_built(tmp_path_factory):
+    """The tiny project built once with the mini notebook: (root, data, out, notebook)."""
+    from collablib.pipeline import build_reports
+
+    root = tmp_path_factory.mktemp("tiny")
+    data = make_tiny_data(root)
+    notebook = write_mini_notebook(root / "mini.ipynb")
+    out = root / "reports"
+    summary = build_reports(data_dir=data, output_dir=out, notebook=notebook, jobs=2)
+    assert summary.exit_code == 0, summary.text()
+    return root, data, out, notebook
+
+
+@pytest.fixture
+def tiny(tiny_built, tmp_path):
+    """A private copy of the built tiny project: (data, out, notebook)."""
+    root, _, _, _ = tiny_built
+    shutil.copytree(root, tmp_path / "tiny")
+    copy = tmp_path / "tiny"
+    return copy / "data", copy / "reports", copy / "mini.ipynb"

@@ -66,7 +66,7 @@ def test_execute_notebook_retries_a_kernel_start_failure_then_succeeds(monkeypat
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     monkeypatch.setattr(build.time, "sleep", lambda seconds: None)
-    used = build.execute_notebook(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {})
+    used, _ = build.execute_notebook(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {})
     assert used == 2 and len(calls) == 2
 
 
@@ -105,3 +105,16 @@ def test_execute_notebook_gives_up_after_the_last_attempt(monkeypatch, tmp_path)
     with pytest.raises(RuntimeError, match="Kernel died") as raised:
         build.execute_notebook(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {}, attempts=3)
     assert len(calls) == 3 and raised.value.attempts == 3
+
+
+def test_kernel_files_are_named_after_the_collab_process_that_owns_them():
+    """So that a later run can delete the key files of kernels whose collab process was killed."""
+    import os
+
+    from collablib.kernels import TrackedKernelManager, runtime_dir
+
+    for manager in (IPCKernelManager(), TrackedKernelManager()):
+        connection = Path(manager.connection_file)
+        assert connection.parent == runtime_dir()
+        assert connection.name.startswith(f"collab-{os.getpid()}-")
+    assert Path(IPCKernelManager().ip).name.startswith(f"collab-{os.getpid()}-")

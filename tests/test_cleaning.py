@@ -219,3 +219,84 @@ def test_the_raw_file_is_never_modified(tmp_path, teams):
     before = path.read_bytes()
     import_survey(path, teams, load_mapping(DEMO_DATA))
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("header", "cell"),
+    [
+        ("Respondent Name", "Søren Madsen"),
+        ("NAME", "Søren Madsen"),
+        (" Email ", "soren.madsen@example.org"),
+        ("E-mail address", "Soren.Madsen@example.org"),
+        ("respondent_name", "SØREN MADSEN"),
+    ],
+    ids=["Respondent Name", "NAME", "space Email space", "E-mail address", "respondent_name"],
+)
+def test_name_columns_are_matched_like_headers_and_redacted_from_quotes(
+    tmp_path, teams, header, cell
+):
+    from collablib.quotes import consented_quotes
+
+    rows = [
+        row(name=cell, comment="Madsen here: thanks to soren and the team.", consent="Yes"),
+        row(rid="2", name="Amy Lee", comment="Søren Madsen kept us going.", consent="Yes"),
+    ]
+    survey, log, names = clean(tmp_path, rows, teams, header=[*HEADER[:2], header, *HEADER[3:]])
+    assert header.strip() in log.columns_ignored  # never used as a field, never shown
+    quotes = consented_quotes(survey, names)["quote"].tolist()
+    assert quotes == [
+        "[name removed] here: thanks to [name removed] and the team.",
+        "[name removed] kept us going.",
+    ]
+    assert not any("Madsen" in q or "soren" in q.casefold() for q in quotes)
+
+
+@pytest.mark.parametrize(
+    ("configured", "header"),
+    [
+        ("Name", "name"),
+        ("name", "Name"),
+        ("Respondent name", "RESPONDENT-NAME"),
+        ("Email", "E-mail"),
+    ],
+    ids=["Name finds name", "name finds Name", "punctuation and case", "Email finds E-mail"],
+)
+def test_test_columns_are_matched_like_headers(tmp_path, teams, configured, header):
+    from dataclasses import replace
+
+    mapping = replace(load_mapping(DEMO_DATA), test_columns=(configured,))
+    rows = [row(rid="1", name="test"), row(rid="2", name="Amy Lee"), row(rid="3", name=" TEST ")]
+    survey, log, names = clean(
+        tmp_path, rows, teams, header=[*HEADER[:2], header, *HEADER[3:]], mapping=mapping
+    )
+    assert log.test_rows == [2, 4]
+    assert survey["response_id"].tolist() == ["2"]
+    assert names == {"Amy Lee"}  # names are collected from real respondents only
+
+
+def test_test_columns_may_name_a_canonical_field_in_any_case(tmp_path, teams):
+    from dataclasses import replace
+
+    mapping = replace(load_mapping(DEMO_DATA), test_columns=("Team ID",))
+    survey, log, _ = clean(
+        tmp_path, [row(rid="1", team="Test"), row(rid="2")], teams, mapping=mapping
+    )
+    assert log.test_rows == [2]
+    assert survey["response_id"].tolist() == ["2"]
+
+
+def test_respondent_names_reads_every_matching_column():
+    from collablib.cleaning import respondent_names
+    from collablib.survey_mapping import SurveyMapping
+
+    raw = pd.DataFrame(
+        {
+            "Respondent Name": ["Zoë Hartley", "Anonymous", ""],
+            " E-MAIL ADDRESS ": ["", "bjorn.lindqvist@example.org", "n/a"],
+            "Comments": ["Zoë was here", "", ""],
+        }
+    )
+    mapping = SurveyMapping(
+        name_columns=("Respondent name", "Email address"), redact_names=("Dr Okafor",)
+    )
+    assert respondent_names(raw, mapping) == {"Zoë Hartley", "bjorn lindqvist", "Dr Okafor"}

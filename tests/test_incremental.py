@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -80,13 +81,18 @@ def test_touching_a_file_without_changing_it_changes_nothing(project):
 
 def test_decisions_are_recorded_beside_the_outputs(project):
     _, out = project
-    record = buildstate.read_json(buildstate.record_path(out, "rare-cancers"))
+    record = buildstate.read_record(out, "rare-cancers")
+    assert record is not None
     assert record["key"] == buildstate.digest(record["components"])
     assert {"files", "registry_row", "notebook", "code", "lock", "git", "others"} <= set(
         record["components"]
     )
     assert record["summary"]["improvement"]["teams"] == 8
-    assert buildstate.read_json(out / ".build" / "state.json")["cohorts"] == COHORTS
+    assert record["outputs"] == {
+        name: sha(out / name) for name in ("rare-cancers.html", "rare-cancers.code.html")
+    }
+    state = json.loads((out / ".build" / "state.json").read_text(encoding="utf-8"))
+    assert state["cohorts"] == COHORTS
 
 
 def test_changing_one_cohorts_data_rebuilds_only_what_depends_on_it(project):
@@ -156,16 +162,20 @@ def test_an_interrupted_build_never_leaves_a_broken_report(project):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    from collablib.kernels import runtime_dir
+
     deadline = time.time() + 120
-    while time.time() < deadline and not list((out / ".build").glob("rare-cancers.*.ipynb")):
-        time.sleep(0.2)
-    time.sleep(1.0)  # the kernel is now part-way through the notebook
+    while time.time() < deadline and not list(runtime_dir().glob(f"collab-{proc.pid}-*.json")):
+        time.sleep(0.1)
+    assert list(runtime_dir().glob(f"collab-{proc.pid}-*.json")), "the kernel never started"
+    time.sleep(3.0)  # the kernel is now part-way through the notebook
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert snapshot(out) == before  # every report intact and unchanged
     status, text = run(data, out, "--cohort", "rare-cancers")  # cleans up what the kill left
     assert status == 0, text
     assert not list((out / ".build").glob("*.ipynb")) and not list(out.glob(".*.tmp"))
+    assert not list(runtime_dir().glob(f"collab-{proc.pid}-*"))  # its kernel's key file too
     assert snapshot(out) == before
 
 

@@ -299,3 +299,52 @@ def test_a_cpes_question_unknown_for_the_baseline_year_fails_before_any_kernel(t
     result = summary.results[0]
     assert result.status == "failed" and result.kind == "data" and summary.exit_code == 2
     assert "teams.csv, row 2" in result.reason and '"Q98"' in result.reason
+
+
+@pytest.mark.parametrize("cohort_id", COHORTS)
+def test_provenance_names_every_input_with_its_hash_on_disk(built, cohort_id):
+    from tests.test_faults import provenance_matches_disk
+
+    out, _ = built
+    assert provenance_matches_disk(out / f"{cohort_id}.html", DEMO_DATA, cohort_id)
+    page = (out / f"{cohort_id}.html").read_text(encoding="utf-8")
+    rows = table_by_caption(page, "Input files and their SHA-256")
+    names = [row[0] for row in rows[1:]]
+    assert f"cohorts.csv (row {cohort_id})" in names and "cohorts.csv" not in names
+    assert any(name.startswith(f"raw/{cohort_id}/") for name in names)
+
+
+def test_the_analyst_rendering_shows_no_path_of_the_builders_machine(built):
+    import html
+
+    from collablib.paths import PROJECT_ROOT
+
+    out, _ = built
+    import re
+
+    for cohort in COHORTS:
+        page = (out / f"{cohort}.code.html").read_text(encoding="utf-8")
+        page = html.unescape(re.sub(r"<[^>]+>", "", page))
+        for folder in (str(PROJECT_ROOT), str(out), str(out.parent)):
+            assert folder not in page, (cohort, folder)
+        assert 'data_dir = "data"' in page
+
+
+def test_dollar_signs_in_names_are_drawn_as_typed_and_do_not_break_the_build(tmp_path):
+    """Matplotlib reads $...$ as mathtext; names from the data must never be."""
+    import html
+
+    from tests.conftest import make_tiny_data
+
+    data = make_tiny_data(tmp_path, {"alpha": ("Alpha cohort", "2020/21")})
+    teams = data / "raw" / "alpha" / "teams.csv"
+    rows = read_rows(teams)
+    rows[0]["tumour_group"] = "$5 to $10 grants"
+    rows[1]["tumour_group"] = r"$\href{http://example.org}{x}$"
+    write_rows(teams, rows)
+    summary = build_reports(data_dir=data, output_dir=tmp_path / "out", jobs=1)
+    assert summary.exit_code == 0, summary.text()
+    page = html.unescape((tmp_path / "out" / "alpha.html").read_text(encoding="utf-8"))
+    alt = next(i["alt"] for i in parse(page).images if "tumour group" in (i.get("alt") or ""))
+    assert "$5 to $10 grants 1" in html.unescape(alt)
+    assert r"$\href{http://example.org}{x}$ 1" in html.unescape(alt)

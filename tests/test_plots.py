@@ -1,13 +1,27 @@
 """Charts: drawn from the metrics tables, labelled, and byte-reproducible."""
 
+from collections.abc import Callable
+
+import matplotlib as mpl
 import matplotlib.colors as mcolors
+import matplotlib.text as mtext
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from collablib import metrics, plots
+from collablib import cpes_analysis, cpes_plots, display, metrics, plots
+from collablib.comparisons import compare_cohort, recommend_context
+from collablib.cpes import load_cpes
 from collablib.display import png_bytes
 from collablib.loaders import load_cohort
 from collablib.style import NHS_BLUE, RATING_COLOURS
+
+#: Names as they might arrive in a data file: "$" must be drawn as a dollar sign.
+DOLLARS = "$5 to $10 grants"
+#: Not valid mathtext: the mathtext parser raises ValueError at draw time.
+HREF = r"$\href{http://x}{y}$"
+#: A third one, so no two labels of a chart are equal.
+MATHS = "Costs $x^2$"
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +156,105 @@ def test_png_output_is_byte_reproducible(cohort):
     second = png_bytes(plots.pct_positive_chart(items))
     assert first == second
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def report_texts(fig: Figure) -> list[tuple[str, bool]]:
+    """Save ``fig`` the way reports do; (text, parse_math) of each of its Text artists.
+
+    :func:`display.png_bytes` is what :func:`display.figure` embeds. The Text
+    artists are read after it, so tick labels created only at draw time are
+    included, and before ``display.figure``, which clears the figure; that is
+    then run too, as a report would.
+    """
+    png = png_bytes(fig)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    texts = [(t.get_text(), t.get_parse_math()) for t in fig.findobj(mtext.Text)]
+    markup = display.figure(fig, alt="chart").markup
+    assert 'src="data:image/png;base64,' in markup
+    return texts
+
+
+def assert_drawn_literally(texts: list[tuple[str, bool]], *expected: str) -> None:
+    """Each expected string is some Text artist's exact text, and no Text parses mathtext."""
+    shown = [text for text, _ in texts]
+    for text in expected:
+        assert text in shown, f"no Text artist shows {text!r}: {shown}"
+    assert not any(parse for text, parse in texts if text in expected)
+    # every Text, the tick labels created while saving included
+    assert [text for text, parse in texts if parse] == []
+
+
+def test_count_chart_draws_dollar_signs_in_tumour_groups_literally():
+    counts = pd.Series({DOLLARS: 3, HREF: 2, "Lung": 1})
+    fig = plots.count_chart(counts, "Teams ($)", f"Teams by tumour group: {DOLLARS}")
+    texts = report_texts(fig)  # a ValueError from the mathtext parser without the fix
+    assert_drawn_literally(texts, DOLLARS, HREF, "Teams ($)", f"Teams by tumour group: {DOLLARS}")
+
+
+def _relabel(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    names = list(dict.fromkeys(frame[column]))
+    mapping = dict(zip(names, [DOLLARS, HREF, MATHS, "$4", "$5"], strict=False))
+    return frame.assign(**{column: frame[column].map(mapping)})
+
+
+def _pct_positive(cohort, demo_data):
+    items = _relabel(metrics.item_summary(cohort.survey), "label")
+    return plots.pct_positive_chart(items, title=f"Title {DOLLARS}"), [DOLLARS, HREF, MATHS]
+
+
+def _likert(cohort, demo_data):
+    counts = _relabel(metrics.rating_counts(cohort.survey), "label")
+    return plots.likert_chart(counts, title=f"Title {DOLLARS}"), [DOLLARS, HREF, MATHS]
+
+
+def _recommend(cohort, demo_data):
+    others = [load_cohort(c, demo_data) for c in ("rare-cancers", "cohort-1")]
+    rows = _relabel(recommend_context(cohort, others), "label")
+    return plots.recommend_chart(rows, title=f"Title {DOLLARS}"), [DOLLARS, HREF, MATHS]
+
+
+def _role(cohort, demo_data):
+    frame = _relabel(_relabel(metrics.role_breakdown(cohort.survey), "role"), "label")
+    return plots.role_chart(frame, title=f"Title {DOLLARS}"), [DOLLARS, HREF, MATHS]
+
+
+def _comparison(cohort, demo_data):
+    others = [load_cohort(c, demo_data) for c in ("cohort-1", "cohort-3")]
+    table = _relabel(_relabel(compare_cohort(cohort, others), "label"), "comparator")
+    return plots.comparison_chart(table, title=f"Title {DOLLARS}"), [DOLLARS, HREF, MATHS]
+
+
+SURVEY_CHARTS: dict[str, Callable] = {
+    "pct_positive": _pct_positive,
+    "likert": _likert,
+    "recommend": _recommend,
+    "role": _role,
+    "comparison": _comparison,
+}
+
+
+@pytest.mark.parametrize("kind", SURVEY_CHARTS)
+def test_survey_charts_draw_labels_from_data_literally(kind, cohort, demo_data):
+    fig, expected = SURVEY_CHARTS[kind](cohort, demo_data)
+    assert_drawn_literally(report_texts(fig), *expected, f"Title {DOLLARS}")
+
+
+def test_cpes_question_chart_draws_question_text_and_trust_literally(demo_data):
+    data = load_cohort("cohort-2", demo_data)
+    result = cpes_analysis.analyse_cohort(
+        load_cpes(demo_data), data.teams, data.cohort.start_date, data.cohort.end_date
+    )
+    _, yearly = result.charts()[0]
+    title = f"Trust {DOLLARS} (RXX): Q1 {HREF} answered?"
+    fig = cpes_plots.question_chart(yearly, title, result.years.baseline, result.years.followup)
+    assert_drawn_literally(report_texts(fig), title)
+
+
+def test_charts_leave_the_global_rcparams_as_they_were(cohort):
+    before = dict(mpl.rcParams.copy())
+    report_texts(plots.count_chart(pd.Series({DOLLARS: 2, "Lung": 1}), "Teams", "Title"))
+    report_texts(plots.pct_positive_chart(metrics.item_summary(cohort.survey)))
+    assert dict(mpl.rcParams.copy()) == before
+    # an analyst's own plot afterwards still gets matplotlib's default: mathtext on
+    assert mpl.rcParams["text.parse_math"] is True
+    assert Figure().text(0, 0, "$x^2$").get_parse_math() is True

@@ -8,12 +8,35 @@ from collablib import provenance
 def test_provenance_lists_every_input_with_its_sha256(demo_data):
     facts = provenance.collect("cohort-2", demo_data)
     files = [row["file"] for row in facts["inputs"]]
-    assert "cohorts.csv" in files and "raw/cohort-2/teams.csv" in files
+    # The registry is represented by the cohort's own row only: adding another cohort to
+    # cohorts.csv must not change this report.
+    assert "cohorts.csv (row cohort-2)" in files and "cohorts.csv" not in files
+    assert "raw/cohort-2/teams.csv" in files
     assert any(f.endswith(".xlsx") for f in files)
     assert all(len(row["sha256"]) == 64 for row in facts["inputs"])
     assert facts["versions"]["pandas"] == pd.__version__
     assert provenance.collect("cohort-2", demo_data) == facts  # no clock, no randomness
     assert provenance.to_json(facts) == provenance.to_json(dict(reversed(list(facts.items()))))
+
+
+def test_input_hashes_are_of_the_bytes_read_not_of_the_file_now(data_copy):
+    """The provenance of a build names the bytes it read, even if the file changed since."""
+    from collablib.fileio import InputLog
+    from collablib.loaders import load_cohort
+
+    log = InputLog()
+    teams = data_copy / "raw" / "cohort-2" / "teams.csv"
+    before = provenance.sha256_file(teams)
+    from collablib import fileio
+
+    fileio.INPUT_LOG.clear()
+    load_cohort("cohort-2", data_copy)
+    teams.write_text(teams.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    facts = provenance.collect("cohort-2", data_copy)
+    row = next(r for r in facts["inputs"] if r["file"] == "raw/cohort-2/teams.csv")
+    assert row["sha256"] == before != provenance.sha256_file(teams)
+    # A file nothing had read is read (and recorded) when the facts are collected.
+    assert provenance.file_hash(teams, log) == provenance.sha256_file(teams) == log.get(teams)
 
 
 def test_git_state_notes_data_outside_the_repository(tmp_path):

@@ -1,4 +1,4 @@
-from collablib.quotes import comment_counts, consented_quotes
+from collablib.quotes import comment_counts, consented_quotes, quote_counts, select_for_display
 from tests.conftest import make_survey
 
 
@@ -64,3 +64,79 @@ def test_demo_personal_details_never_reach_a_quote(demo_data):
         text = " ".join(consented_quotes(data.survey, data.names)["quote"])
         for leak in leaks:
             assert leak not in text, (cohort, leak)
+
+
+def test_with_a_policy_quotes_are_attributed_by_role_group():
+    from collablib.disclosure import DisclosurePolicy
+
+    policy = DisclosurePolicy(
+        role_groups={
+            "Staff": ["Project team member", "Executive sponsor"],
+            "Lived experience partner": ["Lived experience partner"],
+        }
+    )
+    yes = {"consent_to_quote": "Yes"}
+    survey = make_survey(
+        [
+            {"response_id": "R1", "role": "Executive sponsor", "comment": "Exec", **yes},
+            {"response_id": "R2", "role": "Lived experience partner", "comment": "LEP", **yes},
+            {"response_id": "R3", "role": "Project team member", "comment": "PTM", **yes},
+            {"response_id": "R4", "role": None, "comment": "No role", **yes},
+        ]
+    )
+    quotes = consented_quotes(survey, policy=policy)
+    # Staff first (the policy's order), members in response order: the sponsor is not set apart.
+    assert quotes["role"].tolist() == ["Staff", "Staff", "Lived experience partner", "Respondent"]
+    assert quotes["quote"].tolist() == ["Exec", "PTM", "LEP", "No role"]
+    assert "Executive sponsor" not in set(quotes["role"])
+    assert quote_counts(quotes) == {"Staff": 2, "Lived experience partner": 1, "Respondent": 1}
+    ungrouped = consented_quotes(survey)
+    assert ungrouped["role"].tolist() == [
+        "Project team member",
+        "Lived experience partner",
+        "Executive sponsor",
+        "Respondent",
+    ]
+
+
+def test_quote_counts_are_of_the_quotes_shown():
+    survey = make_survey(
+        [
+            {"role": "Lived experience partner", "comment": f"Quote {i}", "consent_to_quote": "Yes"}
+            for i in range(5)
+        ]
+        + [{"role": "Executive sponsor", "comment": "Exec", "consent_to_quote": "Yes"}]
+    )
+    shown = select_for_display(consented_quotes(survey), limit=3)
+    assert len(shown) == 3
+    assert quote_counts(shown) == shown["role"].value_counts().to_dict()
+    assert sum(quote_counts(shown).values()) == 3
+
+
+def test_quotes_lose_their_role_when_attributions_would_pin_a_hidden_count():
+    """Everyone quoted: 10 staff and 3 partners' quotes with a total of 13 pin the partners at 3."""
+    from collablib.disclosure import UNATTRIBUTED, load_policy
+    from collablib.disclosure_audit import audit
+    from collablib.metrics import headline
+    from collablib.quotes import protected_roles_and_quotes
+    from tests.conftest import DEMO_DATA, make_teams
+
+    rows = [
+        {"role": "Project team member", "team_working": 4, "comment": f"Staff view {i}."}
+        for i in range(10)
+    ] + [
+        {"role": "Lived experience partner", "team_working": 3, "comment": f"Partner view {i}."}
+        for i in range(3)
+    ]
+    survey = make_survey([{**r, "consent_to_quote": "Yes"} for r in rows])
+    policy = load_policy(DEMO_DATA)
+    head = headline(make_teams(["T1"]), survey)
+
+    naive = consented_quotes(survey, (), policy)
+    assert quote_counts(naive) == {"Staff": 10, "Lived experience partner": 3}
+
+    by_role, voices = protected_roles_and_quotes(survey, (), policy, head)
+    assert set(voices["role"]) == {UNATTRIBUTED} and len(voices) == 13
+    assert by_role.attrs["determined_by_totals"] == []
+    assert (by_role["respondents_shown"] == policy.symbol).any()
+    assert audit(by_role.attrs["suppression_table"], policy) == []

@@ -1,3 +1,6 @@
+import dataclasses
+
+import matplotlib as mpl
 import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
@@ -5,6 +8,7 @@ import pytest
 from collablib import improvement, spc_plots
 from collablib.display import png_bytes
 from collablib.loaders import load_cohort
+from tests.test_plots import DOLLARS, HREF, MATHS, assert_drawn_literally, report_texts
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +86,27 @@ def test_alt_text_describes_the_chart(analyses):
     a = next(a for a in analyses if a.primary and a.improved_after_change)
     text = spc_plots.measure_alt_text(a)
     assert a.team_name in text and a.measure_name in text and "special-cause" in text
+
+
+def test_spc_chart_draws_team_measure_and_unit_names_literally(analyses):
+    a = next(a for a in analyses if a.primary and a.chart == "p" and len(a.changes) == 3)
+    named = dataclasses.replace(a, team_name=DOLLARS, measure_name=HREF, unit="$ per patient")
+    before = dict(mpl.rcParams.copy())
+    texts = report_texts(spc_plots.spc_chart(named))  # ValueError from mathtext without the fix
+    assert_drawn_literally(texts, f"{DOLLARS}: {HREF}", "$ per patient", " 1", " 2", " 3")
+    assert_drawn_literally(report_texts(spc_plots.spc_chart(named, title=MATHS)), MATHS)
+    assert dict(mpl.rcParams.copy()) == before
+
+
+def test_small_multiples_draw_team_names_literally(analyses):
+    primaries = [a for a in analyses if a.primary][:3]
+    names = [DOLLARS, HREF, MATHS]
+    named = [
+        dataclasses.replace(a, team_name=name, measure_name=f"{name} measure")
+        for a, name in zip(primaries, names, strict=True)
+    ]
+    before = dict(mpl.rcParams.copy())
+    texts = report_texts(spc_plots.small_multiples(named))
+    titles = [f"{a.team_name}\n{spc_plots._status_word(a)}" for a in named]
+    assert_drawn_literally(texts, *titles)
+    assert dict(mpl.rcParams.copy()) == before

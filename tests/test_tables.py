@@ -46,6 +46,39 @@ def test_role_table_never_shows_a_count_that_disclosure_control_hid():
     assert table.loc["All respondents", "Respondents"] == "14"  # totals are always shown
 
 
+def test_role_table_says_no_answers_only_when_that_zero_is_published():
+    survey = _survey()  # the one partner left team working blank
+    head = metrics.headline(make_teams(["T1", "T2"]), survey)
+    protected = disclosure.protect_role_breakdown(metrics.role_breakdown(survey), head=head)
+    table = tables.role_table(protected, head).set_index("Role")
+    partner = table.loc["Lived experience partner"]
+    assert partner["Team working"] == "* of *"  # hidden: not "no answers", not "0"
+    for column in table.columns.drop("Respondents"):
+        if table.loc["All respondents", column] == "no answers":  # nobody in the cohort answered
+            assert (table[column] == "no answers").all()  # so the zeros give nothing away
+        else:
+            assert "no answers" not in table[column].tolist(), column
+    nothing_hidden = metrics.role_breakdown(_survey()[lambda s: s["role"] == "Project team member"])
+    shown = disclosure.protect_role_breakdown(nothing_hidden)
+    assert (shown["n_shown"] != "*").all()
+    table = tables.role_table(shown, metrics.headline(make_teams(["T1", "T2"]), survey))
+    assert table.set_index("Role").loc["Executive sponsor", "Team working"] == "no answers"
+
+
+def test_role_table_shows_role_groups_with_their_label(demo_data):
+    from collablib.loaders import load_cohort
+
+    data = load_cohort("rare-cancers", demo_data)
+    head = metrics.headline(data.teams, data.survey)
+    policy = disclosure.load_policy(demo_data)
+    protected = disclosure.protect_role_breakdown(
+        metrics.role_breakdown(data.survey), policy, head=head
+    )
+    table = tables.role_table(protected, head)
+    assert table["Role"].tolist() == ["Staff", "Lived experience partner", "All respondents"]
+    assert table["Respondents"].tolist() == ["13", "8", "21"]
+
+
 def test_provenance_summary_says_when_the_inputs_have_uncommitted_changes():
     facts = {
         "git": {"commit": "abc123", "dirty": True, "note": ""},

@@ -1,0 +1,534 @@
+"""Trust under faults: edits during a build, kills, interrupts, full or read-only disks, a second
+build, damaged build state, and bad input in one cohort.
+
+Most tests use the tiny project (``tests/conftest.py``): three small cohorts built with a notebook
+that reads, validates and records provenance exactly as the report does but draws no charts, so a
+kernel run takes seconds. The invariant behind all of them: a report that collab calls up to date
+has a Provenance section matching the inputs on disk, byte for byte, and no failure changes a
+report it did not mean to change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import html
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from collablib import buildstate, fileio, kernels
+from collablib.cli import main
+from collablib.provenance import registry_row_entry
+from collablib.registry import load_registry
+from tests.conftest import read_rows, write_rows
+from tests.htmltools import table_by_caption
+
+TINY = ["alpha", "beta", "gamma"]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(out: Path) -> dict[str, str]:
+    """SHA-256 of every cohort report (the index, rebuilt on every run, is left out)."""
+    return {p.name: sha(p) for p in sorted(out.glob("*.html")) if p.name != "index.html"}
+
+
+def run(data: Path, out: Path, notebook: Path, *extra: str) -> tuple[int, str]:
+    """`collab reports` in-process with the mini notebook; the exit status and all it printed."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        status = main(
+            [
+                "--data-dir",
+                str(data),
+                "reports",
+                "--output-dir",
+                str(out),
+                "--notebook",
+                str(notebook),
+                "-j",
+                "2",
+                *extra,
+            ]
+        )
+    return status, buffer.getvalue()
+
+
+def provenance_matches_disk(page: Path, data: Path, cohort_id: str) -> bool:
+    """Whether every input the report's Provenance section names has that SHA-256 on disk now."""
+    rows = table_by_caption(page.read_text(encoding="utf-8"), "Input files and their SHA-256")
+    row = next(c for c in load_registry(data) if c.cohort_id == cohort_id).as_dict()
+    for name, digest in rows[1:]:
+        if name.startswith("cohorts.csv"):
+            expected = registry_row_entry(row)
+            if (name, digest) != (expected["file"], expected["sha256"]):
+                return False
+        elif not (data / name).is_file() or sha(data / name) != digest:
+            return False
+    return len(rows) > 2
+
+
+def up_to_date(text: str) -> list[str]:
+    return [c for c in TINY if f"{c}: up to date" in text]
+
+
+def check_invariant(data: Path, out: Path, text: str) -> None:
+    for cohort in up_to_date(text):
+        assert provenance_matches_disk(out / f"{cohort}.html", data, cohort), cohort
+
+
+def change_rating(data: Path, cohort: str, value: str, row: int = 0) -> None:
+    path = data / "raw" / cohort / "final_survey.csv"
+    rows = read_rows(path)
+    rows[row]["team_working"] = value
+    write_rows(path, rows)
+
+
+class Gate:
+    """Holds report kernels at the mini notebook's gate cell until the test lets them go."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(exist_ok=True)
+
+    def wait_ready(self, cohort: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not (self.folder / f"{cohort}.ready").exists():
+            assert time.monotonic() < deadline, f"{cohort}'s kernel never reached the gate"
+            time.sleep(0.05)
+
+    def release(self, *cohorts: str) -> None:
+        for cohort in cohorts:
+            (self.folder / f"{cohort}.go").touch()
+
+
+# --- the build record is the truth -----------------------------------------------------------
+
+
+def test_a_clean_build_is_up_to_date_and_matches_the_disk(tiny):
+    data, out, notebook = tiny
+    status, text = run(data, out, notebook)
+    assert status == 0 and up_to_date(text) == TINY
+    check_invariant(data, out, text)
+
+
+def test_an_input_edited_while_its_kernel_runs_fails_that_build_and_keeps_the_report(
+    tiny, tmp_path, monkeypatch
+):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    gate = Gate(tmp_path / "gate")
+    monkeypatch.setenv("COLLAB_TEST_GATE", str(gate.folder))
+    survey = data / "raw" / "alpha" / "final_survey.csv"
+    original = survey.read_bytes()
+
+    def edit_during_build() -> None:
+        gate.wait_ready("alpha")  # validated and keyed; the kernel has not read anything yet
+        change_rating(data, "alpha", "1")
+        gate.release("alpha")
+
+    helper = threading.Thread(target=edit_during_build)
+    helper.start()
+    status, text = run(data, out, notebook, "--force", "--cohort", "alpha")
+    helper.join()
+    assert status == 1, text
+    assert "final_survey.csv changed while the report was being built" in text
+    assert snapshot(out) == before
+    assert not (out / ".build" / "state.json").exists()
+
+    # Reverted afterwards: the kept report is the one built from these bytes, so it is current.
+    survey.write_bytes(original)
+    monkeypatch.delenv("COLLAB_TEST_GATE")
+    status, text = run(data, out, notebook)
+    assert status == 0 and up_to_date(text) == TINY, text
+    check_invariant(data, out, text)
+    assert snapshot(out) == before
+
+    # Left edited: the report is rebuilt from the new bytes, and then says so.
+    change_rating(data, "alpha", "1")
+    status, text = run(data, out, notebook)
+    assert status == 0 and "alpha: built" in text, text
+    status, text = run(data, out, notebook)
+    assert up_to_date(text) == TINY
+    check_invariant(data, out, text)
+
+
+def test_outputs_whose_bytes_differ_from_the_record_are_rebuilt(tiny):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    (out / "alpha.html").write_bytes(b"")
+    with (out / "beta.code.html").open("a", encoding="utf-8") as fh:
+        fh.write("<!-- edited by hand -->")
+    status, text = run(data, out, notebook)
+    assert status == 0, text
+    assert "alpha: built" in text and "beta: built" in text and "gamma: up to date" in text
+    assert "an output was missing or had been changed" in text
+    assert snapshot(out) == before  # the same inputs give the same bytes
+
+
+BAD_CONTENTS = [b"[1]", b'"x"', b"{not json", b"\xff\xfe\x00", b'{"version": 2, "key": 5}']
+
+
+@pytest.mark.parametrize(
+    "content", BAD_CONTENTS, ids=["list", "string", "broken", "binary", "shape"]
+)
+@pytest.mark.parametrize("name", ["state.json", "alpha.json", "figures/alpha.json"])
+def test_unusable_build_state_is_set_aside_with_one_warning(tiny, name, content):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    (out / ".build" / name).write_bytes(content)
+    status, text = run(data, out, notebook)
+    assert status == 0, text
+    assert "Traceback" not in text
+    warnings = [line for line in text.splitlines() if line.startswith("collab: warning:")]
+    assert len(warnings) == 1 and Path(name).name in warnings[0], text
+    assert "set-aside/" in warnings[0]
+    assert list((out / ".build" / "set-aside").iterdir())
+    if name == "alpha.json":
+        assert "alpha: built" in text  # its record was lost, so it is rebuilt
+    if name.startswith("figures/"):
+        assert up_to_date(text) == TINY  # only other reports use it: rewritten, no rebuild
+        assert buildstate.read_figures(out, "alpha") is not None
+    assert snapshot(out) == before
+    status, text = run(data, out, notebook)
+    assert up_to_date(text) == TINY and "warning" not in text
+
+
+# --- both renderings, or neither -------------------------------------------------------------
+
+
+def _fail_replace(monkeypatch, suffix: str, error: int) -> None:
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if str(dst).endswith(suffix) and str(src).endswith(fileio.TEMP_SUFFIX):
+            raise OSError(error, os.strerror(error), str(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(fileio.os, "replace", replace)
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS])
+def test_a_failure_between_the_two_renderings_restores_the_previous_pair(tiny, monkeypatch, error):
+    data, out, notebook = tiny
+    change_rating(data, "alpha", "1")
+    before = snapshot(out)
+    record = (out / ".build" / "alpha.json").read_bytes()
+    _fail_replace(monkeypatch, "alpha.code.html", error)  # alpha.html is already in place
+    status, text = run(data, out, notebook, "--cohort", "alpha")
+    assert status == 1, text
+    reason = fileio.describe_os_error(OSError(error, ""))
+    assert f"alpha.code.html in place: {reason}" in text
+    assert "The previous files were restored unchanged." in text
+    assert "left unchanged" not in text and "Traceback" not in text
+    assert snapshot(out) == before
+    assert (out / ".build" / "alpha.json").read_bytes() == record
+    leftovers = [p.name for p in out.rglob(".*") if p.is_file()]
+    assert leftovers == [], leftovers
+
+
+def test_a_disk_that_fills_while_writing_replaces_nothing(tiny, monkeypatch):
+    data, out, notebook = tiny
+    change_rating(data, "alpha", "1")
+    before = snapshot(out)
+    real = fileio._write_temp
+
+    def write_temp(path, data_bytes):
+        if path.name == "alpha.code.html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data_bytes)
+
+    monkeypatch.setattr(fileio, "_write_temp", write_temp)
+    status, text = run(data, out, notebook, "--cohort", "alpha")
+    assert status == 1 and "the disk is full" in text and "Nothing was replaced" in text
+    assert snapshot(out) == before
+    assert not [p for p in out.rglob(".*.tmp")]
+
+
+def test_a_commit_killed_half_way_is_rolled_back_by_the_next_run(tiny, monkeypatch):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    record = (out / ".build" / "alpha.json").read_bytes()
+    real = os.replace
+
+    class Killed(BaseException):
+        pass
+
+    def replace(src, dst, *args, **kwargs):
+        if str(dst).endswith("alpha.code.html") and str(src).endswith(fileio.TEMP_SUFFIX):
+            raise Killed()  # the process dies between the two renames
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(fileio.os, "replace", replace)
+    with pytest.raises(Killed):
+        fileio.commit_files(
+            {
+                out / "alpha.html": b"new reviewer page",
+                out / "alpha.code.html": b"new analyst page",
+                out / ".build" / "alpha.json": b"{}",
+            },
+            buildstate.journal_path(out, "alpha"),
+        )
+    monkeypatch.undo()
+    assert (out / "alpha.html").read_bytes() == b"new reviewer page"  # half done
+    status, text = run(data, out, notebook)
+    assert status == 0 and up_to_date(text) == TINY, text
+    assert snapshot(out) == before
+    assert (out / ".build" / "alpha.json").read_bytes() == record
+    assert not list((out / ".build").glob("*.journal"))
+    assert not [p for p in out.rglob(".*") if p.is_file()]
+
+
+@pytest.mark.parametrize("error", [errno.EROFS, errno.ENOSPC, errno.EACCES])
+def test_an_unwritable_output_folder_gives_one_message_and_exit_1(tiny, monkeypatch, error):
+    data, out, notebook = tiny
+    real = os.open
+
+    def refuse(path, flags, *args, **kwargs):
+        if str(path).startswith(str(out)) and flags & (os.O_WRONLY | os.O_RDWR):
+            raise OSError(error, os.strerror(error), str(path))
+        return real(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    status, text = run(data, out, notebook)
+    monkeypatch.undo()
+    assert status == 1
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("collab: cannot write to the output folder")
+    assert fileio.describe_os_error(OSError(error, "")) in lines[0]
+
+
+def test_reports_that_cannot_be_put_in_place_fail_with_a_message_each(tiny, monkeypatch):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    for cohort in TINY:
+        change_rating(data, cohort, "1")
+    real = fileio._temp_path
+
+    def read_only(path):
+        if path.suffix == ".html":
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real(path)
+
+    monkeypatch.setattr(fileio, "_temp_path", read_only)
+    status, text = run(data, out, notebook)
+    monkeypatch.setattr(fileio, "_temp_path", real)
+    assert status == 1 and "Traceback" not in text
+    for cohort in TINY:
+        section = text[text.index(f"FAILED {cohort}:") :]
+        assert (
+            f"could not write {out / cohort}.html: the folder is on a read-only filesystem. "
+            "Nothing was replaced" in section.splitlines()[1]
+        )
+    assert "The index was not updated" in text
+    assert snapshot(out) == before
+
+
+# --- one build at a time, and nothing left behind --------------------------------------------
+
+
+def test_a_second_build_on_the_same_folder_is_refused_or_waits(tiny):
+    data, out, notebook = tiny
+    with buildstate.BuildLock(out):
+        status, text = run(data, out, notebook)
+        assert status == 1
+        assert f"another build (process {os.getpid()}" in text and "--wait" in text
+        assert len(text.strip().splitlines()) == 1
+
+    holder = buildstate.BuildLock(out)
+    holder.__enter__()
+    timer = threading.Timer(1.0, holder.__exit__, args=(None, None, None))
+    timer.start()
+    status, text = run(data, out, notebook, "--wait")
+    timer.join()
+    assert status == 0 and "waiting for another build" in text and up_to_date(text) == TINY
+
+
+def test_leftovers_of_a_killed_run_are_removed_even_when_nothing_changed(tiny):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    runtime = kernels.runtime_dir()
+    stale = [
+        out / ".alpha.html.x1y2.tmp",
+        out / ".alpha.html.bak",
+        out / ".build" / ".alpha.json.x1y2.tmp",
+        out / ".build" / "alpha.4242-77.ipynb",
+        runtime / f"collab-{dead.pid}-0123456789abcdef.json",
+        runtime / f"collab-{dead.pid}-0123456789abcdef-ipc-1",
+    ]
+    alive = runtime / f"collab-{os.getppid()}-fedcba9876543210.json"  # a live process's kernel
+    for path in [*stale, alive]:
+        path.write_text('{"key": "secret"}', encoding="utf-8")
+    try:
+        status, text = run(data, out, notebook)
+        assert status == 0 and up_to_date(text) == TINY, text
+        assert [p for p in stale if p.exists()] == []
+        assert alive.exists()
+        assert snapshot(out) == before
+    finally:
+        alive.unlink(missing_ok=True)
+
+
+# --- interrupts ------------------------------------------------------------------------------
+
+
+def _collab(data: Path, out: Path, notebook: Path, gate: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "COLLAB_TEST_GATE": str(gate)}
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("collab")),
+            "--data-dir",
+            str(data),
+            "reports",
+            "--output-dir",
+            str(out),
+            "--notebook",
+            str(notebook),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if text.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_stops_the_build_keeps_finished_reports_and_starts_nothing_new(
+    tiny, tmp_path, signum
+):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    registry = data / "cohorts.csv"
+    rows = read_rows(registry)
+    for row in rows:
+        row["name"] += " (renamed)"
+    write_rows(registry, rows)
+    gate = Gate(tmp_path / "gate")
+    proc = _collab(data, out, notebook, gate.folder, "-j", "1")
+    try:
+        gate.wait_ready("alpha")
+        gate.release("alpha")
+        gate.wait_ready("beta")  # alpha is finished; beta's kernel is running
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signum, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("collab:")]
+    assert len(lines) == 1 and "Traceback" not in stderr
+    name = signal.Signals(signum).name
+    assert lines[0].startswith(f"collab: interrupted by {name}")
+    assert "1 built (alpha)" in lines[0] and "2 not finished (beta, gamma)" in lines[0]
+    assert not (gate.folder / "gamma.ready").exists()  # gamma never started
+    after = snapshot(out)
+    assert "Alpha cohort (renamed)" in (out / "alpha.html").read_text(encoding="utf-8")
+    assert {k: v for k, v in after.items() if not k.startswith("alpha")} == {
+        k: v for k, v in before.items() if not k.startswith("alpha")
+    }
+    assert not (out / ".build" / "state.json").exists()
+    assert _processes_mentioning(f"collab-{proc.pid}-") == []  # its kernels are gone
+    assert list(kernels.runtime_dir().glob(f"collab-{proc.pid}-*")) == []
+    assert not [p for p in out.rglob(".*") if p.is_file()]
+
+    status, text = run(data, out, notebook)
+    assert status == 0 and "alpha: up to date" in text
+    assert "beta: built" in text and "gamma: built" in text
+
+
+# --- no cascade ------------------------------------------------------------------------------
+
+
+def test_bad_input_in_one_cohort_leaves_every_other_report_byte_identical(tiny):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    survey = data / "raw" / "beta" / "final_survey.csv"
+    original = survey.read_bytes()
+    change_rating(data, "beta", "7")
+    status, text = run(data, out, notebook)
+    assert status == 2, text
+    summary = next(line for line in text.splitlines() if line.startswith("Summary:"))
+    assert "Failed: beta. The other reports were kept" in summary
+    assert "alpha: up to date" in text and "gamma: up to date" in text
+    assert snapshot(out) == before
+    assert "Latest build problems" in (out / "index.html").read_text(encoding="utf-8")
+
+    survey.write_bytes(original)  # fixed: nothing needs rebuilding
+    status, text = run(data, out, notebook)
+    assert status == 0 and up_to_date(text) == TINY, text
+
+
+def test_others_compare_with_a_failed_cohorts_last_valid_figures(tiny):
+    data, out, notebook = tiny
+    change_rating(data, "beta", "4", row=1)  # valid: a 2 becomes a 4, so beta's counts change
+    status, text = run(data, out, notebook)
+    assert status == 0 and "alpha: built" in text and "other cohorts' survey counts" in text
+    after_valid = snapshot(out)
+    figures = json.loads((out / ".build" / "figures" / "beta.json").read_text(encoding="utf-8"))
+    change_rating(data, "beta", "seven", row=2)  # now bad
+    status, text = run(data, out, notebook)
+    assert status == 2 and "alpha: up to date" in text and "gamma: up to date" in text
+    assert snapshot(out) == after_valid
+    page = html.unescape((out / "alpha.html").read_text(encoding="utf-8"))
+    counts = figures["figures"]["counts"]["team_working"]
+    beta = page[page.index("compared with: Beta cohort") : page.index(", Gamma cohort")]
+    assert f"'team_working': ({counts[0]}, {counts[1]})" in beta
+
+
+def test_a_new_cohort_that_never_validated_changes_no_other_report(tiny):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    registry = data / "cohorts.csv"
+    rows = read_rows(registry)
+    rows.append({**rows[0], "cohort_id": "delta", "name": "Delta cohort"})
+    write_rows(registry, rows)
+    (data / "raw" / "delta").mkdir()
+    for name in ("teams.csv", "final_survey.csv"):
+        (data / "raw" / "delta" / name).write_bytes((data / "raw" / "alpha" / name).read_bytes())
+    change_rating(data, "delta", "7")
+    status, text = run(data, out, notebook)
+    assert status == 2 and "FAILED delta" in text
+    assert up_to_date(text) == TINY, text
+    assert snapshot(out) == before
+
+
+# --- hardening -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cohort_id", ["index", "INDEX", "_failed", ".hidden", ".build"])
+def test_cohort_ids_that_would_overwrite_outputs_are_refused(tiny, capsys, cohort_id):
+    data, _, _ = tiny
+    registry = data / "cohorts.csv"
+    rows = read_rows(registry)
+    rows.append({**rows[0], "cohort_id": cohort_id})
+    write_rows(registry, rows)
+    status = main(["--data-dir", str(data), "validate"])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert "cohorts.csv, row 5" in err and '"cohort_id"' in err and f'"{cohort_id}"' in err
