@@ -63,7 +63,11 @@ lock: ## Re-resolve dependencies from pyproject.toml and rewrite the lock file
 	@echo "Wrote $(LOCK); run 'make venv' to install it."
 
 clean-reports: ## Delete generated reports (reports/*.html) and build records
-	rm -rf reports/*.html reports/.build reports/_failed
+	@# Hold the build lock while deleting, so a running build is never cut short.
+	@if [ -e reports/.build/lock ] && command -v flock >/dev/null 2>&1; then \
+	  flock -n reports/.build/lock rm -rf reports/*.html reports/.build reports/_failed \
+	  || { echo "A build is writing to reports/: wait for it to finish, then run this again." >&2; exit 1; }; \
+	else rm -rf reports/*.html reports/.build reports/_failed; fi
 
 clean: clean-reports ## Delete .venv and caches as well
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

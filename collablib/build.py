@@ -35,7 +35,7 @@ import random
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +50,9 @@ from collablib.buildstate import (
     record_text,
 )
 from collablib.errors import display_path
-from collablib.fileio import commit_files
+from collablib.fileio import ABSENT, LISTING, commit_files
 from collablib.htmlexport import export_html
-from collablib.kernels import KernelStartRefused, kernel_manager_class
+from collablib.kernels import KernelRun, KernelStartRefused, kernel_manager_class
 from collablib.registry import Cohort
 
 #: Attempts at starting a kernel before a cohort is reported as failed.
@@ -90,7 +90,6 @@ class RenderedReport:
     pages: dict[str, bytes]
     summary: dict | None = None
     attempts: int = 0
-    inputs_read: dict[str, str] = field(default_factory=dict)
 
 
 class BuildFailure(Exception):
@@ -151,14 +150,14 @@ def execute_notebook(
     parameters: dict[str, Any],
     attempts: int = KERNEL_START_ATTEMPTS,
     cwd: Path | None = None,
-    stop: threading.Event | None = None,
+    run: KernelRun | None = None,
 ) -> tuple[int, nbformat.NotebookNode | None]:
     """Execute ``notebook`` with papermill into ``output``; return (attempts, executed notebook).
 
     Parameters are passed through the Python API as strings, so ids such as
     ``"01"`` are never converted to numbers (as ``papermill -p`` would do).
     The exception of a failed run is re-raised with an ``attempts`` attribute
-    saying how many were made. No new attempt starts once ``stop`` is set.
+    saying how many were made. The kernels belong to ``run``: none starts once it is stopping.
     """
     import papermill as pm
 
@@ -170,7 +169,9 @@ def execute_notebook(
                 source,
                 str(output),
                 parameters=parameters,
-                cwd=str(where) if where is not None else None,
+                # The kernel starts in ``where``; papermill's own ``cwd`` would chdir this whole
+                # process while the notebook runs, under every other worker thread too.
+                resources={"metadata": {"path": str(where)}} if where is not None else {},
                 progress_bar=False,
                 # Write the executed notebook once at the end (with the error, if a cell
                 # raised), not after every cell: rewriting a notebook full of charts a hundred
@@ -178,11 +179,11 @@ def execute_notebook(
                 request_save_on_cell_execute=False,
                 start_timeout=KERNEL_START_TIMEOUT,
                 execution_timeout=CELL_TIMEOUT,
-                kernel_manager_class=kernel_manager_class(),
+                kernel_manager_class=kernel_manager_class(run),
             )
             return attempt, executed
         except Exception as exc:
-            stopping = stop is not None and stop.is_set()
+            stopping = run is not None and run.stop.is_set()
             if attempt < attempts and not stopping and is_transient_kernel_error(exc):
                 time.sleep(0.5 * attempt + random.random())
                 continue
@@ -218,28 +219,41 @@ def take_build_record(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
 
 
 def check_inputs_read(
-    read: Mapping[str, Any], expected: Mapping[str, str], recorded: set[str], data_dir: Path
+    read: Mapping[str, Any], expected: Mapping[str, str], data_dir: Path
 ) -> str | None:
     """Why the kernel's reads do not match the build record, or ``None`` when they do.
 
-    ``read`` is the kernel's input log; ``expected`` the hashes (by absolute
-    path) of every file as the pipeline read it; ``recorded`` the absolute
-    paths of the report's recorded inputs, plus the registry.
+    ``read`` is the kernel's input log and ``expected`` what the pipeline's
+    validation of this cohort recorded, by absolute path: the hash of each
+    file it read, the absence of each optional file it looked for, the
+    listing of each folder it chose files from. Every entry of the kernel's
+    log must be in ``expected`` with the same value: so the kernel read the
+    same bytes, found the same files missing and chose from the same
+    listings, and read nothing the record does not list.
     """
     hashes = read.get("hashes", {}) if isinstance(read, Mapping) else {}
     changed = set(read.get("changed", [])) if isinstance(read, Mapping) else set()
     for path in sorted(hashes):
         shown = display_path(path)
-        if path in changed or (path in expected and hashes[path] != expected[path]):
+        seen, wanted = hashes[path], expected.get(path)
+        if path in changed or (wanted is not None and seen != wanted):
+            if seen == ABSENT:
+                what = "was missing"
+            elif wanted == ABSENT:
+                what = "appeared"
+            elif seen.startswith(LISTING):
+                what = "had files added or removed"
+            else:
+                what = "changed"
             return (
-                f"{shown} changed while the report was being built, so the report would not "
+                f"{shown} {what} while the report was being built, so the report would not "
                 "match its recorded inputs. The previous report was kept; run the build again "
-                "once the file is no longer being edited."
+                "once the files are no longer being changed."
             )
-        if path not in expected or path not in recorded:
+        if wanted is None:
             return (
-                f"the notebook read {shown}, which is not among the report's recorded inputs "
-                f"in {display_path(data_dir)}; the previous report was kept."
+                f"the notebook read {shown}, which is not among the inputs the build checked "
+                f"and recorded in {display_path(data_dir)}; the previous report was kept."
             )
     return None
 
@@ -252,8 +266,7 @@ def render_cohort(
     notebook: nbformat.NotebookNode | Path,
     parameters: Mapping[str, str | None],
     expected_reads: Mapping[str, str],
-    recorded_inputs: set[str],
-    stop: threading.Event | None = None,
+    run: KernelRun | None = None,
 ) -> RenderedReport:
     """Execute the report notebook for ``cohort`` and render both pages (nothing is written).
 
@@ -262,7 +275,8 @@ def render_cohort(
     rather than a path on the builder's machine. Raises :class:`BuildFailure`
     or :class:`BuildStopped`.
     """
-    if stop is not None and stop.is_set():
+    stop = run.stop if run is not None else threading.Event()
+    if stop.is_set():
         raise BuildStopped()
     work = output_dir / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
@@ -277,10 +291,10 @@ def render_cohort(
     }
     try:
         attempts, executed = execute_notebook(
-            with_record_cell(notebook), executed_path, params, cwd=data_dir.parent, stop=stop
+            with_record_cell(notebook), executed_path, params, cwd=data_dir.parent, run=run
         )
     except Exception as exc:
-        if stop is not None and stop.is_set():
+        if stop.is_set():
             executed_path.unlink(missing_ok=True)
             raise BuildStopped() from exc
         kept = _keep_failed_notebook(executed_path, output_dir, cohort.cohort_id)
@@ -290,7 +304,7 @@ def render_cohort(
         )
         raise BuildFailure(reason + where, "execution", kept, getattr(exc, "attempts", 0)) from exc
     executed_path.unlink(missing_ok=True)
-    if stop is not None and stop.is_set():
+    if stop.is_set():
         raise BuildStopped()
     assert executed is not None
     record = take_build_record(executed)
@@ -301,9 +315,7 @@ def render_cohort(
             "execution",
             attempts=attempts,
         )
-    problem = check_inputs_read(
-        record.get("inputs_read", {}), expected_reads, recorded_inputs, data_dir
-    )
+    problem = check_inputs_read(record.get("inputs_read", {}), expected_reads, data_dir)
     if problem:
         raise BuildFailure(problem, "changed", attempts=attempts)
     try:
@@ -318,7 +330,7 @@ def render_cohort(
         raise BuildFailure(
             f"HTML export failed: {type(exc).__name__}: {exc}", "execution", attempts=attempts
         ) from exc
-    return RenderedReport(pages, record.get("summary"), attempts, record.get("inputs_read", {}))
+    return RenderedReport(pages, record.get("summary"), attempts)
 
 
 def commit_report(

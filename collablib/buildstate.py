@@ -37,14 +37,12 @@ no-change check is fast.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import errno
 import hashlib
 import json
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +56,11 @@ from collablib.fileio import (
 from collablib.paths import PROJECT_ROOT
 from collablib.provenance import (
     CODE_PATHS,
-    code_digest,
+    RunFacts,
     git_state,
-    lock_digest,
+    input_files,
     project_data_files,
+    run_facts,
     sha256_file,
 )
 
@@ -69,7 +68,6 @@ STATE_DIR = ".build"
 STATE_FILE = "state.json"
 FIGURES_DIR = "figures"
 SET_ASIDE_DIR = "set-aside"
-LOCK_FILE = "lock"
 RECORD_VERSION = 2
 
 #: How warnings reach the user (one line each).
@@ -113,7 +111,7 @@ def _shape_problem(value: Any, required: Mapping[str, type | tuple[type, ...]]) 
     if not isinstance(value, dict):
         return f"expected a JSON object, found {type(value).__name__}"
     if value.get("version") != RECORD_VERSION:
-        return f"written by another version of collab (version {value.get('version')!r})"
+        return f"its version is {value.get('version')!r}, not {RECORD_VERSION}"
     for key, kind in required.items():
         if not isinstance(value.get(key), kind):
             return f"its {key!r} is missing or not of the right kind"
@@ -158,6 +156,9 @@ def read_checked(
     except ValueError:
         set_aside(path, "not valid JSON", warn, consequence)
         return None
+    old = value.get("version") if isinstance(value, dict) else None
+    if isinstance(old, int) and 0 < old < RECORD_VERSION:
+        return None  # written by an earlier collab: simply replaced, no warning
     problem = _shape_problem(value, required)
     if problem:
         set_aside(path, problem, warn, consequence)
@@ -230,26 +231,28 @@ def outputs_match(output_dir: Path, recorded: Mapping[str, Any]) -> bool:
 
 def data_files(data_dir: Path) -> list[Path]:
     """Every data file any report reads: the project files, data/cpes/ and everything under raw/."""
-    raw = data_dir / "raw"
-    return project_data_files(data_dir) + (
-        sorted(p for p in raw.rglob("*") if p.is_file()) if raw.is_dir() else []
-    )
+    return project_data_files(data_dir) + input_files(data_dir / "raw")
 
 
 def tracked_paths(data_dir: Path, notebook: Path) -> list[Path]:
     return [*data_files(data_dir), notebook, *(PROJECT_ROOT / p for p in CODE_PATHS)]
 
 
-def global_key(file_hashes: Mapping[str, str], notebook_sha256: str, git: Mapping[str, Any]) -> str:
-    """One hash of all the data (by path relative to the data folder), the notebook, the code,
-    the lock file and their git state."""
+def global_key(
+    data_dir: Path, file_hashes: Mapping[str, str], run: RunFacts, git: Mapping[str, Any]
+) -> str:
+    """One hash of all the data (by path relative to the data folder, and the folder's name),
+    the notebook, the code, the lock file, the package versions and their git state.
+
+    It covers everything any cohort's build key covers, so the quick check and
+    the full check can never disagree about whether something changed.
+    """
     return digest(
         {
             "version": RECORD_VERSION,
+            "data_dir": data_dir.name,
             "data": dict(file_hashes),
-            "notebook": notebook_sha256,
-            "code": code_digest(),
-            "lock": lock_digest(),
+            "run": asdict(run),
             "git": dict(git),
         }
     )
@@ -258,7 +261,9 @@ def global_key(file_hashes: Mapping[str, str], notebook_sha256: str, git: Mappin
 def current_global_key(data_dir: Path, notebook: Path) -> str:
     """The global key of the files as they are on disk now."""
     hashes = {str(p.relative_to(data_dir)): sha256_file(p) for p in data_files(data_dir)}
-    return global_key(hashes, sha256_file(notebook), git_state(tracked_paths(data_dir, notebook)))
+    return global_key(
+        data_dir, hashes, run_facts(notebook), git_state(tracked_paths(data_dir, notebook))
+    )
 
 
 def fast_up_to_date(
@@ -293,7 +298,10 @@ def fast_up_to_date(
     names = {"index.html", *(n for c in wanted for n in output_names(c).values())}
     if not names <= set(state["outputs"]):
         return None
-    if state["key"] != current_global_key(data_dir, notebook):
+    try:
+        if state["key"] != current_global_key(data_dir, notebook):
+            return None
+    except OSError:  # an input that cannot be read now: the full check will say which
         return None
     return list(wanted)
 
@@ -319,6 +327,7 @@ def explain(old: dict[str, Any] | None, components: dict[str, Any]) -> str:
     before = old.get("components", {})
     labels = {
         "files": "its data changed",
+        "data_dir": "the data folder's name changed",
         "registry_row": "its registry row changed",
         "notebook": "the notebook changed",
         "code": "collablib changed",
@@ -331,7 +340,38 @@ def explain(old: dict[str, Any] | None, components: dict[str, Any]) -> str:
     return ", ".join(changed) or "its build record changed"
 
 
+def remove_unregistered(output_dir: Path, registered: set[str], warn: Warn | None) -> list[str]:
+    """Delete the reports of cohorts no longer in the registry; return their ids.
+
+    Only files collab itself wrote are deleted (those named in a build
+    record), so a report withdrawn from the registry, for example because
+    consent was withdrawn, does not stay in the output folder unlinked.
+    """
+    removed = []
+    for path in sorted(state_dir(output_dir).glob("*.json")):
+        cohort_id = path.stem
+        if path.name == STATE_FILE or cohort_id in registered:
+            continue
+        record = read_record(output_dir, cohort_id, warn)
+        for name in (record or {}).get("outputs", {}):
+            (Path(output_dir) / Path(str(name)).name).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        figures_path(output_dir, cohort_id).unlink(missing_ok=True)
+        removed.append(cohort_id)
+    return removed
+
+
 # --- leftovers and the lock ------------------------------------------------------------------
+
+
+def tidy_output_folder(output_dir: Path) -> None:
+    """Roll back or delete what a killed run left in the folder (one message if it cannot)."""
+    try:
+        remove_stale_temporaries(output_dir)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot tidy the output folder {output_dir}: {describe_os_error(exc)}."
+        ) from exc
 
 
 def remove_stale_temporaries(output_dir: Path) -> list[str]:
@@ -346,7 +386,7 @@ def remove_stale_temporaries(output_dir: Path) -> list[str]:
 
     output_dir = Path(output_dir)
     work = state_dir(output_dir)
-    restored = recover_journals(work) if work.is_dir() else []
+    restored = recover_journals(work, [output_dir, work]) if work.is_dir() else []
     for folder in (output_dir, work, work / FIGURES_DIR):
         if folder.is_dir():
             remove_leftovers(folder)
@@ -355,81 +395,6 @@ def remove_stale_temporaries(output_dir: Path) -> list[str]:
             path.unlink(missing_ok=True)
     remove_stale_kernel_files()
     return restored
-
-
-class BuildLocked(OutputError):
-    """Another build holds the output folder's lock."""
-
-
-@dataclass
-class BuildLock:
-    """An exclusive lock on an output folder, so that two builds never write it at once.
-
-    The lock is ``flock`` on ``.build/lock``: the operating system releases it
-    when the process ends, however it ends, so a killed build never leaves a
-    stale lock. The file names the process that holds it, for the message the
-    second build prints. ``wait`` makes a second build wait for the first.
-    """
-
-    output_dir: Path
-    wait: bool = False
-    _fd: int | None = None
-
-    @property
-    def path(self) -> Path:
-        return state_dir(self.output_dir) / LOCK_FILE
-
-    def _holder(self) -> str:
-        try:
-            info = json.loads(self.path.read_text(encoding="utf-8"))
-            return f"process {info['pid']}, started {info['started']}" + (
-                f": {info['command']}" if info.get("command") else ""
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return "another process"
-
-    def __enter__(self) -> BuildLock:
-        import fcntl
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OutputError(
-                f"cannot write to the output folder {self.output_dir}: {describe_os_error(exc)}."
-            ) from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                os.close(fd)
-                raise
-            if not self.wait:
-                holder = self._holder()
-                os.close(fd)
-                raise BuildLocked(
-                    f"another build ({holder}) is writing to {self.output_dir}. Wait for it to "
-                    "finish (or stop it), then run again; or add --wait to wait for it."
-                ) from None
-            _stderr_warning(f"waiting for another build ({self._holder()}) to finish")
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        self._fd = fd
-        info = {
-            "pid": os.getpid(),
-            "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-            "command": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)),
-        }
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps(info).encode(), 0)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, 0)
-            os.close(self._fd)  # releases the flock
-            self._fd = None
 
 
 # --- what the report notebook hands back to the pipeline ---------------------------------------

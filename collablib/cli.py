@@ -23,6 +23,7 @@ from typing import Any
 from collablib import __version__
 from collablib.errors import CollabError
 from collablib.fileio import OutputError
+from collablib.interrupts import BuildInterrupted
 
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
@@ -115,9 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         print(f"collab: {exc}", file=sys.stderr)
         return EXIT_BUILD_FAILED
-    except KeyboardInterrupt:
-        print("collab: interrupted; reports already in place are complete.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except (KeyboardInterrupt, BuildInterrupted) as exc:
+        name = exc.args[0] if isinstance(exc, BuildInterrupted) else "SIGINT"
+        print(
+            f"collab: interrupted by {name} before any report was built; the reports in place "
+            "are complete.",
+            file=sys.stderr,
+        )
+        return exc.exit_status if isinstance(exc, BuildInterrupted) else EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``collab summary --json | head``): stop quietly, as Unix tools
         # do, and stop Python complaining again when it flushes stdout at exit.
@@ -130,48 +136,51 @@ def _reports(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from collablib import buildstate
+    from collablib.buildlock import BuildLock
+    from collablib.interrupts import sigterm_raises
     from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
 
     if args.jobs is not None and args.jobs < 1:
         raise CollabError(
             "the number of jobs must be at least 1", value=args.jobs, allowed="-j 1 or more"
         )
+    data_dir = resolve_data_dir(args.data_dir)
     output_dir = Path(args.output_dir or default_reports_dir()).resolve()
     notebook = Path(args.notebook).resolve() if args.notebook else report_notebook()
-    if not args.force and (output_dir / buildstate.STATE_DIR).is_dir():
-        # Nothing changed since the last complete run: say so without loading any data, once
-        # the folder is ours and whatever a killed run left behind is cleaned up.
-        with buildstate.BuildLock(output_dir, wait=args.wait):
-            try:
-                buildstate.remove_stale_temporaries(output_dir)
-            except OSError as exc:
-                from collablib.fileio import describe_os_error
+    with sigterm_raises():
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from collablib.fileio import describe_os_error
 
-                raise OutputError(
-                    f"cannot tidy the output folder {output_dir}: {describe_os_error(exc)}."
-                ) from exc
-            fresh = buildstate.fast_up_to_date(
-                resolve_data_dir(args.data_dir), output_dir, notebook, args.cohorts
+            raise OutputError(
+                f"cannot create the output folder {output_dir}: {describe_os_error(exc)}."
+            ) from exc
+        with BuildLock(output_dir, wait=args.wait) as lock:
+            buildstate.tidy_output_folder(output_dir)
+            if not args.force:
+                # Nothing changed since the last complete run: say so without loading any data.
+                fresh = buildstate.fast_up_to_date(data_dir, output_dir, notebook, args.cohorts)
+                if fresh is not None:
+                    for cohort_id in fresh:
+                        print(f"{cohort_id}: up to date")
+                    n = len(fresh)
+                    print(f"Summary: 0 built, {n} up to date, 0 failed ({n} cohorts)")
+                    return EXIT_OK
+
+            from collablib.pipeline import build_reports
+            from collablib.progress import make_progress
+
+            summary = build_reports(
+                args.cohorts,
+                data_dir=data_dir,
+                output_dir=output_dir,
+                jobs=args.jobs,
+                progress=make_progress(),
+                force=args.force,
+                notebook=notebook,
+                lock=lock,
             )
-        if fresh is not None:
-            for cohort_id in fresh:
-                print(f"{cohort_id}: up to date")
-            print(f"Summary: 0 built, {len(fresh)} up to date, 0 failed ({len(fresh)} cohorts)")
-            return EXIT_OK
-
-    from collablib.pipeline import build_reports
-    from collablib.progress import make_progress
-
-    summary = build_reports(
-        args.cohorts,
-        data_dir=args.data_dir,
-        output_dir=output_dir,
-        jobs=args.jobs,
-        progress=make_progress(),
-        force=args.force,
-        wait=args.wait,
-        notebook=notebook,
-    )
     if summary.interrupted is not None:
         print(f"collab: {summary.interrupted_line()}", file=sys.stderr)
     else:

@@ -40,7 +40,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from collablib.errors import CollabError
-from collablib.fileio import read_input
+from collablib.fileio import input_exists, input_folder_exists, list_inputs, read_input_text
 from collablib.ingest import drop_blank_rows, read_table
 from collablib.paths import resolve_data_dir
 from collablib.schemas import validate
@@ -95,25 +95,19 @@ class CpesData:
         return self.results[~self.results["national"]]
 
 
-def cpes_files(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Every file in data/cpes/ (results, question map, years, settings), in a stable order."""
-    folder = resolve_data_dir(data_dir) / CPES_DIR
-    return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-
-
 def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None:
     """Read and validate every CPES file; ``None`` when the project has no data/cpes/ folder."""
     folder = resolve_data_dir(data_dir) / CPES_DIR
-    if not folder.is_dir():
+    if not input_folder_exists(folder):
         return None
     min_responses = _settings(folder / SETTINGS_FILE)
     questions = _question_map(folder / QUESTION_MAP)
     years = _years(folder / YEARS_FILE)
-    result_files = sorted(
+    result_files = [
         p
-        for p in folder.iterdir()
-        if p.is_file() and "results" in p.name.lower() and p.suffix.lower() in (".csv", ".xlsx")
-    )
+        for p in list_inputs(folder)
+        if "results" in p.name.lower() and p.suffix.lower() in (".csv", ".xlsx")
+    ]
     if not result_files:
         raise CollabError(
             "no CPES results files",
@@ -148,17 +142,17 @@ def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None
             *(
                 folder / f
                 for f in (QUESTION_MAP, YEARS_FILE, SETTINGS_FILE)
-                if (folder / f).exists()
+                if (folder / f).is_file()
             ),
         ],
     )
 
 
 def _settings(path: Path) -> int:
-    if not path.exists():
+    if not input_exists(path):
         return DEFAULT_MIN_RESPONSES
     try:
-        settings = tomllib.loads(read_input(path).decode("utf-8"))
+        settings = tomllib.loads(read_input_text(path, "CPES settings file"))
         value = settings.get("suppression", {}).get("min_responses", DEFAULT_MIN_RESPONSES)
     except tomllib.TOMLDecodeError as exc:
         raise CollabError(f"not valid TOML ({exc})", file=path) from None

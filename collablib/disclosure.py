@@ -57,7 +57,7 @@ from collablib.disclosure_audit import (
     suppress,
 )
 from collablib.errors import CollabError
-from collablib.fileio import read_input
+from collablib.fileio import input_exists, read_input_text
 from collablib.metrics import add_proportion_columns
 from collablib.paths import resolve_data_dir
 from collablib.schemas import ROLES
@@ -205,10 +205,12 @@ def check_role_groups(groups: object, file: str | os.PathLike[str] | None = None
 def load_policy(data_dir: str | os.PathLike[str] | None = None) -> DisclosurePolicy:
     """The policy in ``data/disclosure.toml`` (NHS defaults for any setting not given)."""
     path = resolve_data_dir(data_dir) / POLICY_FILE
-    if not path.is_file():
+    if not input_exists(path):
         return DisclosurePolicy()
     try:
-        settings = dict(tomllib.loads(read_input(path).decode("utf-8")).get("disclosure", {}))
+        settings = dict(
+            tomllib.loads(read_input_text(path, "disclosure policy")).get("disclosure", {})
+        )
     except tomllib.TOMLDecodeError as exc:
         raise CollabError(f"not valid TOML ({exc})", file=path) from None
     known = {"smallest_suppressed", "largest_suppressed", "symbol", "secondary", "role_groups"}

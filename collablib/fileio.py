@@ -30,7 +30,7 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,15 +64,23 @@ def describe_os_error(exc: OSError) -> str:
 
 # --- reading ---------------------------------------------------------------------------------
 
+#: What an input log records for an optional input that was looked for and not found.
+ABSENT = "absent"
+#: Prefix of what an input log records for the listing of a folder of inputs.
+LISTING = "listing:"
+
 
 @dataclass
 class InputLog:
-    """SHA-256 of every input file read in this process, by absolute path.
+    """What this process read of its inputs, by absolute path.
 
-    ``hashes`` holds the latest hash of each file; ``changed`` the files that
-    were read with two different contents since the log was last cleared (a
-    build clears it when it starts, so a change means the file was edited
-    while that build was reading it).
+    ``hashes`` holds, for each file read, the SHA-256 of the bytes read; for an
+    optional input that was looked for and missing, :data:`ABSENT`; for a
+    folder whose files were listed to choose inputs, :data:`LISTING` and a hash
+    of the names. So two logs agree only if the same decisions were taken from
+    the same bytes. ``changed`` holds the paths seen with two different values
+    since the log was last cleared (a build clears it when it starts, so a
+    change means the file was edited while that build was reading it).
     """
 
     hashes: dict[str, str] = field(default_factory=dict)
@@ -88,7 +96,7 @@ class InputLog:
             self.hashes[key] = digest
 
     def get(self, path: str | os.PathLike[str]) -> str | None:
-        """The hash of ``path`` as last read, or ``None`` if it was not read."""
+        """What was recorded for ``path``, or ``None`` if nothing was."""
         with self._lock:
             return self.hashes.get(str(Path(path).absolute()))
 
@@ -105,6 +113,28 @@ class InputLog:
 
 #: The log of this process (a report's kernel, or the ``collab`` command).
 INPUT_LOG = InputLog()
+#: Further logs currently recording (see :func:`recording`).
+_scopes: list[InputLog] = []
+
+
+def _record(path: Path, value: str, log: InputLog | None) -> None:
+    for target in {id(t): t for t in (log or INPUT_LOG, *_scopes)}.values():
+        target.record(path, value)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[InputLog]:
+    """Also record, in a fresh log, every input read inside the ``with`` block.
+
+    The pipeline uses one per cohort, so that it knows exactly what each
+    cohort's validation read (one thread at a time).
+    """
+    log = InputLog()
+    _scopes.append(log)
+    try:
+        yield log
+    finally:
+        _scopes.remove(log)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -112,16 +142,77 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def read_input(path: str | os.PathLike[str], log: InputLog | None = None) -> bytes:
-    """Read an input file's bytes once, recording their SHA-256 in ``log`` (:data:`INPUT_LOG`)."""
+    """Read an input file's bytes once, recording their SHA-256 in ``log`` (:data:`INPUT_LOG`).
+
+    A file that exists but cannot be read (permissions, a disk error) raises
+    :class:`~collablib.errors.CollabError` naming it, as bad input does.
+    """
+    from collablib.errors import CollabError
+
     path = Path(path).absolute()
-    data = path.read_bytes()
-    (log or INPUT_LOG).record(path, sha256_bytes(data))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CollabError(
+            f"the file could not be read ({describe_os_error(exc)})",
+            file=path,
+            allowed="a file collab can read",
+        ) from None
+    _record(path, sha256_bytes(data), log)
     return data
 
 
-def read_input_text(path: str | os.PathLike[str], encoding: str = "utf-8") -> str:
-    """:func:`read_input`, decoded."""
-    return read_input(path).decode(encoding)
+def read_input_text(path: str | os.PathLike[str], what: str = "file") -> str:
+    """:func:`read_input`, decoded as UTF-8 (a :class:`~collablib.errors.CollabError` if not)."""
+    from collablib.errors import CollabError
+
+    data = read_input(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CollabError(
+            f"the {what} is not UTF-8 text",
+            file=path,
+            allowed="a text file saved as UTF-8",
+        ) from None
+
+
+def input_exists(path: str | os.PathLike[str]) -> bool:
+    """Whether an optional input file exists; its absence is recorded in the input log.
+
+    Every choice made on whether an optional input is there (a notice, a
+    settings file, a cohort's own mapping, its measures) is recorded, so that
+    a report's kernel that found a file missing which the pipeline read (or the
+    other way round) is caught.
+    """
+    path = Path(path).absolute()
+    if path.is_file():
+        return True
+    _record(path, ABSENT, None)
+    return False
+
+
+def input_folder_exists(path: str | os.PathLike[str]) -> bool:
+    """Whether an optional folder of inputs exists; its absence is recorded."""
+    path = Path(path).absolute()
+    if path.is_dir():
+        return True
+    _record(path, ABSENT, None)
+    return False
+
+
+def list_inputs(folder: str | os.PathLike[str], pattern: str = "*") -> list[Path]:
+    """The files in ``folder`` matching ``pattern`` (sorted); the listing is recorded.
+
+    The log keeps a hash of the names found, so a file that appears or
+    disappears while a report is built changes what the kernel recorded.
+    """
+    folder = Path(folder).absolute()
+    found = sorted(p for p in folder.glob(pattern) if p.is_file())
+    names = "\n".join(p.name for p in found)
+    # Recorded as "<folder>/[<pattern>]", which no file's path can be.
+    _record(folder / f"[{pattern}]", LISTING + sha256_bytes(names.encode("utf-8")), None)
+    return found
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -264,19 +355,54 @@ def commit_files(files: Mapping[Path, bytes], journal: Path) -> None:
                 os.unlink(str(move["backup"]))
 
 
-def recover_journals(folder: Path) -> list[str]:
-    """Roll back every commit a killed process left half-done in ``folder``; return the targets."""
+def _safe_moves(moves: object, allowed: list[Path]) -> list[dict[str, str | None]] | None:
+    """The journal's moves if every path in them lies in an ``allowed`` folder, else ``None``.
+
+    A journal is only ever written by :func:`commit_files`; one that names
+    anything else (damaged, or written by hand) is not acted on, so recovery
+    can never delete or overwrite a file outside the output folder.
+    """
+    if not isinstance(moves, list):
+        return None
+    folders = {str(Path(f).resolve()) for f in allowed}
+    checked = []
+    for move in moves:
+        if not isinstance(move, dict) or not isinstance(move.get("target"), str):
+            return None
+        for key in ("target", "backup", "tmp"):
+            value = move.get(key)
+            if value is None and key != "target":
+                continue
+            if not isinstance(value, str) or str(Path(value).resolve().parent) not in folders:
+                return None
+        if (
+            move.get("backup")
+            and Path(move["backup"]).name != _backup_path(Path(move["target"])).name
+        ):
+            return None
+        checked.append(move)
+    return checked
+
+
+def recover_journals(folder: Path, allowed: list[Path]) -> list[str]:
+    """Roll back every commit a killed process left half-done; return the targets restored.
+
+    ``folder`` holds the journals; every file they name must be in one of the
+    ``allowed`` folders, or the journal is ignored. A journal whose rollback
+    fails is kept, so that the next run tries again.
+    """
     restored: list[str] = []
     for journal in sorted(Path(folder).glob(f"*{JOURNAL_SUFFIX}")):
         try:
-            moves = json.loads(journal.read_text(encoding="utf-8"))
-            if not isinstance(moves, list):
-                raise ValueError("not a list")
+            moves = _safe_moves(json.loads(journal.read_text(encoding="utf-8")), allowed)
         except (OSError, ValueError):
+            moves = None
+        if moves is None:
             journal.unlink(missing_ok=True)
             continue
-        _roll_back(moves)
-        restored += [str(m.get("target")) for m in moves if isinstance(m, dict)]
+        if _roll_back(moves):
+            continue  # something could not be put back: keep the journal for the next run
+        restored += [str(m["target"]) for m in moves]
         journal.unlink(missing_ok=True)
     return restored
 

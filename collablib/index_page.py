@@ -2,8 +2,9 @@
 
 The table has one row per cohort and, after each programme year's cohorts,
 a pooled row for the whole programme year (all its respondents counted once,
-via :func:`collablib.loaders.pool`). The 2020/21 pooled row is the figure
-NHS England published.
+:func:`collablib.metrics.pool_headlines`). The 2020/21 pooled row is the
+figure NHS England published. Every figure comes from the build records of
+the reports in place, so the index always agrees with the reports it links.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ import jinja2
 
 from collablib import improvement
 from collablib.build import BuildResult, report_paths
-from collablib.errors import CollabError
 from collablib.fileio import atomic_write_text
 from collablib.htmlexport import TEMPLATE_DIR, read_css
-from collablib.loaders import CohortData, load_cohort, load_data_notice, pool
-from collablib.metrics import headline
+from collablib.loaders import load_data_notice
+from collablib.metrics import pool_headlines
 from collablib.narrative import long_date
 from collablib.registry import Cohort, programme_years
 from collablib.tables import cohort_headline_row
@@ -28,50 +28,58 @@ from collablib.tables import cohort_headline_row
 INDEX_TITLE = "Cancer Experience of Care Improvement Collaboratives: evaluation reports"
 
 
-def _load_all(
-    cohorts: Sequence[Cohort], data_dir: str | os.PathLike[str] | None
-) -> dict[str, CohortData | CollabError]:
-    loaded: dict[str, CohortData | CollabError] = {}
+def published_summaries(cohorts: Sequence[Cohort], output_dir: Path) -> dict[str, dict]:
+    """Per cohort, the figures its report in place published (from its build record).
+
+    The index shows only these, never figures recomputed from the data now: a
+    cohort whose latest build failed keeps its previous report, and the index
+    must show that report's figures, not newer ones that appear in no report
+    (two versions side by side would let a reader subtract one from the other).
+    """
+    from collablib.buildstate import read_record
+
+    out: dict[str, dict] = {}
     for cohort in cohorts:
-        try:
-            loaded[cohort.cohort_id] = load_cohort(cohort, data_dir)
-        except CollabError as exc:
-            loaded[cohort.cohort_id] = exc
-    return loaded
+        record = read_record(output_dir, cohort.cohort_id)
+        paths = report_paths(output_dir, cohort.cohort_id)
+        if record and record.get("summary") and all(p.exists() for p in paths.values()):
+            out[cohort.cohort_id] = record["summary"]
+    return out
 
 
 def headline_rows(
-    cohorts: Sequence[Cohort], loaded: dict[str, CohortData | CollabError]
+    cohorts: Sequence[Cohort], summaries: dict[str, dict]
 ) -> tuple[list[str], list[dict]]:
     """Header and rows of the cross-cohort table.
 
     Rows are ``{"group": "Programme year 2020/21"}`` headings, then
     ``{"cells": [...], "pooled": bool}`` for each cohort and the pooled year.
 
-    A cohort whose data cannot be loaded gets a row of dashes, and its
-    programme year's pooled row is marked as incomplete rather than silently
-    pooling the other cohorts.
+    A cohort with no report (or none recording its headline) gets a row of
+    dashes, and its programme year's pooled row is marked as incomplete rather
+    than silently pooling the other cohorts.
     """
     header: list[str] = []
     rows: list[dict] = []
+    heads = {cid: s["headline"] for cid, s in summaries.items() if s.get("headline")}
     for year in programme_years(list(cohorts)):
         in_year = [c for c in cohorts if c.programme_year == year]
         rows.append({"group": f"Programme year {year}"})
         for cohort in in_year:
-            data = loaded[cohort.cohort_id]
-            if not isinstance(data, CohortData):
-                cells = {"Cohort": f"{cohort.name} – data problem, see above"}
+            head = heads.get(cohort.cohort_id)
+            if head is None:
+                cells = {"Cohort": f"{cohort.name} – no report yet"}
             else:
-                cells = cohort_headline_row(cohort.name, headline(data.teams, data.survey))
+                cells = cohort_headline_row(cohort.name, head)
                 header = header or list(cells)
             rows.append({"cells": cells, "pooled": False})
-        available = [loaded[c.cohort_id] for c in in_year]
         label = f"{year}: all cohorts (pooled)"
-        if all(isinstance(d, CohortData) for d in available):
-            teams, survey = pool([d for d in available if isinstance(d, CohortData)])
-            cells = cohort_headline_row(label, headline(teams, survey))
+        if all(c.cohort_id in heads for c in in_year):
+            cells = cohort_headline_row(
+                label, pool_headlines([heads[c.cohort_id] for c in in_year])
+            )
         else:
-            cells = {"Cohort": label + " – not available: a cohort's data has a problem"}
+            cells = {"Cohort": label + " – not available: a cohort has no report yet"}
         rows.append({"cells": cells, "pooled": True})
     if not header:
         header = ["Cohort"]
@@ -81,26 +89,16 @@ def headline_rows(
     return header, rows
 
 
-def improvement_rows(
-    cohorts: Sequence[Cohort],
-    loaded: dict[str, CohortData | CollabError],
-    output_dir: Path,
-) -> list[dict[str, str]]:
-    """Per cohort: "N of M teams showed special-cause improvement in their primary measure".
-
-    Uses the figures saved with each cohort's last successful build where they
-    are current, and calculates them otherwise.
-    """
-    from collablib.buildstate import read_record
-
+def improvement_rows(cohorts: Sequence[Cohort], summaries: dict[str, dict]) -> list[dict[str, str]]:
+    """Per cohort: "N of M teams showed special-cause improvement in their primary measure"."""
     rows = []
     for cohort in cohorts:
-        data = loaded[cohort.cohort_id]
-        if not isinstance(data, CohortData):
+        head = (summaries.get(cohort.cohort_id) or {}).get("improvement")
+        if head is None:
             rows.append(
                 {
                     "name": cohort.name,
-                    "headline": "Data problem: see above",
+                    "headline": "No report yet",
                     "teams": "–",
                     "improved": "–",
                     "sustained": "–",
@@ -108,12 +106,6 @@ def improvement_rows(
                 }
             )
             continue
-        record = read_record(output_dir, cohort.cohort_id) or {}
-        head = (record.get("summary") or {}).get("improvement")
-        if head is None:
-            head = improvement.headline(
-                improvement.analyse_cohort(data.measures, data.teams, cohort.start_date)
-            )
         rows.append(
             {
                 "name": cohort.name,
@@ -127,31 +119,11 @@ def improvement_rows(
     return rows
 
 
-def cpes_rows(
-    cohorts: Sequence[Cohort],
-    loaded: dict[str, CohortData | CollabError],
-    output_dir: Path,
-    data_dir: str | os.PathLike[str] | None,
-) -> list[dict[str, str]]:
+def cpes_rows(cohorts: Sequence[Cohort], summaries: dict[str, dict]) -> list[dict[str, str]]:
     """Per cohort: targeted CPES questions below the expected range at baseline and after."""
-    from collablib import cpes_analysis
-    from collablib.buildstate import read_record
-    from collablib.cpes import load_cpes
-
-    cpes = None
     rows = []
     for cohort in cohorts:
-        data = loaded[cohort.cohort_id]
-        if not isinstance(data, CohortData):
-            continue
-        record = read_record(output_dir, cohort.cohort_id) or {}
-        summary = (record.get("summary") or {}).get("cpes")
-        if summary is None:
-            cpes = cpes if cpes is not None else load_cpes(data_dir)
-            result = cpes_analysis.analyse_cohort(
-                cpes, data.teams, cohort.start_date, cohort.end_date
-            )
-            summary = result.summary if result else None
+        summary = (summaries.get(cohort.cohort_id) or {}).get("cpes")
         if summary is None:
             continue
         rows.append(
@@ -175,10 +147,13 @@ def render_index(
     data_dir: str | os.PathLike[str] | None,
     output_dir: Path,
     results: Sequence[BuildResult] = (),
-    loaded: dict[str, CohortData | CollabError] | None = None,
 ) -> str:
-    """The index page as HTML text (self-contained: inline CSS, no scripts)."""
-    loaded = loaded if loaded is not None else _load_all(cohorts, data_dir)
+    """The index page as HTML text (self-contained: inline CSS, no scripts).
+
+    Every figure on it comes from the build records of the reports in place
+    (:func:`published_summaries`).
+    """
+    summaries = published_summaries(cohorts, output_dir)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=True,
@@ -202,7 +177,7 @@ def render_index(
         for r in results
         if r.status == "failed"
     ]
-    header, rows = headline_rows(cohorts, loaded)
+    header, rows = headline_rows(cohorts, summaries)
     return env.get_template("index.html.j2").render(
         title=INDEX_TITLE,
         notice=load_data_notice(data_dir),
@@ -211,8 +186,8 @@ def render_index(
         problems=problems,
         headers=header,
         rows=rows,
-        improvement=improvement_rows(cohorts, loaded, output_dir),
-        cpes=cpes_rows(cohorts, loaded, output_dir, data_dir),
+        improvement=improvement_rows(cohorts, summaries),
+        cpes=cpes_rows(cohorts, summaries),
     )
 
 
@@ -222,12 +197,9 @@ def write_index(
     data_dir: str | os.PathLike[str] | None,
     output_dir: Path,
     results: Sequence[BuildResult] = (),
-    loaded: dict[str, CohortData | CollabError] | None = None,
 ) -> Path:
     """Write ``index.html`` atomically into ``output_dir`` and return its path."""
-    page = render_index(
-        cohorts, data_dir=data_dir, output_dir=output_dir, results=results, loaded=loaded
-    )
+    page = render_index(cohorts, data_dir=data_dir, output_dir=output_dir, results=results)
     target = Path(output_dir) / "index.html"
     atomic_write_text(target, page)
     return target

@@ -20,7 +20,7 @@ So every file of a collab kernel is named ``collab-<pid>-...`` in the Jupyter
 runtime folder, with the PID of the ``collab`` process that started it, and
 :func:`remove_stale_kernel_files` deletes those whose process is gone at the
 start of every run. The live managers are tracked so that an interrupted
-build can stop its kernels at once (:func:`kill_running_kernels`).
+build can stop its kernels at once (:meth:`KernelRun.kill_all`).
 """
 
 from __future__ import annotations
@@ -37,11 +37,6 @@ from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
 PREFIX = "collab-"
-
-_live: set[AsyncKernelManager] = set()
-_live_lock = threading.Lock()
-#: Set when a build is stopping: no kernel may start after that.
-stopping = threading.Event()
 
 
 def runtime_dir() -> Path:
@@ -62,21 +57,26 @@ class TrackedKernelManager(AsyncKernelManager):
     """An asynchronous kernel manager that names its files after this process and is tracked.
 
     Used as it is (TCP) where Unix sockets are not available; :class:`IPCKernelManager`
-    adds the socket transport.
+    adds the socket transport. :func:`kernel_manager_class` makes a subclass per
+    build, whose ``run`` holds that build's live kernels and its stop flag.
     """
+
+    run: KernelRun | None = None
 
     @default("connection_file")
     def _default_connection_file(self) -> str:
         return str(runtime_dir() / f"{_stem()}.json")
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):  # type: ignore[no-untyped-def]
-        if stopping.is_set():
-            raise KernelStartRefused("the build is stopping")
-        with _live_lock:
-            _live.add(self)
+        run = self.run
+        if run is not None:
+            if run.stop.is_set():
+                raise KernelStartRefused("the build is stopping")
+            run.add(self)
         await super()._async_launch_kernel(kernel_cmd, **kw)
-        if stopping.is_set():  # stopped while it was starting
+        if run is not None and run.stop.is_set():  # stopped while it was starting
             _kill(self)
+            raise KernelStartRefused("the build is stopping")
 
     async def _async_interrupt_kernel(self) -> None:
         # jupyter_client interrupts every kernel before shutting it down, in case it is still
@@ -88,8 +88,8 @@ class TrackedKernelManager(AsyncKernelManager):
         await super()._async_interrupt_kernel()
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        with _live_lock:
-            _live.discard(self)
+        if self.run is not None:
+            self.run.discard(self)
         await super()._async_cleanup_resources(restart=restart)
 
 
@@ -111,9 +111,37 @@ class IPCKernelManager(TrackedKernelManager):
         return str(runtime_dir() / f"{_stem()}-ipc")
 
 
-def kernel_manager_class() -> type[AsyncKernelManager]:
-    """IPC on POSIX systems; TCP elsewhere (Windows has no IPC transport)."""
-    return IPCKernelManager if os.name == "posix" else TrackedKernelManager
+class KernelRun:
+    """The kernels of one build: so that an interrupt stops exactly those, and no new one starts."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self._live: set[AsyncKernelManager] = set()
+        self._lock = threading.Lock()
+
+    def add(self, km: AsyncKernelManager) -> None:
+        with self._lock:
+            self._live.add(km)
+
+    def discard(self, km: AsyncKernelManager) -> None:
+        with self._lock:
+            self._live.discard(km)
+
+    def kill_all(self) -> int:
+        """Kill every kernel of this build that is still running; return how many."""
+        with self._lock:
+            managers = list(self._live)
+        for km in managers:
+            _kill(km)
+        return len(managers)
+
+
+def kernel_manager_class(run: KernelRun | None = None) -> type[AsyncKernelManager]:
+    """IPC on POSIX systems, TCP elsewhere (Windows has no IPC transport); tracked by ``run``."""
+    base = IPCKernelManager if os.name == "posix" else TrackedKernelManager
+    if run is None:
+        return base
+    return type(f"{base.__name__}ForBuild", (base,), {"run": run})
 
 
 def _pid(km: AsyncKernelManager) -> int | None:
@@ -129,16 +157,6 @@ def _kill(km: AsyncKernelManager) -> None:
         os.killpg(pid, signal.SIGKILL)  # kernels start in their own session
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGKILL)
-
-
-def kill_running_kernels() -> int:
-    """Stop every kernel this process started and refuse new ones; return how many were killed."""
-    stopping.set()
-    with _live_lock:
-        managers = list(_live)
-    for km in managers:
-        _kill(km)
-    return len(managers)
 
 
 def _alive(pid: int) -> bool:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from collablib.cleaning import CleaningLog, clean_survey
 from collablib.errors import CollabError
-from collablib.fileio import read_input
+from collablib.fileio import input_exists, read_input_text
 from collablib.ingest import drop_blank_rows, read_csv_text, read_table
 from collablib.measures import MeasuresData, load_measures
 from collablib.paths import resolve_data_dir
@@ -159,9 +159,9 @@ def load_data_notice(data_dir: str | os.PathLike[str] | None = None) -> str | No
     mistakes a demo report for a real evaluation.
     """
     path = resolve_data_dir(data_dir) / NOTICE_FILE
-    if not path.is_file():
+    if not input_exists(path):
         return None
-    text = " ".join(read_input(path).decode("utf-8").split())
+    text = " ".join(read_input_text(path, "notice").split())
     return text or None
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from collablib.errors import CollabError
+from collablib.fileio import input_exists
 from collablib.ingest import drop_blank_rows, read_table
 from collablib.schemas import (
     CHANGES_COLUMNS,
@@ -59,8 +60,8 @@ def load_measures(folder: str | os.PathLike[str], teams: pd.DataFrame) -> Measur
     folder = Path(folder)
     path = folder / MEASURES_FILE
     changes_path = folder / CHANGES_FILE
-    if not path.exists():
-        if changes_path.exists():
+    if not input_exists(path):
+        if input_exists(changes_path):
             raise CollabError(
                 "changes.csv is present but measures.csv is not",
                 file=folder,
@@ -83,7 +84,7 @@ def load_measures(folder: str | os.PathLike[str], teams: pd.DataFrame) -> Measur
     return MeasuresData(
         measures=complete_periods(measures),
         changes=changes,
-        files={"measures": path, **({"changes": changes_path} if changes_path.exists() else {})},
+        files={"measures": path, **({"changes": changes_path} if changes_path.is_file() else {})},
     )
 
 
@@ -132,7 +133,7 @@ def _primary_flags(measures: pd.DataFrame, flagged) -> pd.Series:
 
 def _load_changes(path: Path, keys: list[tuple[str, str]]) -> pd.DataFrame:
     columns = ["row", "team_id", "measure_id", "date", "description", "rebase"]
-    if not path.exists():
+    if not input_exists(path):
         return pd.DataFrame(columns=columns).astype({"date": "datetime64[ns]", "rebase": bool})
     raw, _ = read_table(path, what=CHANGES_FILE)
     raw = drop_blank_rows(raw)

@@ -202,29 +202,72 @@ def headline(teams: pd.DataFrame, survey: pd.DataFrame) -> dict[str, Any]:
     rec = recommend_summary(survey)
     items = item_summary(survey)
     coverage = team_coverage(teams, survey)
+    return headline_from_counts(
+        teams=len(teams),
+        respondents=len(survey),
+        teams_responding=coverage["responding"],
+        recommend=(rec["yes"], rec["n"]),
+        items={str(r.item): (int(r.positive), int(r.n)) for r in items.itertuples()},
+    )
+
+
+def headline_from_counts(
+    *,
+    teams: int,
+    respondents: int,
+    teams_responding: int,
+    recommend: tuple[int, int],
+    items: dict[str, tuple[int, int]],
+) -> dict[str, Any]:
+    """The :func:`headline` structure from its counts: (positive, answered) per question.
+
+    Every figure of a headline is a count or follows from counts, so headlines
+    of separate cohorts can be pooled exactly (:func:`pool_headlines`).
+    """
+
+    def share(name: str, positive: int, n: int) -> dict[str, Any]:
+        low, high = wilson_interval(positive, n)
+        return {
+            "n": n,
+            name: positive,
+            "pct": _clean(percent(positive, n)),
+            "ci_low": _clean(low),
+            "ci_high": _clean(high),
+        }
+
     return {
-        "teams": len(teams),
-        "respondents": len(survey),
-        "teams_responding": coverage["responding"],
-        "team_coverage_pct": _clean(coverage["pct"]),
-        "recommend": {
-            "n": rec["n"],
-            "yes": rec["yes"],
-            "pct": _clean(rec["pct"]),
-            "ci_low": _clean(rec["ci_low"]),
-            "ci_high": _clean(rec["ci_high"]),
-        },
-        "items": {
-            str(r.item): {
-                "n": int(r.n),
-                "positive": int(r.positive),
-                "pct": _clean(r.pct),
-                "ci_low": _clean(r.ci_low),
-                "ci_high": _clean(r.ci_high),
-            }
-            for r in items.itertuples()
-        },
+        "teams": teams,
+        "respondents": respondents,
+        "teams_responding": teams_responding,
+        "team_coverage_pct": _clean(percent(teams_responding, teams)),
+        "recommend": share("yes", *recommend),
+        "items": {item: share("positive", *counts) for item, counts in items.items()},
     }
+
+
+def pool_headlines(heads: list[dict[str, Any]]) -> dict[str, Any]:
+    """The headline of several cohorts taken together, from their own headlines.
+
+    The same figures as :func:`headline` of the pooled teams and survey
+    (every respondent counted once; teams are distinct by cohort), because
+    every figure is a sum of counts or follows from sums of counts.
+    """
+    return headline_from_counts(
+        teams=sum(h["teams"] for h in heads),
+        respondents=sum(h["respondents"] for h in heads),
+        teams_responding=sum(h["teams_responding"] for h in heads),
+        recommend=(
+            sum(h["recommend"]["yes"] for h in heads),
+            sum(h["recommend"]["n"] for h in heads),
+        ),
+        items={
+            item: (
+                sum(h["items"][item]["positive"] for h in heads),
+                sum(h["items"][item]["n"] for h in heads),
+            )
+            for item in heads[0]["items"]
+        },
+    )
 
 
 def _clean(value: Any) -> float | None:

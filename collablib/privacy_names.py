@@ -51,9 +51,10 @@ every name in free text. collab removes
    after a word title an organisation word ("Sister Trust", "Matron Ward").
    A title straight before a removed name goes with it (``Dr [name removed]``
    becomes ``[name removed]``);
-3. **a capitalised word that is a common UK first name** (a hand-compiled
-   list in ``collablib/resources/first_names.txt``), together with a
-   capitalised word straight after it (a likely surname).
+3. **a common UK first name, capitalised or in capitals** (``Sarah``,
+   ``SARAH``; a hand-compiled list in ``collablib/resources/first_names.txt``),
+   together with a capitalised word straight after it (a likely surname:
+   ``Jones``, ``JONES``).
 
 Limits: surnames on their own that are not in the export, uncommon first
 names not in the list, names written in lower case without a title,
@@ -455,12 +456,14 @@ def _name_after_title(text: str, match: re.Match[str]) -> int | None:
 
 @cache
 def _first_name_pattern() -> re.Pattern[str]:
-    """A gazetteer first name, then (unless possessive) an optional capitalised surname."""
-    names = sorted((re.escape(n) for n in first_names()), key=len, reverse=True)
+    """A gazetteer first name, capitalised or in capitals (``Sarah``, ``SARAH``), then (unless
+    possessive) an optional capitalised surname (``Jones``, ``JONES``)."""
+    spellings = {n for name in first_names() for n in (name, name.upper())}
+    names = sorted((re.escape(n) for n in spellings), key=len, reverse=True)
     word = r"[A-Z\u00C0-\u00DE][\w-]*"
     return re.compile(
         rf"(?<![\w\[])(?:{'|'.join(names)})(?!\w)"
-        rf"(?:(?P<pos>['\u2019]s)|(?:\s+{word}(?P<last_pos>['\u2019]s)?)?)"
+        rf"(?:(?P<pos>['\u2019][sS])|(?:\s+{word}(?P<last_pos>['\u2019][sS])?)?)"
     )
 
 

@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -92,17 +93,38 @@ def cohort_input_files(cohort_id: str, data_dir: str | os.PathLike[str] | None) 
     cohort to the registry never changes an existing report.
     """
     data_dir = resolve_data_dir(data_dir)
-    folder = data_dir / "raw" / cohort_id
-    own = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     shared = [p for p in project_data_files(data_dir) if p.name != REGISTRY_FILE]
-    return shared + own
+    return shared + input_files(data_dir / "raw" / cohort_id)
+
+
+#: Files in a data folder that are never inputs: what editors and file managers leave beside a
+#: file (Excel's and LibreOffice's lock files, swap and backup files, folder thumbnails).
+NOT_INPUTS = ("~$*", ".~lock.*", ".*", "*.swp", "*~", "Thumbs.db", "desktop.ini")
+
+
+def is_input_file(path: Path) -> bool:
+    """Whether ``path`` is a file a report could read (not an editor's lock or swap file)."""
+    return path.is_file() and not any(path.match(pattern) for pattern in NOT_INPUTS)
+
+
+def input_files(folder: Path) -> list[Path]:
+    """The input files anywhere under ``folder``, in a stable order (none if it is missing).
+
+    Files in hidden folders (``.git``, ``.ipynb_checkpoints``) are not inputs either.
+    """
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if is_input_file(p) and not any(s.startswith(".") for s in p.relative_to(folder).parts)
+    )
 
 
 def project_data_files(data_dir: Path) -> list[Path]:
     """Data files every report reads: the registry, settings, and the national CPES extract."""
     project = [data_dir / name for name in PROJECT_DATA_FILES if (data_dir / name).is_file()]
-    cpes = data_dir / "cpes"
-    return project + (sorted(p for p in cpes.rglob("*") if p.is_file()) if cpes.is_dir() else [])
+    return project + input_files(data_dir / "cpes")
 
 
 def file_hash(path: Path, log: InputLog | None = None) -> str:
@@ -201,40 +223,67 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class RunFacts:
+    """The provenance every report of one build shares, worked out once per build.
+
+    Taking the code's digest once (not per cohort, and not again at the end)
+    means that an edit to collablib during a build cannot make the records of
+    one run disagree with each other.
+    """
+
+    notebook_file: str
+    notebook_sha256: str
+    code_sha256: str
+    lock_sha256: str
+    versions: dict[str, str]
+
+
+def run_facts(notebook: Path, notebook_sha256: str | None = None) -> RunFacts:
+    """The :class:`RunFacts` of a build running ``notebook`` (whose hash may be given)."""
+    return RunFacts(
+        notebook_file=notebook.name,
+        notebook_sha256=notebook_sha256 or sha256_file(notebook),
+        code_sha256=code_digest(),
+        lock_sha256=lock_digest(),
+        versions=package_versions(),
+    )
+
+
 def collect(
     cohort_id: str,
     data_dir: str | os.PathLike[str] | None = None,
     notebook: str | os.PathLike[str] | None = None,
     *,
     registry_row: dict[str, str] | None = None,
+    run: RunFacts | None = None,
+    inputs: list[Path] | None = None,
     log: InputLog | None = None,
-    notebook_sha256: str | None = None,
 ) -> dict[str, Any]:
     """All provenance facts for one cohort's report (without "data as of", which needs the data).
 
     Input hashes are those of the bytes read for the build (``log``, by
     default this process's :data:`collablib.fileio.INPUT_LOG`); the pipeline
-    reads and validates every input before it collects the facts.
+    reads and validates every input before it collects the facts, and passes
+    the build's :class:`RunFacts` and the cohort's ``inputs`` (listed once).
     ``registry_row`` is the cohort's row of the registry (read now when not given).
     """
     data_dir = resolve_data_dir(data_dir)
     notebook = Path(notebook) if notebook else report_notebook()
+    run = run or run_facts(notebook)
     if registry_row is None:
         from collablib.registry import get_cohort
 
         registry_row = get_cohort(cohort_id, data_dir).as_dict()
-    inputs = cohort_input_files(cohort_id, data_dir)
+    inputs = cohort_input_files(cohort_id, data_dir) if inputs is None else inputs
     tracked = [*inputs, notebook, *(PROJECT_ROOT / p for p in CODE_PATHS)]
     return {
         "inputs": [registry_row_entry(registry_row), *file_table(inputs, data_dir, log)],
-        "notebook": {
-            "file": notebook.name,
-            "sha256": notebook_sha256 or sha256_file(notebook),
-        },
-        "code_sha256": code_digest(),
-        "lock_sha256": lock_digest(),
+        "notebook": {"file": run.notebook_file, "sha256": run.notebook_sha256},
+        "code_sha256": run.code_sha256,
+        "lock_sha256": run.lock_sha256,
         "git": git_state(tracked),
-        "versions": package_versions(),
+        "versions": run.versions,
     }
 
 

@@ -16,10 +16,11 @@ from collablib.ingest import drop_blank_rows, read_csv_text
 from collablib.paths import REGISTRY_FILE, resolve_data_dir
 from collablib.schemas import REGISTRY_COLUMNS, REGISTRY_SCHEMA, require_columns, validate
 
-#: Cohort ids that would overwrite collab's own outputs (``index.html``). The id pattern
+#: Cohort ids that would overwrite collab's own files: ``index.html``, and the build state
+#: ``.build/state.json`` beside the cohorts' ``.build/<id>.json``. The id pattern
 #: (:data:`collablib.schemas.REGISTRY_SCHEMA`) already refuses ids starting with ``.`` or
 #: ``_`` (``.build/``, ``_failed/``). Compared without case, for case-insensitive disks.
-RESERVED_IDS = frozenset({"index"})
+RESERVED_IDS = frozenset({"index", "state"})
 
 
 @dataclass(frozen=True, order=True)
@@ -70,17 +71,30 @@ def load_registry(data_dir: str | os.PathLike[str] | None = None) -> list[Cohort
         )
     validate(frame, REGISTRY_SCHEMA, path)
     cohorts = []
+    seen: dict[str, str] = {}
     for row, rec in frame.iterrows():
-        if str(rec["cohort_id"]).casefold() in RESERVED_IDS:
+        folded = str(rec["cohort_id"]).casefold()
+        if folded in RESERVED_IDS:
             raise CollabError(
-                "this cohort id is the name of one of collab's own outputs",
+                "this cohort id is the name of one of collab's own files",
                 file=path,
                 row=int(row),
                 column="cohort_id",
                 value=rec["cohort_id"],
-                allowed="any other id (index, and names starting with '.' or '_', are reserved: "
-                "reports/index.html is the index page)",
+                allowed="any other id ('index' and 'state', in any case, and ids starting with "
+                "'.' or '_' are reserved for collab's own files in reports/)",
             )
+        if folded in seen:
+            raise CollabError(
+                f"this cohort id differs from {seen[folded]} only in case, so their reports "
+                "would be one file on Windows and macOS",
+                file=path,
+                row=int(row),
+                column="cohort_id",
+                value=rec["cohort_id"],
+                allowed="ids that differ in more than upper and lower case",
+            )
+        seen[folded] = str(rec["cohort_id"])
         start = date.fromisoformat(rec["start_date"])
         end = date.fromisoformat(rec["end_date"])
         if end < start:

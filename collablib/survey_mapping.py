@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from collablib.errors import CollabError
-from collablib.fileio import read_input
+from collablib.fileio import input_exists, list_inputs, read_input_text
 from collablib.schemas import RATING_COLUMNS, RATING_VALUES, ROLES, SURVEY_COLUMNS, YES_NO
 
 MAPPING_FILE = "survey_mapping.toml"
@@ -127,7 +127,7 @@ def _as_tuple(value: Any, where: str, path: Path) -> tuple[str, ...]:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(read_input(path).decode("utf-8"))
+        return tomllib.loads(read_input_text(path, "survey mapping"))
     except tomllib.TOMLDecodeError as exc:
         raise CollabError(
             f"the survey mapping is not valid TOML ({exc})",
@@ -224,7 +224,7 @@ def load_mapping(
         Path(data_dir) / MAPPING_FILE,
         Path(cohort_folder) / MAPPING_FILE if cohort_folder else None,
     ):
-        if path is not None and path.is_file():
+        if path is not None and input_exists(path):
             raw = _merge(raw, _read_toml(path))
             sources.append(path)
     return _build(raw, tuple(sources))
@@ -238,7 +238,7 @@ def find_survey_file(folder: Path, mapping: SurveyMapping) -> Path:
     """
     patterns = ("final_survey.csv", *[p for p in mapping.files if p != "final_survey.csv"])
     for pattern in patterns:
-        matches = sorted(p for p in folder.glob(pattern) if p.is_file())
+        matches = list_inputs(folder, pattern)
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:

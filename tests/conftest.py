@@ -267,7 +267,7 @@ def make_tiny_data(root: Path, cohorts: dict[str, tuple[str, str]] | None = None
 
 MINI_NOTEBOOK_CELLS = (
     "import os, pathlib, time\n"
-    "from collablib import buildstate, comparisons, tables\n"
+    "from collablib import buildstate, comparisons, metrics, tables\n"
     "from collablib import display as show\n"
     "from collablib import provenance as report_provenance\n"
     "from collablib.loaders import load_cohort",
@@ -282,7 +282,7 @@ MINI_NOTEBOOK_CELLS = (
     "show.paragraph(f'{data.cohort.name}: {len(data.survey)} responses; compared with: '\n"
     "               + ', '.join(f'{o.name} {o.counts}' for o in others))",
     "facts = report_provenance.load(provenance, cohort_id, data_dir)\n"
-    "buildstate.save_summary(improvement=None, cpes=None)\n"
+    "buildstate.save_summary(headline=metrics.headline(data.teams, data.survey))\n"
     "show.table(tables.provenance_inputs(facts), caption='Input files and their SHA-256')",
 )
 

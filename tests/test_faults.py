@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from collablib import buildstate, fileio, kernels
+from collablib.buildlock import BuildLock
 from collablib.cli import main
 from collablib.provenance import registry_row_entry
 from collablib.registry import load_registry
@@ -78,6 +79,11 @@ def provenance_matches_disk(page: Path, data: Path, cohort_id: str) -> bool:
         elif not (data / name).is_file() or sha(data / name) != digest:
             return False
     return len(rows) > 2
+
+
+def headline_table(out: Path) -> list[list[str]]:
+    page = (out / "index.html").read_text(encoding="utf-8")
+    return table_by_caption(page, "End-of-collaborative survey: headline results")
 
 
 def up_to_date(text: str) -> list[str]:
@@ -141,12 +147,15 @@ def test_an_input_edited_while_its_kernel_runs_fails_that_build_and_keeps_the_re
 
     helper = threading.Thread(target=edit_during_build)
     helper.start()
+    index_before = headline_table(out)
     status, text = run(data, out, notebook, "--force", "--cohort", "alpha")
     helper.join()
     assert status == 1, text
     assert "final_survey.csv changed while the report was being built" in text
     assert snapshot(out) == before
     assert not (out / ".build" / "state.json").exists()
+    # The index still shows the figures of the report in place, not the edited data's.
+    assert headline_table(out) == index_before
 
     # Reverted afterwards: the kept report is the one built from these bytes, so it is current.
     survey.write_bytes(original)
@@ -341,13 +350,13 @@ def test_reports_that_cannot_be_put_in_place_fail_with_a_message_each(tiny, monk
 
 def test_a_second_build_on_the_same_folder_is_refused_or_waits(tiny):
     data, out, notebook = tiny
-    with buildstate.BuildLock(out):
+    with BuildLock(out):
         status, text = run(data, out, notebook)
         assert status == 1
         assert f"another build (process {os.getpid()}" in text and "--wait" in text
         assert len(text.strip().splitlines()) == 1
 
-    holder = buildstate.BuildLock(out)
+    holder = BuildLock(out)
     holder.__enter__()
     timer = threading.Timer(1.0, holder.__exit__, args=(None, None, None))
     timer.start()
@@ -521,7 +530,9 @@ def test_a_new_cohort_that_never_validated_changes_no_other_report(tiny):
 # --- hardening -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cohort_id", ["index", "INDEX", "_failed", ".hidden", ".build"])
+@pytest.mark.parametrize(
+    "cohort_id", ["index", "INDEX", "state", "State", "_failed", ".hidden", ".build", "ALPHA"]
+)
 def test_cohort_ids_that_would_overwrite_outputs_are_refused(tiny, capsys, cohort_id):
     data, _, _ = tiny
     registry = data / "cohorts.csv"
@@ -532,3 +543,186 @@ def test_cohort_ids_that_would_overwrite_outputs_are_refused(tiny, capsys, cohor
     err = capsys.readouterr().err
     assert status == 2 and "Traceback" not in err
     assert "cohorts.csv, row 5" in err and '"cohort_id"' in err and f'"{cohort_id}"' in err
+    if cohort_id == "ALPHA":
+        assert "differs from alpha only in case" in err
+
+
+def test_build_state_of_an_earlier_collab_is_replaced_without_a_warning(tiny):
+    data, out, notebook = tiny
+    record = json.loads((out / ".build" / "alpha.json").read_text(encoding="utf-8"))
+    (out / ".build" / "alpha.json").write_text(json.dumps({**record, "version": 1}))
+    status, text = run(data, out, notebook)
+    assert status == 0 and "warning" not in text and "alpha: built" in text
+    assert not (out / ".build" / "set-aside").exists()
+
+
+def test_an_optional_input_missing_while_the_kernel_runs_fails_that_build(
+    tiny, tmp_path, monkeypatch
+):
+    """A notice deleted and rewritten by an editor mid-build must not give a report without it."""
+    data, out, notebook = tiny
+    before = snapshot(out)
+    notice = data / "NOTICE.txt"
+    text_before = notice.read_bytes()
+    gate = Gate(tmp_path / "gate")
+    monkeypatch.setenv("COLLAB_TEST_GATE", str(gate.folder))
+    mini = notebook.with_name("mini-with-notice.ipynb")
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[-1].source = "from collablib.loaders import load_data_notice\n" + (
+        "show.paragraph(load_data_notice(data_dir) or 'no notice')\n" + nb.cells[-1].source
+    )
+    nbformat.write(nb, mini)
+
+    def remove_notice_during_build() -> None:
+        gate.wait_ready("alpha")
+        notice.unlink()
+        gate.release("alpha")
+
+    helper = threading.Thread(target=remove_notice_during_build)
+    helper.start()
+    status, text = run(data, out, mini, "--force", "--cohort", "alpha")
+    helper.join()
+    notice.write_bytes(text_before)
+    assert status == 1, text
+    assert "NOTICE.txt was missing while the report was being built" in text
+    assert snapshot(out) == before
+
+
+def test_an_unreadable_input_fails_its_cohort_with_a_message(tiny, monkeypatch):
+    import pathlib
+
+    data, out, notebook = tiny
+    before = snapshot(out)
+    teams = data / "raw" / "beta" / "teams.csv"
+    teams.write_text(teams.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    real = pathlib.Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "teams.csv" and self.parent.name == "beta":
+            raise OSError(errno.EIO, "Input/output error", str(self))
+        return real(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    status, text = run(data, out, notebook)
+    monkeypatch.undo()
+    assert status == 2 and "Traceback" not in text, text
+    assert "beta/teams.csv: the file could not be read (Input/output error)" in text
+    assert "alpha: up to date" in text and "gamma: up to date" in text
+    assert snapshot(out) == before
+
+
+def test_a_notice_that_is_not_utf8_is_bad_input_for_every_cohort(tiny):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    (data / "NOTICE.txt").write_bytes("Synthetic data \u2013 demo only".encode("cp1252"))
+    status, text = run(data, out, notebook)
+    assert status == 2 and "Traceback" not in text, text
+    assert text.count("NOTICE.txt: the notice is not UTF-8 text") >= 3
+    assert snapshot(out) == before
+
+
+def test_sigterm_while_waiting_for_the_lock_stops_cleanly(tiny):
+    data, out, notebook = tiny
+    with BuildLock(out):
+        proc = _collab(data, out, notebook, out / "no-gate", "--wait")
+        try:
+            line = proc.stderr.readline()
+            assert "waiting for another build" in line
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 143 and "Traceback" not in stderr
+    assert stderr.strip().splitlines() == [
+        "collab: interrupted by SIGTERM before any report was built; the reports in place "
+        "are complete."
+    ]
+
+
+def test_a_build_whose_lock_file_is_deleted_puts_nothing_in_place(tiny, tmp_path, monkeypatch):
+    """`make clean-reports` (rm -rf reports/.build) during a build lets another build start."""
+    import shutil
+
+    data, out, notebook = tiny
+    lock = BuildLock(out)
+    with lock:
+        shutil.rmtree(out / ".build")
+        assert not lock.still_held()
+        with BuildLock(out) as second:  # the folder is free for another build now
+            assert second.still_held()
+
+    change_rating(data, "alpha", "1")
+    gate = Gate(tmp_path / "gate")
+    monkeypatch.setenv("COLLAB_TEST_GATE", str(gate.folder))
+    before = snapshot(out)
+
+    def clean_reports_during_build() -> None:
+        gate.wait_ready("alpha")
+        (out / ".build" / "lock").unlink()
+        gate.release("alpha")
+
+    helper = threading.Thread(target=clean_reports_during_build)
+    helper.start()
+    status, text = run(data, out, notebook, "--cohort", "alpha")
+    helper.join()
+    assert status == 1 and "lock file was removed while the report was being built" in text
+    assert snapshot(out) == before
+
+
+def test_the_data_folders_name_is_part_of_every_report(tiny):
+    import shutil
+
+    data, out, notebook = tiny
+    renamed = data.with_name("survey-data")
+    shutil.copytree(data, renamed)
+    status, text = run(renamed, out, notebook)
+    assert status == 0 and "the data folder's name changed" in text
+    assert all(f"{c}: built" in text for c in TINY)
+    code = html.unescape((out / "alpha.code.html").read_text(encoding="utf-8"))
+    assert "survey-data" in code
+    status, text = run(renamed, out, notebook)
+    assert up_to_date(text) == TINY
+
+
+def test_the_report_of_a_cohort_removed_from_the_registry_is_deleted(tiny):
+    data, out, notebook = tiny
+    (out / "notes.html").write_text("not collab's", encoding="utf-8")
+    registry = data / "cohorts.csv"
+    write_rows(registry, [r for r in read_rows(registry) if r["cohort_id"] != "gamma"])
+    status, text = run(data, out, notebook)
+    assert status == 0 and "Removed the report of gamma" in text, text
+    assert not (out / "gamma.html").exists() and not (out / "gamma.code.html").exists()
+    assert not buildstate.record_path(out, "gamma").exists()
+    assert not buildstate.figures_path(out, "gamma").exists()
+    assert (out / "notes.html").exists()  # a file collab did not write is never touched
+    status, text = run(data, out, notebook)
+    assert status == 0 and "alpha: up to date" in text and "beta: up to date" in text
+
+
+def test_a_journal_that_names_files_outside_the_output_folder_is_ignored(tiny, tmp_path):
+    data, out, notebook = tiny
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me", encoding="utf-8")
+    journal = buildstate.journal_path(out, "alpha")
+    journal.write_text(json.dumps([{"target": str(precious), "backup": None, "tmp": None}]))
+    status, text = run(data, out, notebook)
+    assert status == 0, text
+    assert precious.read_text(encoding="utf-8") == "keep me"
+    assert not journal.exists()
+
+
+def test_the_quick_check_covers_what_the_full_check_covers(tiny, monkeypatch):
+    """Package versions are in every cohort's key, so they are in the quick check's key too."""
+    from collablib import provenance
+
+    data, out, notebook = tiny
+    status, text = run(data, out, notebook)
+    assert up_to_date(text) == TINY
+    real = provenance.package_versions
+    monkeypatch.setattr(provenance, "package_versions", lambda: {**real(), "numpy": "0.0-upgraded"})
+    status, text = run(data, out, notebook)
+    assert status == 0 and all(f"{c}: built" in text for c in TINY), text
+    assert "its provenance changed" in text

@@ -104,6 +104,14 @@ def test_gazetteer_leaves_out_names_that_are_everyday_words():
 SOREN = ("Søren Madsen",)
 RESPONDENTS = ("Søren Madsen", "Mark Ellis", "Björn Lindqvist", "Zoë Hartley", "Ann O'Neill")
 PII_AND_NEAR_MISSES = [
+    # A common first name in capitals, with the surname after it
+    (
+        "first-name-in-capitals",
+        "THANK YOU TO SARAH JONES FOR EVERYTHING",
+        (),
+        "THANK YOU TO [name removed] FOR EVERYTHING",
+    ),
+    ("capitals-without-names", "WE LOVED THE MDT AND THE NHS TEAM", (), None),
     # NHS numbers: any 10 digits, however grouped or separated
     ("nhs-dots", "NHS no 943.476.5919 ok", (), "NHS no [NHS number removed] ok"),
     ("nhs-double-spaces", "NHS no 943  476  5919 ok", (), "NHS no [NHS number removed] ok"),

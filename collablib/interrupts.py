@@ -1,0 +1,49 @@
+"""Stopping a build cleanly on SIGTERM as well as on Ctrl-C.
+
+Python turns SIGINT (Ctrl-C) into :class:`KeyboardInterrupt` in the main
+thread, which the pipeline catches to stop its kernels and say what was
+finished. SIGTERM, which ``kill``, service managers and CI runners send,
+would instead end the process at once, leaving kernels and temporary files
+behind. :func:`sigterm_raises` turns it into :class:`BuildInterrupted` for
+the duration of a build, so both signals take the same path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+
+
+class BuildInterrupted(Exception):
+    """Raised in the main thread when the build receives SIGINT or SIGTERM."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = int(signum)
+
+    @property
+    def exit_status(self) -> int:
+        """What a shell reports for a command stopped by this signal (130, 143)."""
+        return 128 + self.signum
+
+
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`BuildInterrupted` in the main thread.
+
+    Outside the main thread (where signal handlers cannot be set) it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise BuildInterrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
