@@ -44,6 +44,7 @@ from nbformat.v4 import new_code_cell
 
 from collablib.buildstate import (
     BUILD_RECORD_MIME,
+    FAILED_DIR,
     journal_path,
     output_names,
     record_path,
@@ -62,7 +63,6 @@ KERNEL_START_TIMEOUT = 120
 #: Seconds a single cell may run.
 CELL_TIMEOUT = 600
 
-FAILED_DIR = "_failed"
 WORK_DIR = ".build"
 #: Tag of the cell the pipeline appends to collect the build record.
 RECORD_CELL_TAG = "collab-build-record"
@@ -219,7 +219,7 @@ def take_build_record(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
 
 
 def check_inputs_read(
-    read: Mapping[str, Any], expected: Mapping[str, str], data_dir: Path
+    read: Mapping[str, Any], expected: Mapping[str, str], recorded: set[str], data_dir: Path
 ) -> str | None:
     """Why the kernel's reads do not match the build record, or ``None`` when they do.
 
@@ -229,7 +229,9 @@ def check_inputs_read(
     listing of each folder it chose files from. Every entry of the kernel's
     log must be in ``expected`` with the same value: so the kernel read the
     same bytes, found the same files missing and chose from the same
-    listings, and read nothing the record does not list.
+    listings. And every file it read must be among ``recorded``: the
+    report's recorded inputs (its build key and Provenance section) and the
+    registry.
     """
     hashes = read.get("hashes", {}) if isinstance(read, Mapping) else {}
     changed = set(read.get("changed", [])) if isinstance(read, Mapping) else set()
@@ -250,7 +252,8 @@ def check_inputs_read(
                 "match its recorded inputs. The previous report was kept; run the build again "
                 "once the files are no longer being changed."
             )
-        if wanted is None:
+        is_file = seen != ABSENT and not seen.startswith(LISTING)
+        if wanted is None or (is_file and path not in recorded):
             return (
                 f"the notebook read {shown}, which is not among the inputs the build checked "
                 f"and recorded in {display_path(data_dir)}; the previous report was kept."
@@ -266,6 +269,7 @@ def render_cohort(
     notebook: nbformat.NotebookNode | Path,
     parameters: Mapping[str, str | None],
     expected_reads: Mapping[str, str],
+    recorded_inputs: set[str],
     run: KernelRun | None = None,
 ) -> RenderedReport:
     """Execute the report notebook for ``cohort`` and render both pages (nothing is written).
@@ -315,7 +319,9 @@ def render_cohort(
             "execution",
             attempts=attempts,
         )
-    problem = check_inputs_read(record.get("inputs_read", {}), expected_reads, data_dir)
+    problem = check_inputs_read(
+        record.get("inputs_read", {}), expected_reads, recorded_inputs, data_dir
+    )
     if problem:
         raise BuildFailure(problem, "changed", attempts=attempts)
     try:
@@ -353,6 +359,7 @@ def commit_report(
             record_path(output_dir, cohort_id): text.encode("utf-8"),
         },
         journal_path(output_dir, cohort_id),
+        output_dir,
     )
     (output_dir / FAILED_DIR / f"{cohort_id}.ipynb").unlink(missing_ok=True)
     return outputs

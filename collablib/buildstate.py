@@ -50,6 +50,7 @@ from collablib.fileio import (
     OutputError,
     atomic_write_text,
     describe_os_error,
+    is_input_file,
     recover_journals,
     remove_leftovers,
 )
@@ -65,6 +66,8 @@ from collablib.provenance import (
 )
 
 STATE_DIR = ".build"
+#: Where the executed notebook of a failed build is kept, for debugging.
+FAILED_DIR = "_failed"
 STATE_FILE = "state.json"
 FIGURES_DIR = "figures"
 SET_ASIDE_DIR = "set-aside"
@@ -231,7 +234,12 @@ def outputs_match(output_dir: Path, recorded: Mapping[str, Any]) -> bool:
 
 def data_files(data_dir: Path) -> list[Path]:
     """Every data file any report reads: the project files, data/cpes/ and everything under raw/."""
-    return project_data_files(data_dir) + input_files(data_dir / "raw")
+    raw = data_dir / "raw"
+    entries = sorted(raw.iterdir()) if raw.is_dir() else []
+    # Each cohort folder is listed from inside, so a cohort folder that is a symbolic link
+    # is covered as it is for the cohort's own build key.
+    files = [f for e in entries if e.is_dir() for f in input_files(e)]
+    return project_data_files(data_dir) + sorted(files + [e for e in entries if is_input_file(e)])
 
 
 def tracked_paths(data_dir: Path, notebook: Path) -> list[Path]:
@@ -341,22 +349,29 @@ def explain(old: dict[str, Any] | None, components: dict[str, Any]) -> str:
 
 
 def remove_unregistered(output_dir: Path, registered: set[str], warn: Warn | None) -> list[str]:
-    """Delete the reports of cohorts no longer in the registry; return their ids.
+    """Delete what collab wrote for cohorts no longer in the registry; return their ids.
 
-    Only files collab itself wrote are deleted (those named in a build
-    record), so a report withdrawn from the registry, for example because
-    consent was withdrawn, does not stay in the output folder unlinked.
+    A report withdrawn from the registry (consent withdrawn, say) must not stay
+    in the output folder, unlinked but readable: its renderings, its build
+    record, its recorded figures and any failed notebook are deleted. Only
+    files collab names after the cohort are touched; ids are compared without
+    case, as a case-insensitive disk would.
     """
+    output_dir = Path(output_dir)
+    keep = {c.casefold() for c in registered}
+    ids = {p.stem for p in state_dir(output_dir).glob("*.json") if p.name != STATE_FILE}
+    ids |= {p.stem for p in (state_dir(output_dir) / FIGURES_DIR).glob("*.json")}
     removed = []
-    for path in sorted(state_dir(output_dir).glob("*.json")):
-        cohort_id = path.stem
-        if path.name == STATE_FILE or cohort_id in registered:
+    for cohort_id in sorted(ids):
+        if cohort_id.casefold() in keep:
             continue
         record = read_record(output_dir, cohort_id, warn)
-        for name in (record or {}).get("outputs", {}):
-            (Path(output_dir) / Path(str(name)).name).unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
+        names = set((record or {}).get("outputs", {})) | set(output_names(cohort_id).values())
+        for name in names:
+            (output_dir / Path(str(name)).name).unlink(missing_ok=True)
+        record_path(output_dir, cohort_id).unlink(missing_ok=True)
         figures_path(output_dir, cohort_id).unlink(missing_ok=True)
+        (output_dir / FAILED_DIR / f"{cohort_id}.ipynb").unlink(missing_ok=True)
         removed.append(cohort_id)
     return removed
 
@@ -386,7 +401,7 @@ def remove_stale_temporaries(output_dir: Path) -> list[str]:
 
     output_dir = Path(output_dir)
     work = state_dir(output_dir)
-    restored = recover_journals(work, [output_dir, work]) if work.is_dir() else []
+    restored = recover_journals(work, output_dir, {".", STATE_DIR}) if work.is_dir() else []
     for folder in (output_dir, work, work / FIGURES_DIR):
         if folder.is_dir():
             remove_leftovers(folder)

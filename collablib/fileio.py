@@ -201,14 +201,27 @@ def input_folder_exists(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+#: Files in a data folder that are never inputs: what editors and file managers leave beside a
+#: file (Excel's and LibreOffice's lock files, swap and backup files, folder thumbnails).
+NOT_INPUTS = ("~$*", ".~lock.*", ".*", "*.swp", "*~", "Thumbs.db", "desktop.ini")
+
+
+def is_input_file(path: Path) -> bool:
+    """Whether ``path`` is a file a report could read (not an editor's lock or swap file)."""
+    return path.is_file() and not any(path.match(pattern) for pattern in NOT_INPUTS)
+
+
 def list_inputs(folder: str | os.PathLike[str], pattern: str = "*") -> list[Path]:
-    """The files in ``folder`` matching ``pattern`` (sorted); the listing is recorded.
+    """The input files in ``folder`` matching ``pattern`` (sorted); the listing is recorded.
+
+    An editor's lock or swap file (:data:`NOT_INPUTS`, such as Excel's ``~$`` file
+    beside an open workbook) is never taken for an input.
 
     The log keeps a hash of the names found, so a file that appears or
     disappears while a report is built changes what the kernel recorded.
     """
     folder = Path(folder).absolute()
-    found = sorted(p for p in folder.glob(pattern) if p.is_file())
+    found = sorted(p for p in folder.glob(pattern) if is_input_file(p))
     names = "\n".join(p.name for p in found)
     # Recorded as "<folder>/[<pattern>]", which no file's path can be.
     _record(folder / f"[{pattern}]", LISTING + sha256_bytes(names.encode("utf-8")), None)
@@ -299,12 +312,14 @@ def _roll_back(moves: list[dict[str, str | None]]) -> list[str]:
     return failed
 
 
-def commit_files(files: Mapping[Path, bytes], journal: Path) -> None:
+def commit_files(files: Mapping[Path, bytes], journal: Path, root: Path) -> None:
     """Put several files in place together: all new, or (on any failure) all as they were.
 
     ``journal`` is where the plan of the move is recorded while it happens, so
-    that a process killed half-way can be rolled back by :func:`recover_journals`.
-    Raises :class:`OutputError` naming what happened; the old files are then in place.
+    that a process killed half-way can be rolled back by :func:`recover_journals`;
+    it names the files relative to ``root`` (the output folder), so it still
+    applies if the folder is moved. Raises :class:`OutputError` naming what
+    happened; the old files are then in place.
     """
     targets = [Path(p) for p in files]
     temps: dict[Path, str] = {}
@@ -325,10 +340,22 @@ def commit_files(files: Mapping[Path, bytes], journal: Path) -> None:
     try:
         for target in targets:
             backup = _keep_backup(target)
-            moves.append({"target": str(target), "backup": str(backup) if backup else None})
-        for move, target in zip(moves, targets, strict=True):
-            move["tmp"] = temps[target]
-        atomic_write_text(journal, json.dumps(moves, indent=1))
+            moves.append(
+                {
+                    "target": str(target),
+                    "backup": str(backup) if backup else None,
+                    "tmp": temps[target],
+                }
+            )
+        plan = [
+            {
+                "target": str(Path(str(m["target"])).relative_to(root)),
+                "backup": Path(str(m["backup"])).name if m["backup"] else None,
+                "tmp": Path(str(m["tmp"])).name,
+            }
+            for m in moves
+        ]
+        atomic_write_text(journal, json.dumps(plan, indent=1))
         for target in targets:
             os.replace(temps[target], target)
     except OSError as exc:
@@ -355,46 +382,59 @@ def commit_files(files: Mapping[Path, bytes], journal: Path) -> None:
                 os.unlink(str(move["backup"]))
 
 
-def _safe_moves(moves: object, allowed: list[Path]) -> list[dict[str, str | None]] | None:
-    """The journal's moves if every path in them lies in an ``allowed`` folder, else ``None``.
+def _journal_moves(
+    plan: object, root: Path, folders: set[str]
+) -> list[dict[str, str | None]] | None:
+    """A journal's moves as absolute paths under ``root``, or ``None`` if it is not one of ours.
 
     A journal is only ever written by :func:`commit_files`; one that names
-    anything else (damaged, or written by hand) is not acted on, so recovery
-    can never delete or overwrite a file outside the output folder.
+    anything else (damaged, or written by hand: a folder outside ``folders``,
+    relative to ``root``, or a backup or temporary file not named after its
+    target) is not acted on, so recovery never touches any other file.
     """
-    if not isinstance(moves, list):
+    if not isinstance(plan, list):
         return None
-    folders = {str(Path(f).resolve()) for f in allowed}
-    checked = []
-    for move in moves:
+    moves = []
+    for move in plan:
         if not isinstance(move, dict) or not isinstance(move.get("target"), str):
             return None
-        for key in ("target", "backup", "tmp"):
-            value = move.get(key)
-            if value is None and key != "target":
-                continue
-            if not isinstance(value, str) or str(Path(value).resolve().parent) not in folders:
-                return None
+        target = Path(move["target"])
+        backup, tmp = move.get("backup"), move.get("tmp")
+        if target.is_absolute() or str(target.parent) not in folders or ".." in target.parts:
+            return None
+        if backup is not None and backup != _backup_path(target).name:
+            return None
         if (
-            move.get("backup")
-            and Path(move["backup"]).name != _backup_path(Path(move["target"])).name
+            not isinstance(tmp, str)
+            or "/" in tmp
+            or not (tmp.startswith(f".{target.name}.") and tmp.endswith(TEMP_SUFFIX))
         ):
             return None
-        checked.append(move)
-    return checked
+        where = root / target.parent
+        moves.append(
+            {
+                "target": str(root / target),
+                "backup": str(where / backup) if backup else None,
+                "tmp": str(where / tmp),
+            }
+        )
+    return moves
 
 
-def recover_journals(folder: Path, allowed: list[Path]) -> list[str]:
+def recover_journals(folder: Path, root: Path, subfolders: set[str]) -> list[str]:
     """Roll back every commit a killed process left half-done; return the targets restored.
 
-    ``folder`` holds the journals; every file they name must be in one of the
-    ``allowed`` folders, or the journal is ignored. A journal whose rollback
-    fails is kept, so that the next run tries again.
+    ``folder`` holds the journals; the files they name are relative to
+    ``root`` and must lie in one of its ``subfolders`` ("." for ``root``
+    itself), or the journal is ignored. A journal whose rollback fails is
+    kept, so that the next run tries again.
     """
     restored: list[str] = []
     for journal in sorted(Path(folder).glob(f"*{JOURNAL_SUFFIX}")):
         try:
-            moves = _safe_moves(json.loads(journal.read_text(encoding="utf-8")), allowed)
+            moves = _journal_moves(
+                json.loads(journal.read_text(encoding="utf-8")), Path(root), subfolders
+            )
         except (OSError, ValueError):
             moves = None
         if moves is None:

@@ -9,6 +9,7 @@ the reports in place, so the index always agrees with the reports it links.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,9 +43,25 @@ def published_summaries(cohorts: Sequence[Cohort], output_dir: Path) -> dict[str
     for cohort in cohorts:
         record = read_record(output_dir, cohort.cohort_id)
         paths = report_paths(output_dir, cohort.cohort_id)
-        if record and record.get("summary") and all(p.exists() for p in paths.values()):
-            out[cohort.cohort_id] = record["summary"]
+        summary = (record or {}).get("summary")
+        if summary and all(p.exists() for p in paths.values()) and _readable(summary):
+            out[cohort.cohort_id] = summary
     return out
+
+
+def _readable(summary: dict) -> bool:
+    """Whether a record's figures have the shape this version of the index reads."""
+    try:
+        if summary.get("headline"):
+            cohort_headline_row("", summary["headline"])
+            pool_headlines([summary["headline"]])
+        if summary.get("improvement"):
+            improvement.headline_sentence(summary["improvement"])
+        if summary.get("cpes"):
+            cpes_rows([Cohort("x", "x", "x", dt.date.min, dt.date.min)], {"x": summary})
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return False
+    return True
 
 
 def headline_rows(

@@ -73,6 +73,10 @@ class TrackedKernelManager(AsyncKernelManager):
             if run.stop.is_set():
                 raise KernelStartRefused("the build is stopping")
             run.add(self)
+        # The kernel starts in the data folder's parent; like every Python, it would put that
+        # folder first on its import path, where a stray collablib/ or pandas.py would shadow
+        # the installed code that the build record names. PYTHONSAFEPATH (3.11) prevents that.
+        kw["env"] = {**(kw.get("env") or os.environ), "PYTHONSAFEPATH": "1"}
         await super()._async_launch_kernel(kernel_cmd, **kw)
         if run is not None and run.stop.is_set():  # stopped while it was starting
             _kill(self)

@@ -54,7 +54,7 @@ from collablib.comparisons import CohortFigures
 from collablib.errors import CollabError, display_path
 from collablib.fileio import INPUT_LOG, OutputError, describe_os_error, read_input, sha256_bytes
 from collablib.index_page import write_index
-from collablib.interrupts import BuildInterrupted, sigterm_raises
+from collablib.interrupts import BuildInterrupted, signals_ignored, sigterm_raises
 from collablib.loaders import CohortData
 from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
 from collablib.progress import PlainProgress, Progress
@@ -274,12 +274,13 @@ class _Build:
             return self._run(cohort_ids, lock)
         except (KeyboardInterrupt, BuildInterrupted) as exc:
             signum = exc.signum if isinstance(exc, BuildInterrupted) else signal.SIGINT
-            self.kernels.stop.set()
-            self.kernels.kill_all()
-            kernels.remove_own_kernel_files()
-            buildstate.clear_state(self.output_dir)
-            with contextlib.suppress(Exception):
-                self.progress.close()
+            with signals_ignored():
+                self.kernels.stop.set()
+                self.kernels.kill_all()
+                kernels.remove_own_kernel_files()
+                buildstate.clear_state(self.output_dir)
+                with contextlib.suppress(Exception):
+                    self.progress.close()
             ordered = [
                 self.results.get(c.cohort_id) or BuildResult(c.cohort_id, "interrupted")
                 for c in self.selected
@@ -340,17 +341,21 @@ class _Build:
         finally:
             self.progress.close()
 
-        removed = buildstate.remove_unregistered(
+        ordered = [self.results[c.cohort_id] for c in self.selected]
+        summary = BuildSummary(results=ordered)
+        if not lock.still_held():  # deleted under us: another build may be writing now
+            summary.index_problem = "the output folder's lock file was removed during the build"
+            return self._finished(summary)
+        summary.removed = buildstate.remove_unregistered(
             output_dir, {c.cohort_id for c in cohorts}, self.warn
         )
-        ordered = [self.results[c.cohort_id] for c in self.selected]
-        summary = BuildSummary(results=ordered, removed=removed)
         try:
             summary.index = write_index(
                 cohorts, data_dir=data_dir, output_dir=output_dir, results=ordered
             )
-        except OSError as exc:
-            summary.index_problem = f"could not write it ({describe_os_error(exc)})"
+        except (OSError, CollabError) as exc:
+            reason = describe_os_error(exc) if isinstance(exc, OSError) else exc.message
+            summary.index_problem = f"could not write it ({reason})"
         complete = (
             not summary.failed
             and summary.index is not None
@@ -359,14 +364,17 @@ class _Build:
             and not INPUT_LOG.changed
             and all(c.cohort_id in self.outputs for c in cohorts)
         )
-        try:
-            if complete:
+        buildstate.clear_state(output_dir)
+        if complete:
+            try:
                 self._record_complete_run(cohorts, run, git_all, summary.index)
-            else:
+            except (OSError, CollabError) as exc:  # the next run checks every cohort instead
                 buildstate.clear_state(output_dir)
-        except OSError as exc:  # the reports are in place; the next run checks every cohort
-            buildstate.clear_state(output_dir)
-            self.warn(f"the build state could not be written ({describe_os_error(exc)})")
+                reason = describe_os_error(exc) if isinstance(exc, OSError) else exc.message
+                self.warn(f"the record of this complete run was not written: {reason}")
+        return self._finished(summary)
+
+    def _finished(self, summary: BuildSummary) -> BuildSummary:
         summary.seconds = time.perf_counter() - self.started
         return summary
 
@@ -449,6 +457,7 @@ class _Build:
             why,
             json.dumps(others, sort_keys=True),
             reads.get(cid, {}),
+            {str(p.absolute()) for p in inputs} | {str(registry_path(self.data_dir))},
         )
 
     def _record_complete_run(

@@ -28,7 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from collablib.fileio import INPUT_LOG, InputLog, read_input
+from collablib.fileio import INPUT_LOG, InputLog, is_input_file, read_input
 from collablib.paths import PROJECT_ROOT, REGISTRY_FILE, report_notebook, resolve_data_dir
 
 #: Packages whose versions a report records.
@@ -95,16 +95,6 @@ def cohort_input_files(cohort_id: str, data_dir: str | os.PathLike[str] | None) 
     data_dir = resolve_data_dir(data_dir)
     shared = [p for p in project_data_files(data_dir) if p.name != REGISTRY_FILE]
     return shared + input_files(data_dir / "raw" / cohort_id)
-
-
-#: Files in a data folder that are never inputs: what editors and file managers leave beside a
-#: file (Excel's and LibreOffice's lock files, swap and backup files, folder thumbnails).
-NOT_INPUTS = ("~$*", ".~lock.*", ".*", "*.swp", "*~", "Thumbs.db", "desktop.ini")
-
-
-def is_input_file(path: Path) -> bool:
-    """Whether ``path`` is a file a report could read (not an editor's lock or swap file)."""
-    return path.is_file() and not any(path.match(pattern) for pattern in NOT_INPUTS)
 
 
 def input_files(folder: Path) -> list[Path]:

@@ -149,6 +149,26 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 _KNOWN_TABLES = {"survey", "columns", "values", "not_answered", "test_submissions", "privacy"}
 
 
+def _file_patterns(value: object, path: Path) -> tuple[str, ...]:
+    """``[survey] files``: file-name patterns inside the cohort's own folder.
+
+    A pattern that could reach outside the folder (absolute, or with ``..``) is
+    refused: the survey must be one of the cohort's own recorded inputs.
+    """
+    patterns = _as_tuple(value, "[survey] files", path)
+    for pattern in patterns:
+        parts = Path(pattern).parts
+        if not pattern.strip() or Path(pattern).is_absolute() or ".." in parts:
+            raise CollabError(
+                "a survey file pattern must name files inside the cohort's folder",
+                file=path,
+                column="[survey] files",
+                value=pattern,
+                allowed='a file name or pattern such as "*Survey*.xlsx", without folders above it',
+            )
+    return patterns
+
+
 def _build(raw: dict[str, Any], sources: tuple[Path, ...]) -> SurveyMapping:
     path = sources[-1] if sources else Path(MAPPING_FILE)
     unknown = set(raw) - _KNOWN_TABLES
@@ -198,7 +218,7 @@ def _build(raw: dict[str, Any], sources: tuple[Path, ...]) -> SurveyMapping:
     privacy = raw.get("privacy", {})
     sheet = survey.get("sheet")
     return SurveyMapping(
-        files=_as_tuple(survey.get("files", ["final_survey.csv"]), "[survey] files", path),
+        files=_file_patterns(survey.get("files", ["final_survey.csv"]), path),
         sheet=sheet - 1 if isinstance(sheet, int) else sheet,
         date_format=survey.get("date_format"),
         columns=columns,

@@ -51,6 +51,7 @@ class Planned:
     why: str
     comparators: str
     expected_reads: dict[str, str]
+    recorded_inputs: set[str]
 
 
 def build_planned(
@@ -97,6 +98,7 @@ def build_planned(
                     "comparators": item.comparators,
                 },
                 expected_reads=item.expected_reads,
+                recorded_inputs=item.recorded_inputs,
                 run=run,
             )
         except BuildStopped:

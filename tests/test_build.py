@@ -118,3 +118,23 @@ def test_kernel_files_are_named_after_the_collab_process_that_owns_them():
         assert connection.parent == runtime_dir()
         assert connection.name.startswith(f"collab-{os.getpid()}-")
     assert Path(IPCKernelManager().ip).name.startswith(f"collab-{os.getpid()}-")
+
+
+def test_the_kernel_may_read_only_what_the_build_recorded(tmp_path):
+    from collablib.build import check_inputs_read
+    from collablib.fileio import ABSENT
+
+    data = tmp_path / "data"
+    survey, notice, extra = (str(data / n) for n in ("survey.csv", "NOTICE.txt", "../other.csv"))
+    expected = {survey: "a" * 64, notice: ABSENT, extra: "b" * 64}
+    recorded = {survey}
+    same = {"hashes": {survey: "a" * 64, notice: ABSENT}, "changed": []}
+    assert check_inputs_read(same, expected, recorded, data) is None
+    edited = {"hashes": {survey: "c" * 64}, "changed": []}
+    assert "changed while the report was being built" in check_inputs_read(
+        edited, expected, recorded, data
+    )
+    appeared = {"hashes": {notice: "d" * 64}, "changed": []}
+    assert "appeared while" in check_inputs_read(appeared, expected, recorded, data)
+    outside = {"hashes": {extra: "b" * 64}, "changed": []}
+    assert "not among the inputs" in check_inputs_read(outside, expected, recorded, data)

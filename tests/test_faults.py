@@ -289,6 +289,7 @@ def test_a_commit_killed_half_way_is_rolled_back_by_the_next_run(tiny, monkeypat
                 out / ".build" / "alpha.json": b"{}",
             },
             buildstate.journal_path(out, "alpha"),
+            out,
         )
     monkeypatch.undo()
     assert (out / "alpha.html").read_bytes() == b"new reviewer page"  # half done
@@ -726,3 +727,95 @@ def test_the_quick_check_covers_what_the_full_check_covers(tiny, monkeypatch):
     status, text = run(data, out, notebook)
     assert status == 0 and all(f"{c}: built" in text for c in TINY), text
     assert "its provenance changed" in text
+
+
+def test_a_commit_killed_half_way_is_rolled_back_even_after_the_folder_moved(tiny, monkeypatch):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    real = os.replace
+
+    class Killed(BaseException):
+        pass
+
+    def replace(src, dst, *args, **kwargs):
+        if str(dst).endswith("beta.code.html") and str(src).endswith(fileio.TEMP_SUFFIX):
+            raise Killed()
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(fileio.os, "replace", replace)
+    with pytest.raises(Killed):
+        fileio.commit_files(
+            {out / "beta.html": b"new", out / "beta.code.html": b"new"},
+            buildstate.journal_path(out, "beta"),
+            out,
+        )
+    monkeypatch.undo()
+    moved = out.with_name("reports-moved")
+    out.rename(moved)
+    status, text = run(data, moved, notebook)
+    assert status == 0 and up_to_date(text) == TINY, text
+    assert snapshot(moved) == before
+
+
+def test_editor_lock_and_hidden_files_are_not_inputs(tiny):
+    data, out, notebook = tiny
+    before = snapshot(out)
+    for name in ("~$final_survey.xlsx", ".DS_Store", ".~lock.teams.csv#", "notes.txt.swp"):
+        (data / "raw" / "alpha" / name).write_bytes(b"\x00editor state")
+    status, text = run(data, out, notebook)
+    assert status == 0 and up_to_date(text) == TINY, text
+    assert snapshot(out) == before
+
+
+def test_a_cohort_folder_that_is_a_symbolic_link_is_watched_like_any_other(tiny, tmp_path):
+    data, out, notebook = tiny
+    elsewhere = tmp_path / "alpha-elsewhere"
+    (data / "raw" / "alpha").rename(elsewhere)
+    (data / "raw" / "alpha").symlink_to(elsewhere, target_is_directory=True)
+    status, text = run(data, out, notebook)
+    assert status == 0, text
+    status, text = run(data, out, notebook)
+    assert up_to_date(text) == TINY
+    change_rating(data, "alpha", "1")  # edited through the link
+    status, text = run(data, out, notebook)
+    assert "alpha: built" in text and "its data changed" in text, text
+
+
+def test_reports_of_removed_cohorts_go_whatever_their_record_says(tiny):
+    data, out, notebook = tiny
+    record = buildstate.record_path(out, "gamma")
+    record.write_text(json.dumps({"version": 1}), encoding="utf-8")  # an older collab's record
+    (out / "_failed").mkdir(exist_ok=True)
+    (out / "_failed" / "gamma.ipynb").write_text("{}", encoding="utf-8")
+    registry = data / "cohorts.csv"
+    write_rows(registry, [r for r in read_rows(registry) if r["cohort_id"] != "gamma"])
+    status, text = run(data, out, notebook)
+    assert status == 0 and "Removed the report of gamma" in text, text
+    leftovers = [p.name for p in out.rglob("*gamma*")]
+    assert leftovers == [], leftovers
+
+
+def test_a_record_whose_figures_this_index_cannot_read_is_shown_as_no_report(tiny):
+    data, out, _ = tiny
+    path = buildstate.record_path(out, "beta")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["summary"]["headline"] = {"teams": "many"}
+    path.write_text(json.dumps(record), encoding="utf-8")
+    from collablib.index_page import render_index
+
+    page = render_index(load_registry(data), data_dir=data, output_dir=out)
+    assert "Beta cohort – no report yet" in page
+
+
+def test_a_stray_package_beside_the_data_folder_is_never_imported_by_the_kernel(tiny):
+    """Kernels start in the data folder's parent, which must not come first on the import path."""
+    data, out, notebook = tiny
+    stray = data.parent / "collablib"
+    stray.mkdir()
+    (stray / "__init__.py").write_text("raise ImportError('the stray copy was imported')\n")
+    try:
+        status, text = run(data, out, notebook, "--force", "--cohort", "alpha")
+    finally:
+        (stray / "__init__.py").unlink()
+        stray.rmdir()
+    assert status == 0 and "alpha: built" in text, text

@@ -102,3 +102,15 @@ def test_two_candidate_exports_are_not_guessed_between(tmp_path, demo_data):
     (tmp_path / "survey April.csv").write_text("x", encoding="utf-8")
     with pytest.raises(CollabError, match="several files could be the survey"):
         find_survey_file(tmp_path, mapping)
+
+
+@pytest.mark.parametrize("pattern", ["../shared/*.csv", "/tmp/export.csv", "", "sub/../../x.csv"])
+def test_survey_file_patterns_stay_inside_the_cohort_folder(tmp_path, pattern):
+    from collablib.errors import CollabError
+    from collablib.survey_mapping import load_mapping
+
+    (tmp_path / "survey_mapping.toml").write_text(
+        f'[survey]\nfiles = ["{pattern}"]\n', encoding="utf-8"
+    )
+    with pytest.raises(CollabError, match="inside the cohort's folder"):
+        load_mapping(tmp_path)
