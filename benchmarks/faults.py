@@ -47,9 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collablib.provenance import registry_row_entry  # noqa: E402
 from collablib.registry import load_registry  # noqa: E402
-from tests.htmltools import table_by_caption  # noqa: E402
+from tests.htmltools import provenance_matches_disk  # noqa: E402
 
 COLLAB = ROOT / ".venv" / "bin" / "collab"
 SURVEY = "raw/cohort-3/cohort3-final-survey-responses.csv"
@@ -132,19 +131,6 @@ def sha(path: Path) -> str:
 
 def outputs(out: Path) -> dict[str, str]:
     return {p.name: sha(p) for p in sorted(out.glob("*.html"))}
-
-
-def provenance_matches(page: Path, data: Path, cohort_id: str) -> bool:
-    rows = table_by_caption(page.read_text(encoding="utf-8"), "Input files and their SHA-256")
-    row = next(c for c in load_registry(data) if c.cohort_id == cohort_id).as_dict()
-    for name, digest in rows[1:]:
-        if name.startswith("cohorts.csv"):
-            entry = registry_row_entry(row)
-            if (name, digest) != (entry["file"], entry["sha256"]):
-                return False
-        elif not (data / name).is_file() or sha(data / name) != digest:
-            return False
-    return True
 
 
 def reference(project: Project, cache: Path) -> dict[str, str]:
@@ -240,7 +226,9 @@ def run_sequence(number: int, rng: random.Random, project: Project, cache: Path)
     text = made.stdout + made.stderr
     cohorts = [c.cohort_id for c in load_registry(project.data)]
     fresh = [c for c in cohorts if f"{c}: up to date" in text]
-    stale = [c for c in fresh if not provenance_matches(project.out / f"{c}.html", project.data, c)]
+    stale = [
+        c for c in fresh if not provenance_matches_disk(project.out / f"{c}.html", project.data, c)
+    ]
     expected = reference(project, cache)
     got = outputs(project.out)
     differ = sorted(n for n in set(expected) | set(got) if expected.get(n) != got.get(n))

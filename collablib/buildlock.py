@@ -15,10 +15,11 @@ import errno
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from collablib.buildstate import _stderr_warning, state_dir
+from collablib.buildstate import _stderr_warning, state_dir, tidy_output_folder
 from collablib.fileio import OutputError, describe_os_error
 
 LOCK_FILE = "lock"
@@ -109,3 +110,21 @@ class BuildLock:
                 os.ftruncate(self._fd, 0)
             os.close(self._fd)  # releases the flock
             self._fd = None
+
+
+@contextlib.contextmanager
+def locked_output_folder(output_dir: Path, wait: bool = False) -> Iterator[BuildLock]:
+    """Create ``output_dir`` if need be, hold its lock, and tidy what a killed run left.
+
+    Raises :class:`OutputError` (one line) when the folder cannot be created or
+    written, or another build holds it.
+    """
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the output folder {output_dir}: {describe_os_error(exc)}."
+        ) from exc
+    with BuildLock(output_dir, wait=wait) as lock:
+        tidy_output_folder(output_dir)
+        yield lock

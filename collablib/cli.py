@@ -136,7 +136,7 @@ def _reports(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from collablib import buildstate
-    from collablib.buildlock import BuildLock
+    from collablib.buildlock import locked_output_folder
     from collablib.interrupts import sigterm_raises
     from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
 
@@ -147,40 +147,30 @@ def _reports(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir)
     output_dir = Path(args.output_dir or default_reports_dir()).resolve()
     notebook = Path(args.notebook).resolve() if args.notebook else report_notebook()
-    with sigterm_raises():
-        try:
-            output_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            from collablib.fileio import describe_os_error
+    with sigterm_raises(), locked_output_folder(output_dir, args.wait) as lock:
+        if not args.force:
+            # Nothing changed since the last complete run: say so without loading any data.
+            fresh = buildstate.fast_up_to_date(data_dir, output_dir, notebook, args.cohorts)
+            if fresh is not None:
+                for cohort_id in fresh:
+                    print(f"{cohort_id}: up to date")
+                n = len(fresh)
+                print(f"Summary: 0 built, {n} up to date, 0 failed ({n} cohorts)")
+                return EXIT_OK
 
-            raise OutputError(
-                f"cannot create the output folder {output_dir}: {describe_os_error(exc)}."
-            ) from exc
-        with BuildLock(output_dir, wait=args.wait) as lock:
-            buildstate.tidy_output_folder(output_dir)
-            if not args.force:
-                # Nothing changed since the last complete run: say so without loading any data.
-                fresh = buildstate.fast_up_to_date(data_dir, output_dir, notebook, args.cohorts)
-                if fresh is not None:
-                    for cohort_id in fresh:
-                        print(f"{cohort_id}: up to date")
-                    n = len(fresh)
-                    print(f"Summary: 0 built, {n} up to date, 0 failed ({n} cohorts)")
-                    return EXIT_OK
+        from collablib.pipeline import build_reports
+        from collablib.progress import make_progress
 
-            from collablib.pipeline import build_reports
-            from collablib.progress import make_progress
-
-            summary = build_reports(
-                args.cohorts,
-                data_dir=data_dir,
-                output_dir=output_dir,
-                jobs=args.jobs,
-                progress=make_progress(),
-                force=args.force,
-                notebook=notebook,
-                lock=lock,
-            )
+        summary = build_reports(
+            args.cohorts,
+            data_dir=data_dir,
+            output_dir=output_dir,
+            jobs=args.jobs,
+            progress=make_progress(),
+            force=args.force,
+            notebook=notebook,
+            lock=lock,
+        )
     if summary.interrupted is not None:
         print(f"collab: {summary.interrupted_line()}", file=sys.stderr)
     else:

@@ -49,7 +49,7 @@ from collablib import buildstate, kernels, provenance
 from collablib.build import (
     BuildResult,
 )
-from collablib.buildlock import BuildLock
+from collablib.buildlock import BuildLock, locked_output_folder
 from collablib.comparisons import CohortFigures
 from collablib.errors import CollabError, display_path
 from collablib.fileio import INPUT_LOG, OutputError, describe_os_error, read_input, sha256_bytes
@@ -231,14 +231,7 @@ def build_reports(
     with sigterm_raises():
         if lock is not None:
             return build.run(cohort_ids, lock)
-        try:
-            output_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(
-                f"cannot create the output folder {output_dir}: {describe_os_error(exc)}."
-            ) from exc
-        with BuildLock(output_dir, wait=wait) as held:
-            buildstate.tidy_output_folder(output_dir)
+        with locked_output_folder(output_dir, wait) as held:
             return build.run(cohort_ids, held)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from pathlib import Path
 
 
 class _Collector(HTMLParser):
@@ -87,3 +88,23 @@ def external_resources(page: str) -> list[tuple[str, str, str]]:
             continue
         bad.append((tag, attr, value))
     return bad
+
+
+def provenance_matches_disk(page: Path, data: Path, cohort_id: str) -> bool:
+    """Whether every input a report's Provenance section names has that SHA-256 on disk now.
+
+    The registry is listed by the cohort's own row, whose hash is of the row's values.
+    """
+    from collablib.provenance import registry_row_entry, sha256_file
+    from collablib.registry import load_registry
+
+    rows = table_by_caption(page.read_text(encoding="utf-8"), "Input files and their SHA-256")
+    row = next(c for c in load_registry(data) if c.cohort_id == cohort_id).as_dict()
+    for name, digest in rows[1:]:
+        if name.startswith("cohorts.csv"):
+            entry = registry_row_entry(row)
+            if (name, digest) != (entry["file"], entry["sha256"]):
+                return False
+        elif not (data / name).is_file() or sha256_file(data / name) != digest:
+            return False
+    return len(rows) > 2

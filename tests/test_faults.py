@@ -29,10 +29,9 @@ import pytest
 from collablib import buildstate, fileio, kernels
 from collablib.buildlock import BuildLock
 from collablib.cli import main
-from collablib.provenance import registry_row_entry
 from collablib.registry import load_registry
 from tests.conftest import read_rows, write_rows
-from tests.htmltools import table_by_caption
+from tests.htmltools import provenance_matches_disk, table_by_caption
 
 TINY = ["alpha", "beta", "gamma"]
 
@@ -46,39 +45,26 @@ def snapshot(out: Path) -> dict[str, str]:
     return {p.name: sha(p) for p in sorted(out.glob("*.html")) if p.name != "index.html"}
 
 
+def reports_args(data: Path, out: Path, notebook: Path, *extra: str) -> list[str]:
+    """`collab` arguments to build the tiny project with the mini notebook."""
+    return [
+        "--data-dir",
+        str(data),
+        "reports",
+        "--output-dir",
+        str(out),
+        "--notebook",
+        str(notebook),
+        *extra,
+    ]
+
+
 def run(data: Path, out: Path, notebook: Path, *extra: str) -> tuple[int, str]:
     """`collab reports` in-process with the mini notebook; the exit status and all it printed."""
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-        status = main(
-            [
-                "--data-dir",
-                str(data),
-                "reports",
-                "--output-dir",
-                str(out),
-                "--notebook",
-                str(notebook),
-                "-j",
-                "2",
-                *extra,
-            ]
-        )
+        status = main(reports_args(data, out, notebook, "-j", "2", *extra))
     return status, buffer.getvalue()
-
-
-def provenance_matches_disk(page: Path, data: Path, cohort_id: str) -> bool:
-    """Whether every input the report's Provenance section names has that SHA-256 on disk now."""
-    rows = table_by_caption(page.read_text(encoding="utf-8"), "Input files and their SHA-256")
-    row = next(c for c in load_registry(data) if c.cohort_id == cohort_id).as_dict()
-    for name, digest in rows[1:]:
-        if name.startswith("cohorts.csv"):
-            expected = registry_row_entry(row)
-            if (name, digest) != (expected["file"], expected["sha256"]):
-                return False
-        elif not (data / name).is_file() or sha(data / name) != digest:
-            return False
-    return len(rows) > 2
 
 
 def headline_table(out: Path) -> list[list[str]]:
@@ -399,17 +385,7 @@ def test_leftovers_of_a_killed_run_are_removed_even_when_nothing_changed(tiny):
 def _collab(data: Path, out: Path, notebook: Path, gate: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "COLLAB_TEST_GATE": str(gate)}
     return subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("collab")),
-            "--data-dir",
-            str(data),
-            "reports",
-            "--output-dir",
-            str(out),
-            "--notebook",
-            str(notebook),
-            *extra,
-        ],
+        [str(Path(sys.executable).with_name("collab")), *reports_args(data, out, notebook, *extra)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -303,7 +303,7 @@ def test_a_cpes_question_unknown_for_the_baseline_year_fails_before_any_kernel(t
 
 @pytest.mark.parametrize("cohort_id", COHORTS)
 def test_provenance_names_every_input_with_its_hash_on_disk(built, cohort_id):
-    from tests.test_faults import provenance_matches_disk
+    from tests.htmltools import provenance_matches_disk
 
     out, _ = built
     assert provenance_matches_disk(out / f"{cohort_id}.html", DEMO_DATA, cohort_id)
