@@ -25,7 +25,8 @@ at the copy). Then two checks:
 
 It also checks that no temporary file, backup, journal or kernel connection
 file is left behind. Run from the project root:
-``.venv/bin/python benchmarks/faults.py [--sequences 20] [--seed N]``.
+``.venv/bin/python benchmarks/faults.py [--sequences 20] [--seed N] [--stops 10]``
+(``--stops N`` also times N stops of a forced build, part-way, by SIGINT and SIGTERM).
 Record the printed summary in ``benchmarks/README.md``.
 """
 
@@ -247,11 +248,32 @@ def run_sequence(number: int, rng: random.Random, project: Project, cache: Path)
     }
 
 
+def measure_stops(project: Project, rng: random.Random, count: int) -> list[tuple[str, float]]:
+    """Start forced builds and stop each part-way with SIGINT or SIGTERM; time each stop."""
+    times = []
+    for i in range(count):
+        signum = (signal.SIGINT, signal.SIGTERM)[i % 2]
+        proc = subprocess.Popen(
+            build_command(project.data, project.out, "--force"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(rng.uniform(2, 20))
+        took = stop(proc, signum)
+        if took is not None:
+            times.append((signal.Signals(signum).name, took))
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sequences", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20261130)
     parser.add_argument("--work", type=Path, help="working folder (default: a new temporary one)")
+    parser.add_argument(
+        "--stops", type=int, default=0, help="also time this many SIGINT/SIGTERM stops"
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="collab-faults-"))
     rng = random.Random(args.seed)
@@ -296,6 +318,14 @@ def main() -> None:
             f"SIGINT/SIGTERM: {len(stops)} stops, longest {max(stops):.2f} s, "
             f"median {sorted(stops)[len(stops) // 2]:.2f} s from the signal to exit."
         )
+    if args.stops:
+        timed = measure_stops(project, rng, args.stops)
+        print(
+            f"Stops of a forced build part-way: {len(timed)}; "
+            + ", ".join(f"{name} {t:.2f} s" for name, t in timed)
+            + f"; longest {max(t for _, t in timed):.2f} s."
+        )
+        subprocess.run(build_command(data, project.out), capture_output=True)
     print(f"Work folder: {work}")
     sys.exit(0 if passed == len(results) else 1)
 
