@@ -48,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collablib.registry import load_registry  # noqa: E402
+from collablib.data.registry import load_registry  # noqa: E402
 from tests.htmltools import provenance_matches_disk  # noqa: E402
 
 COLLAB = ROOT / ".venv" / "bin" / "collab"
@@ -150,7 +150,7 @@ def reference(project: Project, cache: Path) -> dict[str, str]:
 
 
 def leftovers(out: Path) -> list[str]:
-    from collablib.kernels import _alive, runtime_dir
+    from collablib.build.kernels import _alive, runtime_dir
 
     found = [str(p) for p in out.rglob(".*") if p.is_file()]
     found += [str(p) for p in (out / ".build").glob("*.journal")]

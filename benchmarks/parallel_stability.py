@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from collablib.pipeline import build_reports
-from collablib.progress import PlainProgress
+from collablib.build.pipeline import build_reports
+from collablib.build.progress import PlainProgress
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,11 +3,11 @@
 The library holds every calculation behind the cohort reports, so that the
 notebooks stay thin and every number can be unit-tested:
 
-- :mod:`collablib.registry` and :mod:`collablib.loaders` read and validate the raw data;
-- :mod:`collablib.metrics` computes the survey metrics;
-- :mod:`collablib.plots` draws the charts (and nothing else);
-- :mod:`collablib.display` and :mod:`collablib.narrative` turn results into HTML and plain English;
-- :mod:`collablib.pipeline` builds the HTML reports; :mod:`collablib.cli` is the ``collab`` command.
+- :mod:`collablib.data.registry` and :mod:`collablib.data.loaders` read and validate the raw data;
+- :mod:`collablib.survey.metrics` computes the survey metrics;
+- :mod:`collablib.report.survey_plots` draws the charts (and nothing else);
+- :mod:`collablib.report.display` and :mod:`collablib.report.narrative` turn results into HTML and plain English;
+- :mod:`collablib.build.pipeline` builds the HTML reports; :mod:`collablib.cli` is the ``collab`` command.
 """
 
 from importlib.metadata import PackageNotFoundError, version

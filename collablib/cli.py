@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from collablib import __version__
+from collablib.build.fileio import OutputError
+from collablib.build.interrupts import BuildInterrupted
 from collablib.errors import CollabError
-from collablib.fileio import OutputError
-from collablib.interrupts import BuildInterrupted
 
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
@@ -135,9 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _reports(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from collablib import buildstate
-    from collablib.buildlock import locked_output_folder
-    from collablib.interrupts import sigterm_raises
+    from collablib.build import state as buildstate
+    from collablib.build.interrupts import sigterm_raises
+    from collablib.build.lock import locked_output_folder
     from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
 
     if args.jobs is not None and args.jobs < 1:
@@ -158,8 +158,8 @@ def _reports(args: argparse.Namespace) -> int:
                 print(f"Summary: 0 built, {n} up to date, 0 failed ({n} cohorts)")
                 return EXIT_OK
 
-        from collablib.pipeline import build_reports
-        from collablib.progress import make_progress
+        from collablib.build.pipeline import build_reports
+        from collablib.build.progress import make_progress
 
         summary = build_reports(
             args.cohorts,
@@ -193,8 +193,8 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _summary_text(result: dict[str, Any]) -> str:
-    from collablib.formatting import fmt_ci, fmt_pct
-    from collablib.metrics import RATING_ITEMS
+    from collablib.report.formatting import fmt_ci, fmt_pct
+    from collablib.survey.metrics import RATING_ITEMS
 
     scope = result["scope"]
     title = scope.get("name") or f"Programme year {scope['programme_year']}"
@@ -216,10 +216,10 @@ def _summary_text(result: dict[str, Any]) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from collablib.loaders import load_cohort
+    from collablib.build.pipeline import select_cohorts
+    from collablib.data.loaders import load_cohort
+    from collablib.data.registry import load_registry
     from collablib.paths import resolve_data_dir
-    from collablib.pipeline import select_cohorts
-    from collablib.registry import load_registry
 
     data_dir = resolve_data_dir(args.data_dir)
     cohorts = select_cohorts(load_registry(data_dir), args.cohorts, data_dir)

@@ -9,6 +9,7 @@ paragraph without a traceback.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -138,3 +139,15 @@ def _quote(value: object) -> str:
     if len(text) > 80:
         text = text[:77] + "..."
     return f'"{text}"'
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A short plain-English reason why a file could not be read or written."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the folder is on a read-only filesystem",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }
+    return reasons.get(exc.errno or -1, exc.strerror or type(exc).__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from collablib.loaders import load_cohort, load_programme_year, pool
-from collablib.metrics import headline
+from collablib.data.loaders import load_cohort, load_programme_year, pool
+from collablib.survey.metrics import headline
 
 
 def cohort_summary(
@@ -15,10 +15,10 @@ def cohort_summary(
     """Headline metrics of one cohort, which cohort they describe, and its CPES results.
 
     ``cpes`` lists one entry per team and targeted CPES question (see
-    :func:`collablib.cpes_analysis.as_json`); it is empty without a CPES extract.
+    :func:`collablib.cpes.analysis.as_json`); it is empty without a CPES extract.
     """
-    from collablib import cpes_analysis
-    from collablib.cpes import load_cpes
+    from collablib.cpes import analysis as cpes_analysis
+    from collablib.data.cpes import load_cpes
 
     data = load_cohort(cohort_id, data_dir)
     out = headline(data.teams, data.survey)

@@ -387,7 +387,7 @@ def write_cpes(all_teams: dict[str, tuple[CohortSpec, list[dict]]]) -> None:
 
 def check_exports(canonical: dict[str, list[dict]]) -> None:
     """Cleaning each export must give back exactly the canonical rows (ids aside)."""
-    from collablib.loaders import load_cohort
+    from collablib.data.loaders import load_cohort
 
     fields = ["team_id", "role", "recommend", *ITEMS, "comment", "consent_to_quote"]
     for cohort_id, rows in canonical.items():

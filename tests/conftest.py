@@ -48,8 +48,8 @@ def write_canonical_survey(data: Path, cohort: str) -> Path:
     Tests that corrupt single values work on this tidy file, whatever form the
     demo export has. Row r of the data is spreadsheet row r + 2.
     """
-    from collablib.loaders import load_cohort
-    from collablib.schemas import SURVEY_COLUMNS
+    from collablib.data.loaders import load_cohort
+    from collablib.data.schemas import SURVEY_COLUMNS
 
     survey = load_cohort(cohort, data).survey
     rows = []
@@ -70,7 +70,7 @@ def write_canonical_survey(data: Path, cohort: str) -> Path:
 
 
 def make_survey(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """A typed survey table, as :func:`collablib.loaders.load_survey` returns, from short rows.
+    """A typed survey table, as :func:`collablib.data.loaders.load_survey` returns, from short rows.
 
     Missing keys get defaults; ratings use ``None`` for not answered.
     """
@@ -116,7 +116,7 @@ def make_teams(team_ids: list[str]) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """Every demo cohort built once into a temporary reports folder: (folder, summary)."""
-    from collablib.pipeline import build_reports
+    from collablib.build.pipeline import build_reports
 
     out = tmp_path_factory.mktemp("reports")
     summary = build_reports(data_dir=DEMO_DATA, output_dir=out, jobs=2)
@@ -270,7 +270,7 @@ MINI_NOTEBOOK_CELLS = (
     "from collablib import buildstate, comparisons, metrics, tables\n"
     "from collablib import display as show\n"
     "from collablib import provenance as report_provenance\n"
-    "from collablib.loaders import load_cohort",
+    "from collablib.data.loaders import load_cohort",
     # A test can hold the kernel here: it sees <gate>/<cohort>.ready, acts, then writes .go
     "gate = os.environ.get('COLLAB_TEST_GATE')\n"
     "if gate:\n"
@@ -315,7 +315,7 @@ def write_mini_notebook(path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_built(tmp_path_factory):
     """The tiny project built once with the mini notebook: (root, data, out, notebook)."""
-    from collablib.pipeline import build_reports
+    from collablib.build.pipeline import build_reports
 
     root = tmp_path_factory.mktemp("tiny")
     data = make_tiny_data(root)

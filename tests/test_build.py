@@ -1,10 +1,10 @@
-"""Tests for collablib.build: kernel start-up on private sockets and its retry rule."""
+"""Tests for collablib.build.render: kernel start-up on private sockets and its retry rule."""
 
 from pathlib import Path
 
 import pytest
 
-from collablib.kernels import IPCKernelManager, kernel_manager_class
+from collablib.build.kernels import IPCKernelManager, kernel_manager_class
 
 
 def test_kernels_use_unix_sockets_with_their_own_paths():
@@ -17,7 +17,7 @@ def test_kernels_use_unix_sockets_with_their_own_paths():
 def test_transient_kernel_errors_are_retried_but_cell_errors_are_not():
     from papermill.exceptions import PapermillExecutionError
 
-    from collablib.build import is_transient_kernel_error
+    from collablib.build.render import is_transient_kernel_error
 
     assert is_transient_kernel_error(RuntimeError("Kernel died before replying to kernel_info"))
     assert is_transient_kernel_error(TimeoutError("Kernel didn't respond in 60 seconds"))
@@ -34,7 +34,7 @@ def test_transient_kernel_errors_are_retried_but_cell_errors_are_not():
 def test_a_kernel_that_dies_or_times_out_mid_notebook_is_not_retried():
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    from collablib.build import is_transient_kernel_error
+    from collablib.build.render import is_transient_kernel_error
 
     assert not is_transient_kernel_error(DeadKernelError("Kernel died"))
     timed_out = CellTimeoutError("A cell timed out while it was being executed, after 600 seconds.")
@@ -55,7 +55,7 @@ def test_kernels_are_asynchronous_so_a_dead_kernel_is_noticed():
 def test_execute_notebook_retries_a_kernel_start_failure_then_succeeds(monkeypatch, tmp_path):
     import papermill
 
-    from collablib import build
+    from collablib.build import render as build
 
     calls: list[str] = []
 
@@ -74,7 +74,7 @@ def test_execute_notebook_never_retries_an_error_in_the_notebook(monkeypatch, tm
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from collablib import build
+    from collablib.build import render as build
 
     calls: list[str] = []
 
@@ -92,7 +92,7 @@ def test_execute_notebook_never_retries_an_error_in_the_notebook(monkeypatch, tm
 def test_execute_notebook_gives_up_after_the_last_attempt(monkeypatch, tmp_path):
     import papermill
 
-    from collablib import build
+    from collablib.build import render as build
 
     calls: list[str] = []
 
@@ -111,7 +111,7 @@ def test_kernel_files_are_named_after_the_collab_process_that_owns_them():
     """So that a later run can delete the key files of kernels whose collab process was killed."""
     import os
 
-    from collablib.kernels import TrackedKernelManager, runtime_dir
+    from collablib.build.kernels import TrackedKernelManager, runtime_dir
 
     for manager in (IPCKernelManager(), TrackedKernelManager()):
         connection = Path(manager.connection_file)
@@ -121,8 +121,8 @@ def test_kernel_files_are_named_after_the_collab_process_that_owns_them():
 
 
 def test_the_kernel_may_read_only_what_the_build_recorded(tmp_path):
-    from collablib.build import check_inputs_read
-    from collablib.fileio import ABSENT
+    from collablib.build.render import check_inputs_read
+    from collablib.data.inputs import ABSENT
 
     data = tmp_path / "data"
     survey, notice, extra = (str(data / n) for n in ("survey.csv", "NOTICE.txt", "../other.csv"))

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from collablib.data.loaders import import_survey, load_teams
+from collablib.data.survey_mapping import load_mapping
 from collablib.errors import CollabError
-from collablib.loaders import import_survey, load_teams
-from collablib.metrics import item_summary
-from collablib.survey_mapping import load_mapping
+from collablib.survey.metrics import item_summary
 from tests.conftest import DEMO_DATA
 
 HEADER = [
@@ -235,7 +235,7 @@ def test_the_raw_file_is_never_modified(tmp_path, teams):
 def test_name_columns_are_matched_like_headers_and_redacted_from_quotes(
     tmp_path, teams, header, cell
 ):
-    from collablib.quotes import consented_quotes
+    from collablib.survey.quotes import consented_quotes
 
     rows = [
         row(name=cell, comment="Madsen here: thanks to soren and the team.", consent="Yes"),
@@ -286,8 +286,8 @@ def test_test_columns_may_name_a_canonical_field_in_any_case(tmp_path, teams):
 
 
 def test_respondent_names_reads_every_matching_column():
-    from collablib.cleaning import respondent_names
-    from collablib.survey_mapping import SurveyMapping
+    from collablib.data.cleaning import respondent_names
+    from collablib.data.survey_mapping import SurveyMapping
 
     raw = pd.DataFrame(
         {

@@ -5,9 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import hypergeom
 
-from collablib.comparisons import compare_cohort, compare_proportions, recommend_context
-from collablib.loaders import load_cohort, load_programme_year, pool
-from collablib.metrics import wilson_interval
+from collablib.data.loaders import load_cohort, load_programme_year, pool
+from collablib.survey.comparisons import compare_cohort, compare_proportions, recommend_context
+from collablib.survey.metrics import wilson_interval
 
 
 def newcombe_by_hand(k1, n1, k2, n2):

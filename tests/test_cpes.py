@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from collablib import cpes_analysis, tables
-from collablib.cpes import load_cpes, read_results
+from collablib.cpes import analysis as cpes_analysis
+from collablib.data.cpes import load_cpes, read_results
+from collablib.data.loaders import load_cohort
 from collablib.errors import CollabError
-from collablib.loaders import load_cohort
+from collablib.report import tables
 
 MANGLED = (
     "Geog,Trust.Code,Trust.Name,Year,Question.Number,Question.Text,Number.of.responses,"
@@ -287,7 +288,7 @@ def test_a_cohort_where_no_team_targets_a_question(demo_data):
     )
     assert result.table.empty and result.teams() == [] and result.charts() == []
     assert result.summary["questions"] == 0 and result.teams_without == len(teams)
-    from collablib import narrative
+    from collablib.report import narrative
 
     assert narrative.cpes_summary_sentence(result.summary, result.teams_without) == (
         "No team in this cohort targeted a CPES question."

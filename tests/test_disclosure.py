@@ -17,23 +17,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collablib import metrics, narrative, plots, quotes, tables
-from collablib.disclosure import (
-    UNATTRIBUTED,
-    DisclosurePolicy,
+from collablib.data.loaders import load_cohort
+from collablib.data.policy import UNATTRIBUTED, DisclosurePolicy, load_policy
+from collablib.data.schemas import ROLES
+from collablib.errors import CollabError
+from collablib.report import narrative, tables
+from collablib.report import survey_plots as plots
+from collablib.survey import metrics, quotes
+from collablib.survey.disclosure import (
     SuppressionTable,
     audit,
     audit_ranges,
     group_breakdown,
-    load_policy,
     protect_role_breakdown,
     role_suppression_table,
     suppress,
 )
-from collablib.errors import CollabError
-from collablib.loaders import load_cohort
-from collablib.metrics import add_proportion_columns, role_breakdown
-from collablib.schemas import ROLES
+from collablib.survey.metrics import add_proportion_columns, role_breakdown
 from tests.conftest import make_survey, make_teams
 
 POLICY = DisclosurePolicy()

@@ -1,7 +1,7 @@
 import pandas as pd
 
-from collablib import display
-from collablib.plots import count_chart
+from collablib.report import display
+from collablib.report.survey_plots import count_chart
 
 
 def test_table_is_real_accessible_html_and_escapes_cells():

@@ -26,10 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from collablib import buildstate, fileio, kernels
-from collablib.buildlock import BuildLock
+from collablib.build import fileio, kernels
+from collablib.build import state as buildstate
+from collablib.build.lock import BuildLock
 from collablib.cli import main
-from collablib.registry import load_registry
+from collablib.data.registry import load_registry
+from collablib.errors import describe_os_error
 from tests.conftest import read_rows, write_rows
 from tests.htmltools import provenance_matches_disk, table_by_caption
 
@@ -224,7 +226,7 @@ def test_a_failure_between_the_two_renderings_restores_the_previous_pair(tiny, m
     _fail_replace(monkeypatch, "alpha.code.html", error)  # alpha.html is already in place
     status, text = run(data, out, notebook, "--cohort", "alpha")
     assert status == 1, text
-    reason = fileio.describe_os_error(OSError(error, ""))
+    reason = describe_os_error(OSError(error, ""))
     assert f"alpha.code.html in place: {reason}" in text
     assert "The previous files were restored unchanged." in text
     assert "left unchanged" not in text and "Traceback" not in text
@@ -303,7 +305,7 @@ def test_an_unwritable_output_folder_gives_one_message_and_exit_1(tiny, monkeypa
     assert status == 1
     lines = text.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("collab: cannot write to the output folder")
-    assert fileio.describe_os_error(OSError(error, "")) in lines[0]
+    assert describe_os_error(OSError(error, "")) in lines[0]
 
 
 def test_reports_that_cannot_be_put_in_place_fail_with_a_message_each(tiny, monkeypatch):
@@ -547,7 +549,7 @@ def test_an_optional_input_missing_while_the_kernel_runs_fails_that_build(
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells[-1].source = "from collablib.loaders import load_data_notice\n" + (
+    nb.cells[-1].source = "from collablib.data.loaders import load_data_notice\n" + (
         "show.paragraph(load_data_notice(data_dir) or 'no notice')\n" + nb.cells[-1].source
     )
     nbformat.write(nb, mini)
@@ -693,7 +695,7 @@ def test_a_journal_that_names_files_outside_the_output_folder_is_ignored(tiny, t
 
 def test_the_quick_check_covers_what_the_full_check_covers(tiny, monkeypatch):
     """Package versions are in every cohort's key, so they are in the quick check's key too."""
-    from collablib import provenance
+    from collablib.build import provenance
 
     data, out, notebook = tiny
     status, text = run(data, out, notebook)
@@ -777,7 +779,7 @@ def test_a_record_whose_figures_this_index_cannot_read_is_shown_as_no_report(tin
     record = json.loads(path.read_text(encoding="utf-8"))
     record["summary"]["headline"] = {"teams": "many"}
     path.write_text(json.dumps(record), encoding="utf-8")
-    from collablib.index_page import render_index
+    from collablib.build.index_page import render_index
 
     page = render_index(load_registry(data), data_dir=data, output_dir=out)
     assert "Beta cohort – no report yet" in page

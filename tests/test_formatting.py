@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from collablib.formatting import fmt_ci, fmt_int, fmt_pct, round_half_up
+from collablib.report.formatting import fmt_ci, fmt_int, fmt_pct, round_half_up
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from collablib.htmlexport import add_table_of_contents, export_html, table_of_contents
+from collablib.build.htmlexport import add_table_of_contents, export_html, table_of_contents
 from tests.htmltools import external_resources, parse
 
 

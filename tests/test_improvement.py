@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collablib import improvement, spc
-from collablib.loaders import load_cohort
+from collablib import spc
+from collablib.data.loaders import load_cohort
+from collablib.spc import improvement
 
 
 def rows(values, *, proportion=False, direction="increase", target=np.nan, start="2020-01-01"):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from collablib import buildstate
+from collablib.build import state as buildstate
 from collablib.cli import main
 from tests.conftest import DEMO_DATA, read_rows, write_canonical_survey, write_rows
 
@@ -162,7 +162,7 @@ def test_an_interrupted_build_never_leaves_a_broken_report(project):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    from collablib.kernels import runtime_dir
+    from collablib.build.kernels import runtime_dir
 
     deadline = time.time() + 120
     while time.time() < deadline and not list(runtime_dir().glob(f"collab-{proc.pid}-*.json")):

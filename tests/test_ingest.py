@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from collablib.data.ingest import drop_blank_rows, read_csv_text, read_table, sniff
 from collablib.errors import CollabError
-from collablib.ingest import drop_blank_rows, read_csv_text, read_table, sniff
 
 
 def test_index_is_spreadsheet_row_and_survives_blank_lines(tmp_path: Path):

@@ -3,8 +3,8 @@ import shutil
 import pandas as pd
 import pytest
 
+from collablib.data.loaders import load_cohort, load_data_notice, load_programme_year, pool
 from collablib.errors import CollabError
-from collablib.loaders import load_cohort, load_data_notice, load_programme_year, pool
 from tests.conftest import read_rows, write_canonical_survey, write_rows
 
 

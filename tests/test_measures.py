@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from collablib.data.loaders import load_cohort
+from collablib.data.measures import complete_periods, load_measures
 from collablib.errors import CollabError
-from collablib.loaders import load_cohort
-from collablib.measures import complete_periods, load_measures
 from tests.conftest import read_rows, write_rows
 
 HEADER = [

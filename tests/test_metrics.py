@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collablib import metrics
+from collablib.survey import metrics
 from tests.conftest import make_survey, make_teams
 
 Z = 1.959963984540054  # 97.5th percentile of the standard normal
@@ -178,7 +178,7 @@ def test_rating_counts_are_complete_and_tidy():
 def test_headline_is_json_serialisable(demo_data):
     import json
 
-    from collablib.loaders import load_cohort
+    from collablib.data.loaders import load_cohort
 
     data = load_cohort("cohort-1", demo_data)
     head = metrics.headline(data.teams, data.survey)

@@ -9,11 +9,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from collablib.formatting import fmt_pct
-from collablib.loaders import load_cohort
-from collablib.metrics import RATING_ITEMS, headline
-from collablib.pipeline import build_reports
-from collablib.registry import load_registry
+from collablib.build.pipeline import build_reports
+from collablib.data.loaders import load_cohort
+from collablib.data.registry import load_registry
+from collablib.report.formatting import fmt_pct
+from collablib.survey.metrics import RATING_ITEMS, headline
 from tests.conftest import DEMO_DATA, read_rows, write_canonical_survey, write_rows
 from tests.htmltools import external_resources, parse, table_by_caption
 
@@ -79,7 +79,7 @@ def test_reviewer_report_is_offline_code_free_and_accessible(built, cohort_id):
 def test_voices_show_only_consented_redacted_comments(built):
     import html
 
-    from collablib.quotes import consented_quotes
+    from collablib.survey.quotes import consented_quotes
 
     out, _ = built
     data = load_cohort("cohort-2", DEMO_DATA)
@@ -220,7 +220,7 @@ def test_adding_a_cohort_needs_only_a_folder_and_a_registry_row(tmp_path):
 
 @pytest.mark.parametrize("cohort_id", COHORTS)
 def test_report_has_the_improvement_measures_section_with_its_headline(built, cohort_id):
-    from collablib import improvement
+    from collablib.spc import improvement
 
     out, _ = built
     page = (out / f"{cohort_id}.html").read_text(encoding="utf-8")
@@ -266,8 +266,8 @@ def test_every_page_opens_offline_in_chromium_with_its_charts(built, browser, pa
 def test_report_has_the_cpes_section_with_its_caveats(built, cohort_id):
     import html
 
-    from collablib import cpes_analysis
-    from collablib.cpes import load_cpes
+    from collablib.cpes import analysis as cpes_analysis
+    from collablib.data.cpes import load_cpes
 
     out, _ = built
     page = html.unescape((out / f"{cohort_id}.html").read_text(encoding="utf-8"))

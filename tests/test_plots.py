@@ -9,12 +9,15 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from collablib import cpes_analysis, cpes_plots, display, metrics, plots
-from collablib.comparisons import compare_cohort, recommend_context
-from collablib.cpes import load_cpes
-from collablib.display import png_bytes
-from collablib.loaders import load_cohort
-from collablib.style import NHS_BLUE, RATING_COLOURS
+from collablib.cpes import analysis as cpes_analysis
+from collablib.data.cpes import load_cpes
+from collablib.data.loaders import load_cohort
+from collablib.report import cpes_plots, display
+from collablib.report import survey_plots as plots
+from collablib.report.display import png_bytes
+from collablib.report.style import NHS_BLUE, RATING_COLOURS
+from collablib.survey import metrics
+from collablib.survey.comparisons import compare_cohort, recommend_context
 
 #: Names as they might arrive in a data file: "$" must be drawn as a dollar sign.
 DOLLARS = "$5 to $10 grants"
@@ -79,7 +82,7 @@ def test_likert_chart_segments_sum_to_100_per_item(cohort):
 
 
 def test_recommend_chart_has_a_bar_per_group_adding_to_100(cohort, demo_data):
-    from collablib.comparisons import recommend_context
+    from collablib.survey.comparisons import recommend_context
 
     others = [load_cohort(c, demo_data) for c in ("rare-cancers", "cohort-1")]
     rows = recommend_context(cohort, others)
@@ -95,7 +98,7 @@ def test_recommend_chart_has_a_bar_per_group_adding_to_100(cohort, demo_data):
 
 
 def test_role_chart_draws_only_published_percentages(cohort):
-    from collablib.disclosure import protect_role_breakdown
+    from collablib.survey.disclosure import protect_role_breakdown
 
     protected = protect_role_breakdown(metrics.role_breakdown(cohort.survey))
     fig = plots.role_chart(protected)
@@ -126,7 +129,7 @@ def test_role_chart_with_nothing_publishable_is_none(cohort):
 def test_comparison_chart_marks_significance_by_fill(demo_data, cohort):
     import pandas as pd
 
-    from collablib.comparisons import compare_cohort
+    from collablib.survey.comparisons import compare_cohort
 
     others = [load_cohort(c, demo_data) for c in ("cohort-1", "cohort-3")]
     table = compare_cohort(cohort, others)

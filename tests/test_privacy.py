@@ -1,6 +1,6 @@
 import pytest
 
-from collablib.privacy import first_names, redact
+from collablib.survey.privacy import first_names, redact
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import io
 
-from collablib.build import BuildResult
-from collablib.progress import PlainProgress, RichProgress, make_progress
+from collablib.build.progress import PlainProgress, RichProgress, make_progress
+from collablib.build.render import BuildResult
 
 
 class FakeTerminal(io.StringIO):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from collablib import provenance
+from collablib.build import provenance
 
 
 def test_provenance_lists_every_input_with_its_sha256(demo_data):
@@ -21,15 +21,15 @@ def test_provenance_lists_every_input_with_its_sha256(demo_data):
 
 def test_input_hashes_are_of_the_bytes_read_not_of_the_file_now(data_copy):
     """The provenance of a build names the bytes it read, even if the file changed since."""
-    from collablib.fileio import InputLog
-    from collablib.loaders import load_cohort
+    from collablib.data.inputs import InputLog
+    from collablib.data.loaders import load_cohort
 
     log = InputLog()
     teams = data_copy / "raw" / "cohort-2" / "teams.csv"
     before = provenance.sha256_file(teams)
-    from collablib import fileio
+    from collablib.data import inputs
 
-    fileio.INPUT_LOG.clear()
+    inputs.INPUT_LOG.clear()
     load_cohort("cohort-2", data_copy)
     teams.write_text(teams.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     facts = provenance.collect("cohort-2", data_copy)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from collablib.formatting import round_half_up
+from collablib.report.formatting import round_half_up
 
 PUBLISHED = {
     "teams": 23,

@@ -1,4 +1,9 @@
-from collablib.quotes import comment_counts, consented_quotes, quote_counts, select_for_display
+from collablib.survey.quotes import (
+    comment_counts,
+    consented_quotes,
+    quote_counts,
+    select_for_display,
+)
 from tests.conftest import make_survey
 
 
@@ -21,7 +26,7 @@ def test_only_consented_non_empty_comments_are_quoted_in_role_order():
 
 
 def test_demo_data_has_comments_without_consent(demo_data):
-    from collablib.loaders import load_cohort
+    from collablib.data.loaders import load_cohort
 
     for cohort in ("cohort-1", "cohort-2", "rare-cancers", "cohort-3"):
         counts = comment_counts(load_cohort(cohort, demo_data).survey)
@@ -46,7 +51,7 @@ def test_quotes_are_redacted_with_the_export_names():
 
 
 def test_demo_personal_details_never_reach_a_quote(demo_data):
-    from collablib.loaders import load_cohort
+    from collablib.data.loaders import load_cohort
 
     leaks = [
         "07700 900461",
@@ -67,7 +72,7 @@ def test_demo_personal_details_never_reach_a_quote(demo_data):
 
 
 def test_with_a_policy_quotes_are_attributed_by_role_group():
-    from collablib.disclosure import DisclosurePolicy
+    from collablib.data.policy import DisclosurePolicy
 
     policy = DisclosurePolicy(
         role_groups={
@@ -115,10 +120,10 @@ def test_quote_counts_are_of_the_quotes_shown():
 
 def test_quotes_lose_their_role_when_attributions_would_pin_a_hidden_count():
     """Everyone quoted: 10 staff and 3 partners' quotes with a total of 13 pin the partners at 3."""
-    from collablib.disclosure import UNATTRIBUTED, load_policy
-    from collablib.disclosure_audit import audit
-    from collablib.metrics import headline
-    from collablib.quotes import protected_roles_and_quotes
+    from collablib.data.policy import UNATTRIBUTED, load_policy
+    from collablib.survey.disclosure_audit import audit
+    from collablib.survey.metrics import headline
+    from collablib.survey.quotes import protected_roles_and_quotes
     from tests.conftest import DEMO_DATA, make_teams
 
     rows = [

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from collablib.data.registry import get_cohort, load_registry, programme_years
 from collablib.errors import CollabError
-from collablib.registry import get_cohort, load_registry, programme_years
 
 HEADER = "cohort_id,name,programme_year,start_date,end_date\n"
 

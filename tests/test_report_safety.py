@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from collablib.pipeline import build_reports
+from collablib.build.pipeline import build_reports
 from tests.conftest import open_offline, read_rows, write_canonical_survey, write_rows
 
 HOSTILE = [

@@ -5,9 +5,10 @@ import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
 
-from collablib import improvement, spc_plots
-from collablib.display import png_bytes
-from collablib.loaders import load_cohort
+from collablib.data.loaders import load_cohort
+from collablib.report import spc_plots
+from collablib.report.display import png_bytes
+from collablib.spc import improvement
 from tests.test_plots import DOLLARS, HREF, MATHS, assert_drawn_literally, report_texts
 
 

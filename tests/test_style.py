@@ -30,8 +30,8 @@ def test_chart_style_turns_mathtext_off_for_every_kind_of_text_and_restores_rcpa
     import matplotlib.text as mtext
     from matplotlib.figure import Figure
 
-    from collablib.display import png_bytes
-    from collablib.style import chart_style
+    from collablib.report.display import png_bytes
+    from collablib.report.style import chart_style
 
     name = r"$\href{http://x}{y}$ and $5"
     before = dict(mpl.rcParams.copy())

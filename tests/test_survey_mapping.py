@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from collablib.data.survey_mapping import find_survey_file, load_mapping, normalise
 from collablib.errors import CollabError
-from collablib.survey_mapping import find_survey_file, load_mapping, normalise
 
 
 @pytest.mark.parametrize(
@@ -106,8 +106,8 @@ def test_two_candidate_exports_are_not_guessed_between(tmp_path, demo_data):
 
 @pytest.mark.parametrize("pattern", ["../shared/*.csv", "/tmp/export.csv", "", "sub/../../x.csv"])
 def test_survey_file_patterns_stay_inside_the_cohort_folder(tmp_path, pattern):
+    from collablib.data.survey_mapping import load_mapping
     from collablib.errors import CollabError
-    from collablib.survey_mapping import load_mapping
 
     (tmp_path / "survey_mapping.toml").write_text(
         f'[survey]\nfiles = ["{pattern}"]\n', encoding="utf-8"

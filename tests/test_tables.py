@@ -1,11 +1,13 @@
-"""Tests for collablib.tables: reviewer tables take their numbers from the metrics and hide
+"""Tests for collablib.report.tables: reviewer tables take their numbers from the metrics and hide
 what disclosure control hides."""
 
 import math
 
 import pandas as pd
 
-from collablib import disclosure, metrics, tables
+from collablib.data.policy import load_policy
+from collablib.report import tables
+from collablib.survey import disclosure, metrics
 from tests.conftest import make_survey, make_teams
 
 
@@ -66,11 +68,11 @@ def test_role_table_says_no_answers_only_when_that_zero_is_published():
 
 
 def test_role_table_shows_role_groups_with_their_label(demo_data):
-    from collablib.loaders import load_cohort
+    from collablib.data.loaders import load_cohort
 
     data = load_cohort("rare-cancers", demo_data)
     head = metrics.headline(data.teams, data.survey)
-    policy = disclosure.load_policy(demo_data)
+    policy = load_policy(demo_data)
     protected = disclosure.protect_role_breakdown(
         metrics.role_breakdown(data.survey), policy, head=head
     )

@@ -1,0 +1,201 @@
+"""Kernel start-up that is safe when several reports build at once, and that cleans up after itself.
+
+With the default TCP transport, jupyter_client picks five free ports and the
+kernel binds them a moment later; two kernels starting together can pick the
+same port and one fails with ZMQ's "Address already in use". The IPC
+transport connects through Unix domain sockets named after the kernel's own
+connection file, so concurrent kernels cannot collide at all, and no network
+port is opened. :mod:`collablib.build.render` uses it where the platform supports it
+(POSIX) and still retries start-up failures (timeouts, a kernel that dies
+before replying) as a second line of defence.
+
+The managers are asynchronous, as nbclient expects: it notices a kernel that
+dies mid-notebook only while it awaits an asynchronous client. With a
+blocking client the wait for a dead kernel's output never ended.
+
+**Clean-up.** A kernel's connection file holds the HMAC key that signs its
+messages, and its sockets are files too. jupyter_client removes them when a
+kernel shuts down normally, but not when the ``collab`` process is killed.
+So every file of a collab kernel is named ``collab-<pid>-...`` in the Jupyter
+runtime folder, with the PID of the ``collab`` process that started it, and
+:func:`remove_stale_kernel_files` deletes those whose process is gone at the
+start of every run. The live managers are tracked so that an interrupted
+build can stop its kernels at once (:meth:`KernelRun.kill_all`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import uuid
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.paths import jupyter_runtime_dir
+from traitlets import default
+
+PREFIX = "collab-"
+
+
+def runtime_dir() -> Path:
+    path = Path(jupyter_runtime_dir())
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stem() -> str:
+    return f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:16]}"
+
+
+class KernelStartRefused(RuntimeError):
+    """A kernel was asked to start after the build was told to stop."""
+
+
+class TrackedKernelManager(AsyncKernelManager):
+    """An asynchronous kernel manager that names its files after this process and is tracked.
+
+    Used as it is (TCP) where Unix sockets are not available; :class:`IPCKernelManager`
+    adds the socket transport. :func:`kernel_manager_class` makes a subclass per
+    build, whose ``run`` holds that build's live kernels and its stop flag.
+    """
+
+    run: KernelRun | None = None
+
+    @default("connection_file")
+    def _default_connection_file(self) -> str:
+        return str(runtime_dir() / f"{_stem()}.json")
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):  # type: ignore[no-untyped-def]
+        run = self.run
+        if run is not None:
+            if run.stop.is_set():
+                raise KernelStartRefused("the build is stopping")
+            run.add(self)
+        # The kernel starts in the data folder's parent; like every Python, it would put that
+        # folder first on its import path, where a stray collablib/ or pandas.py would shadow
+        # the installed code that the build record names. PYTHONSAFEPATH (3.11) prevents that.
+        kw["env"] = {**(kw.get("env") or os.environ), "PYTHONSAFEPATH": "1"}
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if run is not None and run.stop.is_set():  # stopped while it was starting
+            _kill(self)
+            raise KernelStartRefused("the build is stopping")
+
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts every kernel before shutting it down, in case it is still
+        # busy; a report's kernel is idle by then, and the interrupt only made it log
+        # "KeyboardInterrupt caught in kernel" to the build's output. A busy kernel that ignores
+        # the shutdown request is still killed after jupyter_client's shutdown wait.
+        if getattr(self, "shutting_down", False):
+            return
+        await super()._async_interrupt_kernel()
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        if self.run is not None:
+            self.run.discard(self)
+        await super()._async_cleanup_resources(restart=restart)
+
+
+class IPCKernelManager(TrackedKernelManager):
+    """A kernel manager whose kernels talk over Unix domain sockets, not TCP ports.
+
+    Each kernel gets its own socket path in the Jupyter runtime folder.
+    jupyter_client's default for IPC is the relative path ``kernel-ipc``, the
+    same for every kernel started in one folder, which would bring back the
+    very collisions IPC is meant to avoid.
+    """
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        return str(runtime_dir() / f"{_stem()}-ipc")
+
+
+class KernelRun:
+    """The kernels of one build: so that an interrupt stops exactly those, and no new one starts."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self._live: set[AsyncKernelManager] = set()
+        self._lock = threading.Lock()
+
+    def add(self, km: AsyncKernelManager) -> None:
+        with self._lock:
+            self._live.add(km)
+
+    def discard(self, km: AsyncKernelManager) -> None:
+        with self._lock:
+            self._live.discard(km)
+
+    def kill_all(self) -> int:
+        """Kill every kernel of this build that is still running; return how many."""
+        with self._lock:
+            managers = list(self._live)
+        for km in managers:
+            _kill(km)
+        return len(managers)
+
+
+def kernel_manager_class(run: KernelRun | None = None) -> type[AsyncKernelManager]:
+    """IPC on POSIX systems, TCP elsewhere (Windows has no IPC transport); tracked by ``run``."""
+    base = IPCKernelManager if os.name == "posix" else TrackedKernelManager
+    if run is None:
+        return base
+    return type(f"{base.__name__}ForBuild", (base,), {"run": run})
+
+
+def _pid(km: AsyncKernelManager) -> int | None:
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    return getattr(process, "pid", None)
+
+
+def _kill(km: AsyncKernelManager) -> None:
+    pid = _pid(km)
+    if pid is None:
+        return
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)  # kernels start in their own session
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_kernel_files() -> int:
+    """Delete connection files and sockets of collab kernels whose ``collab`` process is gone.
+
+    Returns how many files were removed. Files of live processes, including
+    another build running at the same time, are left alone.
+    """
+    removed = 0
+    try:
+        entries = list(runtime_dir().glob(f"{PREFIX}*"))
+    except OSError:
+        return 0
+    for path in entries:
+        owner = path.name[len(PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit() or int(owner) == os.getpid() or _alive(int(owner)):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def remove_own_kernel_files() -> None:
+    """Delete this process's kernel files (after its kernels were killed)."""
+    for path in runtime_dir().glob(f"{PREFIX}{os.getpid()}-*"):
+        with contextlib.suppress(OSError):
+            path.unlink()

@@ -1,0 +1,478 @@
+"""The report pipeline behind ``make reports`` / ``collab reports``.
+
+1. Lock the output folder (one build at a time), roll back any half-done
+   commit a killed run left, and delete its temporary and kernel files.
+2. Read the registry; load and validate every cohort once. Every input file
+   is hashed as it is read (:mod:`collablib.build.fileio`); those hashes, and
+   nothing computed later, describe the report. Bad input fails that cohort
+   at once, with its message, and never starts a kernel.
+3. Decide, by content hash (:mod:`collablib.build.state`), which selected
+   cohorts are out of date; the rest are reported "up to date".
+4. Build those several at once (:mod:`collablib.build.render`): each build runs its
+   notebook in its own Jupyter kernel process; threads here only wait for
+   them. A build whose kernel read any input with other bytes than step 2
+   (the file changed meanwhile) is not put in place. Both renderings and the
+   build record are put in place together, or not at all.
+5. Rewrite ``index.html`` and the whole-run state.
+
+**No cascade.** Another cohort's report uses a cohort only through its survey
+counts (:class:`collablib.survey.comparisons.CohortFigures`). The counts are
+recorded whenever a cohort's data validate; when a cohort's data are bad the
+others compare with its last recorded counts (or, if it never validated,
+leave it out, as before it was registered), so their keys, and their reports,
+do not change.
+
+**Interrupts.** Ctrl-C (SIGINT) or SIGTERM stops the build within seconds: no
+new cohort starts, running kernels are killed, a report being put in place
+finishes, nothing else is written, and :class:`BuildSummary` says what was
+finished. One cohort's failure never stops the others; the summary names
+every failure and its reason, and the exit status is non-zero. A failed
+cohort's previous report is left byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from collablib.build import kernels, provenance
+from collablib.build import state as buildstate
+from collablib.build.fileio import OutputError
+from collablib.build.index_page import write_index
+from collablib.build.interrupts import BuildInterrupted, signals_ignored, sigterm_raises
+from collablib.build.lock import BuildLock, locked_output_folder
+from collablib.build.progress import PlainProgress, Progress
+from collablib.build.render import (
+    BuildResult,
+)
+from collablib.build.validation import comparison_figures, expected_work, load_and_check
+from collablib.build.workers import Planned, build_planned
+from collablib.data.inputs import INPUT_LOG, read_input, sha256_bytes
+from collablib.data.loaders import CohortData
+from collablib.data.registry import Cohort, load_registry, registry_path
+from collablib.errors import CollabError, describe_os_error, display_path
+from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
+from collablib.survey.comparisons import CohortFigures
+
+
+@dataclass
+class BuildSummary:
+    """The outcome of one ``collab reports`` run."""
+
+    results: list[BuildResult] = field(default_factory=list)
+    index: Path | None = None
+    #: the signal that stopped the run, if one did
+    interrupted: int | None = None
+    seconds: float = 0.0
+    #: a problem writing the index, if there was one
+    index_problem: str | None = None
+    #: cohorts no longer in the registry whose reports were deleted
+    removed: list[str] = field(default_factory=list)
+
+    def with_status(self, status: str) -> list[BuildResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def failed(self) -> list[BuildResult]:
+        return self.with_status("failed")
+
+    @property
+    def exit_code(self) -> int:
+        """128 + signal if interrupted; 2 if any cohort failed on bad input; 1 for other
+        failures; else 0."""
+        if self.interrupted is not None:
+            return 128 + self.interrupted
+        if not self.failed:
+            return 1 if self.index_problem else 0
+        return 2 if any(r.kind == "data" for r in self.failed) else 1
+
+    def headline(self) -> str:
+        """The summary line: counts per status and, when a cohort failed, what was kept."""
+        built = self.with_status("built")
+        fresh = self.with_status("up to date")
+        line = (
+            f"Summary: {len(built)} built, {len(fresh)} up to date, {len(self.failed)} failed"
+            + (f" ({len(self.results)} cohorts)" if self.results else "")
+        )
+        if self.failed:
+            names = ", ".join(r.cohort_id for r in self.failed)
+            line += (
+                f". Failed: {names}. The other reports were kept: a failed cohort never "
+                "changes another cohort's report"
+            )
+        return line
+
+    def text(self) -> str:
+        """A plain summary: the headline, then each failure with its reason."""
+        lines = [self.headline()]
+        for r in self.failed:
+            lines.append(f"FAILED {r.cohort_id}:")
+            lines += ["  " + line for line in r.reason.splitlines()]
+            if r.kind != "output":  # an output failure says itself what is in place
+                lines.append("  Its previous report, if any, was left unchanged.")
+        for cohort_id in self.removed:
+            lines.append(f"Removed the report of {cohort_id}, which is no longer in the registry.")
+        if self.index_problem:
+            lines.append(f"The index was not updated: {self.index_problem}")
+        elif self.index:
+            lines.append(f"Index: {display_path(self.index)}")
+        return "\n".join(lines)
+
+    def interrupted_line(self) -> str:
+        """One line for an interrupted run: what was finished and what was not."""
+        name = signal.Signals(self.interrupted or signal.SIGINT).name
+        built = [r.cohort_id for r in self.with_status("built")]
+        fresh = self.with_status("up to date")
+        stopped = [r.cohort_id for r in self.with_status("interrupted")]
+        failed = [r.cohort_id for r in self.failed]
+        parts = [f"{len(built)} built" + (f" ({', '.join(built)})" if built else "")]
+        parts.append(f"{len(fresh)} up to date")
+        if failed:
+            parts.append(f"{len(failed)} failed ({', '.join(failed)})")
+        parts.append(
+            f"{len(stopped)} not finished" + (f" ({', '.join(stopped)})" if stopped else "")
+        )
+        return (
+            f"interrupted by {name} after {self.seconds:.1f} s: {', '.join(parts)}. "
+            "Every report in place is complete; the next run rebuilds what was not finished."
+        )
+
+
+def select_cohorts(
+    cohorts: Sequence[Cohort], cohort_ids: Sequence[str] | None, data_dir: Path
+) -> list[Cohort]:
+    """The registry cohorts named in ``cohort_ids`` (all when ``None``), in registry order."""
+    if not cohort_ids:
+        return list(cohorts)
+    known = {c.cohort_id for c in cohorts}
+    unknown = [c for c in cohort_ids if c not in known]
+    if unknown:
+        raise CollabError(
+            "no such cohort in the registry",
+            file=registry_path(data_dir),
+            column="cohort_id",
+            value=unknown[0],
+            allowed=", ".join(c.cohort_id for c in cohorts),
+        )
+    wanted = set(cohort_ids)
+    return [c for c in cohorts if c.cohort_id in wanted]
+
+
+def default_jobs() -> int:
+    """Parallel builds by default: the number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def cohort_components(
+    cohort: Cohort,
+    facts: dict[str, Any],
+    others: list[dict[str, Any]],
+    data_dir: Path,
+) -> dict[str, Any]:
+    """Everything a cohort's report depends on, for its build key.
+
+    That is everything the report shows: its provenance facts (including the
+    notebook's name and the data folder's name, which the analyst rendering
+    shows) and the other cohorts' figures its comparisons use.
+    """
+    return {
+        "version": buildstate.RECORD_VERSION,
+        "registry_row": cohort.as_dict(),
+        "files": facts["inputs"],
+        "notebook": facts["notebook"],
+        "data_dir": data_dir.name,
+        "code": facts["code_sha256"],
+        "lock": facts["lock_sha256"],
+        "git": facts["git"],
+        "provenance": facts["versions"],
+        "others": others,
+    }
+
+
+def build_reports(
+    cohort_ids: Sequence[str] | None = None,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    output_dir: str | os.PathLike[str] | None = None,
+    jobs: int | None = None,
+    notebook: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
+    wait: bool = False,
+    warn: buildstate.Warn | None = None,
+    lock: BuildLock | None = None,
+) -> BuildSummary:
+    """Build the selected cohorts' reports (all by default) that are out of date, then the index.
+
+    ``force`` rebuilds every selected cohort; ``wait`` waits for another build
+    holding the output folder instead of refusing; ``lock`` is the folder's
+    lock when the caller already holds it (and has tidied the folder). Raises
+    :class:`CollabError` only for problems that stop every cohort (an invalid
+    registry, an unknown cohort id) and :class:`collablib.build.fileio.OutputError`
+    when the output folder cannot be written or is locked; a single cohort's
+    failure is recorded in the returned summary instead. SIGINT and SIGTERM
+    end the run early with :attr:`BuildSummary.interrupted` set.
+    """
+    data_dir = resolve_data_dir(data_dir)
+    output_dir = Path(output_dir or default_reports_dir()).resolve()
+    notebook = Path(notebook or report_notebook()).resolve()
+    build = _Build(data_dir, output_dir, notebook, jobs, progress or PlainProgress(), force, warn)
+    with sigterm_raises():
+        if lock is not None:
+            return build.run(cohort_ids, lock)
+        with locked_output_folder(output_dir, wait) as held:
+            return build.run(cohort_ids, held)
+
+
+class _Build:
+    """One run of the pipeline, holding the output folder's lock."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        output_dir: Path,
+        notebook: Path,
+        jobs: int | None,
+        progress: Progress,
+        force: bool,
+        warn: buildstate.Warn | None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.output_dir = output_dir
+        self.notebook = notebook
+        self.jobs = max(1, jobs or default_jobs())
+        self.progress = progress
+        self.force = force
+        self.warn = warn or buildstate._stderr_warning
+        self.started = time.perf_counter()
+        self.results: dict[str, BuildResult] = {}
+        self.selected: list[Cohort] = []
+        #: the SHA-256 of each cohort's outputs in place (from its record, or just written)
+        self.outputs: dict[str, dict[str, str]] = {}
+        self.kernels = kernels.KernelRun(threading.Event())
+
+    def run(self, cohort_ids: Sequence[str] | None, lock: BuildLock) -> BuildSummary:
+        try:
+            return self._run(cohort_ids, lock)
+        except (KeyboardInterrupt, BuildInterrupted) as exc:
+            signum = exc.signum if isinstance(exc, BuildInterrupted) else signal.SIGINT
+            with signals_ignored():
+                self.kernels.stop.set()
+                self.kernels.kill_all()
+                kernels.remove_own_kernel_files()
+                buildstate.clear_state(self.output_dir)
+                with contextlib.suppress(Exception):
+                    self.progress.close()
+            ordered = [
+                self.results.get(c.cohort_id) or BuildResult(c.cohort_id, "interrupted")
+                for c in self.selected
+            ]
+            return BuildSummary(
+                results=ordered,
+                interrupted=int(signum),
+                seconds=time.perf_counter() - self.started,
+            )
+
+    def _run(self, cohort_ids: Sequence[str] | None, lock: BuildLock) -> BuildSummary:
+        data_dir, output_dir = self.data_dir, self.output_dir
+        # Kernels inherit the environment: a fixed hash seed keeps any set ordering repeatable.
+        os.environ.setdefault("PYTHONHASHSEED", "0")
+        os.environ.setdefault("MPLBACKEND", "Agg")
+
+        INPUT_LOG.clear()  # from here on, every input is hashed as it is read for this build
+        cohorts = load_registry(data_dir)
+        self.selected = select_cohorts(cohorts, cohort_ids, data_dir)
+        notebook_bytes = read_input(self.notebook)
+        run = provenance.run_facts(self.notebook, sha256_bytes(notebook_bytes))
+        notebook_node = nbformat.reads(notebook_bytes.decode("utf-8"), as_version=4)
+        git_all = provenance.git_state(buildstate.tracked_paths(data_dir, self.notebook))
+
+        checked = load_and_check(cohorts, data_dir)
+        loaded = checked.loaded
+        try:
+            figures = comparison_figures(cohorts, loaded, output_dir, self.warn)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write to the output folder {output_dir}: {describe_os_error(exc)}."
+            ) from exc
+        changed_now = set(INPUT_LOG.changed)
+
+        plan: list[Planned] = []
+        self.progress.start(len(self.selected))
+        try:
+            for cohort in self.selected:
+                item = self._plan(cohort, cohorts, loaded, figures, checked.reads, run, changed_now)
+                if item is not None:
+                    plan.append(item)
+            # Longest first (the classic LPT rule): the slowest reports start at once rather
+            # than last, so the parallel builds finish closer together.
+            plan.sort(key=lambda item: -expected_work(loaded[item.cohort.cohort_id]))
+            build_planned(
+                plan,
+                data_dir=data_dir,
+                output_dir=output_dir,
+                notebook=notebook_node,
+                jobs=self.jobs,
+                run=self.kernels,
+                lock=lock,
+                progress=self.progress,
+                finished=self._finish,
+                store=self.results.__setitem__,
+                outputs=self.outputs,
+            )
+        finally:
+            self.progress.close()
+
+        ordered = [self.results[c.cohort_id] for c in self.selected]
+        summary = BuildSummary(results=ordered)
+        if not lock.still_held():  # deleted under us: another build may be writing now
+            summary.index_problem = "the output folder's lock file was removed during the build"
+            return self._finished(summary)
+        summary.removed = buildstate.remove_unregistered(
+            output_dir, {c.cohort_id for c in cohorts}, self.warn
+        )
+        try:
+            summary.index = write_index(
+                cohorts, data_dir=data_dir, output_dir=output_dir, results=ordered
+            )
+        except (OSError, CollabError) as exc:
+            reason = describe_os_error(exc) if isinstance(exc, OSError) else exc.message
+            summary.index_problem = f"could not write it ({reason})"
+        complete = (
+            not summary.failed
+            and summary.index is not None
+            and len(self.selected) == len(cohorts)
+            and all(not isinstance(d, CollabError) for d in loaded.values())
+            and not INPUT_LOG.changed
+            and all(c.cohort_id in self.outputs for c in cohorts)
+        )
+        buildstate.clear_state(output_dir)
+        if complete:
+            try:
+                self._record_complete_run(cohorts, run, git_all, summary.index)
+            except (OSError, CollabError) as exc:  # the next run checks every cohort instead
+                buildstate.clear_state(output_dir)
+                reason = describe_os_error(exc) if isinstance(exc, OSError) else exc.message
+                self.warn(f"the record of this complete run was not written: {reason}")
+        return self._finished(summary)
+
+    def _finished(self, summary: BuildSummary) -> BuildSummary:
+        summary.seconds = time.perf_counter() - self.started
+        return summary
+
+    def _finish(self, result: BuildResult) -> None:
+        self.results[result.cohort_id] = result
+        self.progress.finished(result)
+
+    def _plan(
+        self,
+        cohort: Cohort,
+        cohorts: Sequence[Cohort],
+        loaded: dict[str, CohortData | CollabError],
+        figures: dict[str, CohortFigures],
+        reads: dict[str, dict[str, str]],
+        run: provenance.RunFacts,
+        changed_now: set[str],
+    ) -> Planned | None:
+        """Decide whether ``cohort`` is up to date; if not, what its build needs."""
+        cid = cohort.cohort_id
+        data = loaded[cid]
+        if isinstance(data, CollabError):
+            self._finish(BuildResult(cid, "failed", data.message, "data"))
+            return None
+        inputs = provenance.cohort_input_files(cid, self.data_dir)
+        moving = sorted(p for p in reads.get(cid, {}) if p in changed_now)
+        if moving:
+            self._finish(
+                BuildResult(
+                    cid,
+                    "failed",
+                    f"{display_path(moving[0])} changed while it was being read; the previous "
+                    "report was kept. Run the build again once it is no longer being edited.",
+                    "changed",
+                )
+            )
+            return None
+        try:
+            facts = provenance.collect(
+                cid,
+                self.data_dir,
+                self.notebook,
+                registry_row=cohort.as_dict(),
+                run=run,
+                inputs=inputs,
+            )
+        except CollabError as exc:  # a file in its folder that cannot be read
+            self._finish(BuildResult(cid, "failed", exc.message, "data"))
+            return None
+        others = [
+            figures[c.cohort_id].as_json()
+            for c in cohorts
+            if c.cohort_id != cid and c.cohort_id in figures
+        ]
+        components = cohort_components(cohort, facts, others, self.data_dir)
+        key = buildstate.digest(components)
+        record = buildstate.read_record(self.output_dir, cid, self.warn)
+        same_key = record is not None and record["key"] == key
+        if (
+            same_key
+            and not self.force
+            and buildstate.outputs_match(
+                self.output_dir,
+                record["outputs"],  # type: ignore[index]
+            )
+        ):
+            self.outputs[cid] = record["outputs"]  # type: ignore[index]
+            self._finish(BuildResult(cid, "up to date", summary=record.get("summary")))  # type: ignore[union-attr]
+            return None
+        if self.force:
+            why = "forced"
+        elif same_key:
+            why = "an output was missing or had been changed"
+        else:
+            why = buildstate.explain(record, components)
+        return Planned(
+            cohort,
+            facts,
+            components,
+            key,
+            why,
+            json.dumps(others, sort_keys=True),
+            reads.get(cid, {}),
+            {str(p.absolute()) for p in inputs} | {str(registry_path(self.data_dir))},
+        )
+
+    def _record_complete_run(
+        self,
+        cohorts: Sequence[Cohort],
+        run: provenance.RunFacts,
+        git: dict[str, Any],
+        index: Path,
+    ) -> None:
+        """Write the whole-run state from the hashes the run read (never re-hashing the inputs)."""
+        hashes = {
+            str(p.relative_to(self.data_dir)): provenance.file_hash(p)
+            for p in buildstate.data_files(self.data_dir)
+        }
+        outputs = {"index.html": provenance.sha256_file(index)}
+        for cohort in cohorts:
+            outputs.update(self.outputs[cohort.cohort_id])
+        buildstate.write_state(
+            self.output_dir,
+            buildstate.global_key(self.data_dir, hashes, run, git),
+            [c.cohort_id for c in cohorts],
+            outputs,
+        )

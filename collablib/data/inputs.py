@@ -1,0 +1,201 @@
+"""Reading input files so that a build can prove what it read.
+
+Every input file collab reads goes through :func:`read_input`, which returns
+the file's bytes and records their SHA-256 in the process's :class:`InputLog`.
+Parsers then work on those bytes, never on the file again, so the hash that a
+build record and a report's Provenance section carry is the hash of exactly
+the bytes the figures came from, even if the file is edited while a build
+runs. Choices made on whether an optional input exists, and listings of
+folders to choose inputs from, are recorded too (:func:`input_exists`,
+:func:`list_inputs`), so two processes that made different choices can tell.
+A file that is read twice with different contents in one process is recorded
+as changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from collablib.errors import CollabError, describe_os_error
+
+__all__ = [
+    "ABSENT",
+    "INPUT_LOG",
+    "LISTING",
+    "NOT_INPUTS",
+    "InputLog",
+    "input_exists",
+    "input_folder_exists",
+    "is_input_file",
+    "list_inputs",
+    "read_input",
+    "read_input_text",
+    "recording",
+    "sha256_bytes",
+]
+
+
+#: What an input log records for an optional input that was looked for and not found.
+ABSENT = "absent"
+#: Prefix of what an input log records for the listing of a folder of inputs.
+LISTING = "listing:"
+
+
+@dataclass
+class InputLog:
+    """What this process read of its inputs, by absolute path.
+
+    ``hashes`` holds, for each file read, the SHA-256 of the bytes read; for an
+    optional input that was looked for and missing, :data:`ABSENT`; for a
+    folder whose files were listed to choose inputs, :data:`LISTING` and a hash
+    of the names. So two logs agree only if the same decisions were taken from
+    the same bytes. ``changed`` holds the paths seen with two different values
+    since the log was last cleared (a build clears it when it starts, so a
+    change means the file was edited while that build was reading it).
+    """
+
+    hashes: dict[str, str] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, path: Path, digest: str) -> None:
+        key = str(path)
+        with self._lock:
+            before = self.hashes.get(key)
+            if before is not None and before != digest:
+                self.changed.add(key)
+            self.hashes[key] = digest
+
+    def get(self, path: str | os.PathLike[str]) -> str | None:
+        """What was recorded for ``path``, or ``None`` if nothing was."""
+        with self._lock:
+            return self.hashes.get(str(Path(path).absolute()))
+
+    def snapshot(self) -> dict[str, object]:
+        """``{"hashes": {...}, "changed": [...]}``, as JSON-ready values."""
+        with self._lock:
+            return {"hashes": dict(self.hashes), "changed": sorted(self.changed)}
+
+    def clear(self) -> None:
+        with self._lock:
+            self.hashes.clear()
+            self.changed.clear()
+
+
+#: The log of this process (a report's kernel, or the ``collab`` command).
+INPUT_LOG = InputLog()
+#: Further logs currently recording (see :func:`recording`).
+_scopes: list[InputLog] = []
+
+
+def _record(path: Path, value: str, log: InputLog | None) -> None:
+    for target in {id(t): t for t in (log or INPUT_LOG, *_scopes)}.values():
+        target.record(path, value)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[InputLog]:
+    """Also record, in a fresh log, every input read inside the ``with`` block.
+
+    The pipeline uses one per cohort, so that it knows exactly what each
+    cohort's validation read (one thread at a time).
+    """
+    log = InputLog()
+    _scopes.append(log)
+    try:
+        yield log
+    finally:
+        _scopes.remove(log)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_input(path: str | os.PathLike[str], log: InputLog | None = None) -> bytes:
+    """Read an input file's bytes once, recording their SHA-256 in ``log`` (:data:`INPUT_LOG`).
+
+    A file that exists but cannot be read (permissions, a disk error) raises
+    :class:`~collablib.errors.CollabError` naming it, as bad input does.
+    """
+    path = Path(path).absolute()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CollabError(
+            f"the file could not be read ({describe_os_error(exc)})",
+            file=path,
+            allowed="a file collab can read",
+        ) from None
+    _record(path, sha256_bytes(data), log)
+    return data
+
+
+def read_input_text(path: str | os.PathLike[str], what: str = "file") -> str:
+    """:func:`read_input`, decoded as UTF-8 (a :class:`~collablib.errors.CollabError` if not)."""
+    data = read_input(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CollabError(
+            f"the {what} is not UTF-8 text",
+            file=path,
+            allowed="a text file saved as UTF-8",
+        ) from None
+
+
+def input_exists(path: str | os.PathLike[str]) -> bool:
+    """Whether an optional input file exists; its absence is recorded in the input log.
+
+    Every choice made on whether an optional input is there (a notice, a
+    settings file, a cohort's own mapping, its measures) is recorded, so that
+    a report's kernel that found a file missing which the pipeline read (or the
+    other way round) is caught.
+    """
+    path = Path(path).absolute()
+    if path.is_file():
+        return True
+    _record(path, ABSENT, None)
+    return False
+
+
+def input_folder_exists(path: str | os.PathLike[str]) -> bool:
+    """Whether an optional folder of inputs exists; its absence is recorded."""
+    path = Path(path).absolute()
+    if path.is_dir():
+        return True
+    _record(path, ABSENT, None)
+    return False
+
+
+#: Files in a data folder that are never inputs: what editors and file managers leave beside a
+#: file (Excel's and LibreOffice's lock files, swap and backup files, folder thumbnails).
+NOT_INPUTS = ("~$*", ".~lock.*", ".*", "*.swp", "*~", "Thumbs.db", "desktop.ini")
+
+
+def is_input_file(path: Path) -> bool:
+    """Whether ``path`` is a file a report could read (not an editor's lock or swap file)."""
+    return path.is_file() and not any(path.match(pattern) for pattern in NOT_INPUTS)
+
+
+def list_inputs(folder: str | os.PathLike[str], pattern: str = "*") -> list[Path]:
+    """The input files in ``folder`` matching ``pattern`` (sorted); the listing is recorded.
+
+    An editor's lock or swap file (:data:`NOT_INPUTS`, such as Excel's ``~$`` file
+    beside an open workbook) is never taken for an input.
+
+    The log keeps a hash of the names found, so a file that appears or
+    disappears while a report is built changes what the kernel recorded.
+    """
+    folder = Path(folder).absolute()
+    found = sorted(p for p in folder.glob(pattern) if is_input_file(p))
+    names = "\n".join(p.name for p in found)
+    # Recorded as "<folder>/[<pattern>]", which no file's path can be.
+    _record(folder / f"[{pattern}]", LISTING + sha256_bytes(names.encode("utf-8")), None)
+    return found

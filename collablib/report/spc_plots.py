@@ -1,0 +1,349 @@
+"""Charts for statistical process control, in the Making Data Count (MDC) style.
+
+Calculation lives in :mod:`collablib.spc` and :mod:`collablib.spc.improvement`;
+this module only draws. Conventions, as in NHS England's MDC charts and
+NHSRplotthedots:
+
+- points: common cause grey, special-cause improvement blue, concern orange,
+  neutral purple; for greyscale printing the special-cause markers also differ
+  in shape (improvement a diamond, concern a square, neutral a triangle);
+- the mean (or median) solid, process limits dashed, each recalculated
+  segment drawn separately so the break at a rebase shows;
+- a red dashed target line; change ideas as numbered dotted lines;
+- the variation and assurance icons in the top corner, with their meaning in
+  words underneath so that nobody has to decode an icon.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from collablib.report.style import FIG_WIDTH, NHS_BLACK, NHS_DARK_GREY, NHS_PALE_GREY, chart_style
+from collablib.spc.improvement import MeasureAnalysis, format_value, status
+
+#: MDC colours (as NHSRplotthedots' ptd_spc_colours).
+COMMON = "#A6A6A6"
+IMPROVEMENT = "#00B0F0"
+CONCERN = "#E46C0A"
+NEUTRAL = "#490092"
+TARGET = "#DE1B1B"
+LINE = "#7B7D7D"
+
+POINT_STYLE: dict[str, tuple[str, str]] = {
+    "common_cause": (COMMON, "o"),
+    "special_cause_improvement": (IMPROVEMENT, "D"),
+    "special_cause_concern": (CONCERN, "s"),
+    "special_cause_neutral_high": (NEUTRAL, "^"),
+    "special_cause_neutral_low": (NEUTRAL, "v"),
+}
+
+VARIATION_WORDS = {
+    "common_cause": "Latest point: common cause variation",
+    "improvement_high": "Latest point: special cause, improvement (higher)",
+    "improvement_low": "Latest point: special cause, improvement (lower)",
+    "concern_high": "Latest point: special cause, concern (higher)",
+    "concern_low": "Latest point: special cause, concern (lower)",
+    "neutral_high": "Latest point: special cause, higher (no direction)",
+    "neutral_low": "Latest point: special cause, lower (no direction)",
+}
+ASSURANCE_WORDS = {
+    "pass": "Target: consistently met",
+    "fail": "Target: consistently missed",
+    "inconsistent": "Target: hit and miss",
+    "none": "Target: no assurance possible",
+}
+
+
+def _icon_colour(icon: str) -> str:
+    if icon.startswith("improvement"):
+        return IMPROVEMENT
+    if icon.startswith("concern"):
+        return CONCERN
+    if icon.startswith("neutral"):
+        return NEUTRAL
+    return COMMON
+
+
+def _draw_icons(ax: Axes, a: MeasureAnalysis) -> None:
+    """Two small MDC-style icons (letters in circles) in the top-right corner, with words."""
+    if a.chart == "run":
+        return
+    icon = a.variation_icon or "common_cause"
+    letter = "H" if icon.endswith("_high") else "L" if icon.endswith("_low") else "~"
+    assurance_letter = {"pass": "P", "fail": "F", "inconsistent": "?", "none": ""}[a.assurance]
+    assurance_colour = {
+        "pass": IMPROVEMENT,
+        "fail": CONCERN,
+        "inconsistent": COMMON,
+        "none": "white",
+    }[a.assurance]
+    for i, (char, colour) in enumerate(
+        [(letter, _icon_colour(icon)), (assurance_letter, assurance_colour)]
+    ):
+        if not char:
+            continue
+        x = 0.985 - i * 0.045
+        ax.plot(
+            [x],
+            [1.11],
+            marker="o",
+            markersize=17,
+            markerfacecolor="white",
+            markeredgecolor=colour,
+            markeredgewidth=2.2,
+            transform=ax.transAxes,
+            clip_on=False,
+            zorder=5,
+        )
+        ax.text(
+            x,
+            1.11,
+            char,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+            color=colour,
+            zorder=6,
+        )
+
+
+def spc_chart(a: MeasureAnalysis, title: str | None = None) -> Figure:
+    """One team's measure as an MDC chart (XmR, p or run chart), with changes and icons."""
+    with chart_style():
+        fig = Figure(figsize=(FIG_WIDTH, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+        _draw(ax, a, detail=True)
+        heading = title or f"{a.team_name}: {a.measure_name}"
+        ax.set_title("\n".join(textwrap.wrap(heading, 70)), loc="left", pad=20)
+        words = (
+            []
+            if a.chart == "run"
+            else [VARIATION_WORDS.get(a.variation_icon, ""), ASSURANCE_WORDS[a.assurance]]
+        )
+        if words:
+            ax.text(
+                1.0,
+                1.005,
+                "   |   ".join(words),
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color=NHS_DARK_GREY,
+            )
+        unit = "%" if a.unit == "%" else a.unit
+        ax.set_ylabel(unit)
+        handles = _point_handles()
+        handles.append(
+            Line2D([], [], color=NHS_BLACK, lw=1.2, label="Median" if a.chart == "run" else "Mean")
+        )
+        if a.chart != "run":
+            handles.append(
+                Line2D([], [], color=NHS_DARK_GREY, lw=1, ls="--", label="Process limits")
+            )
+        if not math.isnan(a.target):
+            handles.append(Line2D([], [], color=TARGET, lw=1.2, ls=(0, (4, 2)), label="Target"))
+        if len(a.changes):
+            handles.append(
+                Line2D([], [], color=NHS_DARK_GREY, lw=1, ls=":", label="Change idea (numbered)")
+            )
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.13), ncols=4, fontsize=8)
+    return fig
+
+
+def _draw(ax: Axes, a: MeasureAnalysis, *, detail: bool) -> None:
+    frame = a.frame
+    x = frame["x"]
+    ax.plot(x, frame["y"], color=LINE, lw=1, zorder=2)  # NaN leaves a visible gap
+    for _, seg in frame.groupby("group", sort=True):
+        step = "steps-mid" if a.chart == "p" else "default"
+        ax.plot(seg["x"], seg["centre"], color=NHS_BLACK, lw=1.2, zorder=3)
+        if a.chart != "run":
+            for col in ("lower", "upper"):
+                ax.plot(
+                    seg["x"], seg[col], color=NHS_DARK_GREY, lw=1, ls="--", drawstyle=step, zorder=3
+                )
+    observed = frame[~frame["missing"]]
+    for kind, (colour, marker) in POINT_STYLE.items():
+        if a.chart == "run":
+            pts = observed if kind == "common_cause" else observed.iloc[0:0]
+        else:
+            pts = observed[observed["point_type"] == kind]
+        if len(pts):
+            ax.scatter(
+                pts["x"],
+                pts["y"],
+                color=colour,
+                marker=marker,
+                s=30 if detail else 14,
+                zorder=4,
+                edgecolors="white",
+                linewidths=0.5,
+            )
+    if not math.isnan(a.target):
+        ax.axhline(a.target, color=TARGET, lw=1.2, ls=(0, (4, 2)), zorder=2)
+    for gap in frame.loc[frame["missing"], "x"]:
+        ax.axvspan(
+            gap - pd.Timedelta(days=14),
+            gap + pd.Timedelta(days=14),
+            color=NHS_PALE_GREY,
+            zorder=0,
+            lw=0,
+        )
+    if detail:
+        top = ax.get_ylim()[1]
+        for number, change in enumerate(a.changes.itertuples(), start=1):
+            ax.axvline(change.date, color=NHS_DARK_GREY, lw=1, ls=":", zorder=1)
+            ax.text(
+                change.date,
+                top,
+                f" {number}",
+                va="top",
+                ha="left",
+                fontsize=8,
+                color=NHS_DARK_GREY,
+                fontweight="bold",
+            )
+        _draw_icons(ax, a)
+    ax.grid(axis="y", color=NHS_PALE_GREY, zorder=0)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+
+
+def small_multiples(analyses: Sequence[MeasureAnalysis], columns: int = 3) -> Figure | None:
+    """A grid of small SPC charts, one per measure (usually each team's primary measure)."""
+    if not analyses:
+        return None
+    rows = math.ceil(len(analyses) / columns)
+    with chart_style():
+        fig = Figure(figsize=(FIG_WIDTH, 1.95 * rows + 0.6), layout="constrained")
+        axes = fig.subplots(rows, columns, squeeze=False)
+        for ax, a in zip(axes.flat, analyses, strict=False):
+            _draw(ax, a, detail=False)
+            status = _status_word(a)
+            ax.set_title(
+                "\n".join(textwrap.wrap(f"{a.team_name}", 32)) + f"\n{status}",
+                fontsize=8,
+                loc="left",
+                fontweight="normal",
+            )
+            ax.tick_params(labelsize=6)
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
+        for ax in list(axes.flat)[len(analyses) :]:
+            ax.set_visible(False)
+        handles = _point_handles()
+        handles.append(Line2D([], [], color=TARGET, lw=1.2, ls=(0, (4, 2)), label="Target"))
+        fig.legend(handles=handles, loc="outside upper left", ncols=4, fontsize=8)
+    return fig
+
+
+def _point_handles() -> list[Line2D]:
+    """Legend entries for the three common point types."""
+    return [
+        Line2D([], [], marker=m, color=c, lw=0, markersize=6, label=label)
+        for label, (c, m) in (
+            ("Common cause", POINT_STYLE["common_cause"]),
+            ("Improvement", POINT_STYLE["special_cause_improvement"]),
+            ("Concern", POINT_STYLE["special_cause_concern"]),
+        )
+    ]
+
+
+def _status_word(a: MeasureAnalysis) -> str:
+    """The measure's status (:func:`collablib.spc.improvement.status`) as a chart subtitle."""
+    word = status(a)
+    return (
+        "too few points to judge"
+        if word == "Not judged" and a.chart == "run"
+        else (word[0].lower() + word[1:])
+    )
+
+
+def measure_alt_text(a: MeasureAnalysis) -> str:
+    """Alt text for :func:`spc_chart`: what the chart shows, in words and numbers."""
+    kind = {"xmr": "XmR chart", "p": "p chart", "run": "run chart"}[a.chart]
+    counts = a.frame["point_type"].value_counts() if a.chart != "run" else pd.Series(dtype=int)
+    parts = [
+        f"{kind} of {a.measure_name} for {a.team_name}, {a.points} points"
+        + (f" with {a.missing_periods} missing" if a.missing_periods else "")
+        + ".",
+        f"Baseline {'median' if a.chart == 'run' else 'mean'} "
+        f"{format_value(a.baseline_mean, a.unit)}; latest {format_value(a.latest_value, a.unit)}"
+        + (f" ({a.latest_date:%B %Y})" if a.latest_date is not None else "")
+        + ".",
+    ]
+    if a.chart != "run":
+        parts.append(
+            f"{int(counts.get('special_cause_improvement', 0))} points of special-cause "
+            f"improvement, {int(counts.get('special_cause_concern', 0))} of concern."
+        )
+        parts.append(
+            VARIATION_WORDS.get(a.variation_icon, "") + ". " + ASSURANCE_WORDS[a.assurance] + "."
+        )
+    if not math.isnan(a.target):
+        parts.append(f"Target {format_value(a.target, a.unit)}.")
+    if len(a.changes):
+        parts.append(f"{len(a.changes)} change ideas marked.")
+    return " ".join(p for p in parts if p)
+
+
+def small_multiples_alt_text(analyses: Sequence[MeasureAnalysis]) -> str:
+    """Alt text for :func:`small_multiples`."""
+    return (
+        "Small SPC charts of each team's primary measure: "
+        + "; ".join(f"{a.team_name}: {_status_word(a)}" for a in analyses)
+        + "."
+    )
+
+
+def status_chart(counts: pd.Series, title: str | None = None) -> Figure:
+    """Bar chart of primary measures by status (for cohorts too large for small multiples)."""
+    colours = {
+        "Improved, sustained": IMPROVEMENT,
+        "Improved, not yet sustained": IMPROVEMENT,
+        "No significant change": COMMON,
+        "Concern": CONCERN,
+        "Not judged": NHS_PALE_GREY,
+    }
+    hatches = {"Improved, not yet sustained": "//", "Not judged": ".."}
+    with chart_style():
+        fig = Figure(figsize=(FIG_WIDTH, 0.8 + 0.45 * len(counts)), layout="constrained")
+        ax = fig.add_subplot()
+        labels = list(counts.index)[::-1]
+        values = counts.to_numpy()[::-1]
+        bars = ax.barh(
+            labels,
+            values,
+            color=[colours[k] for k in labels],
+            hatch=[hatches.get(k) for k in labels],
+            edgecolor="white",
+        )
+        ax.bar_label(bars, fmt="%d", padding=3, fontsize=9)
+        ax.set_xlabel("Number of teams (primary measure)")
+        ax.grid(axis="x", color=NHS_PALE_GREY)
+        ax.set_axisbelow(True)
+        ax.set_title(title or "Teams' primary measures by what SPC shows")
+    return fig
+
+
+def status_alt_text(counts: pd.Series) -> str:
+    """Alt text for :func:`status_chart`."""
+    return (
+        "Bar chart of teams' primary measures by status: "
+        + "; ".join(f"{k} {v}" for k, v in counts.items())
+        + "."
+    )

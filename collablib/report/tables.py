@@ -1,0 +1,374 @@
+"""Display-ready tables: the metrics reshaped, renamed and formatted for reviewers.
+
+Calculations live in :mod:`collablib.survey.metrics`; this module only chooses
+columns, gives them plain-English headers and formats numbers as text, so
+the notebook cells stay one line each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from collablib.data.cleaning import CleaningLog
+from collablib.report.formatting import fmt_ci, fmt_int, fmt_p, fmt_pct, fmt_points
+from collablib.survey.metrics import RATING_ITEMS
+
+
+def key_figures(head: dict[str, Any]) -> list[tuple[str, str]]:
+    """The four headline numbers shown at the top of the survey section, as (value, label)."""
+    return [
+        (fmt_int(head["teams"]), "project teams"),
+        (fmt_int(head["respondents"]), "people answered the survey"),
+        (f"{head['teams_responding']} of {head['teams']}", "teams with at least one answer"),
+        (fmt_pct(head["recommend"]["pct"]), "would recommend taking part"),
+    ]
+
+
+def teams_table(teams: pd.DataFrame) -> pd.DataFrame:
+    """One row per project team, with plain-English headers, sorted by team id."""
+    out = teams.sort_values("team_id", kind="stable")[
+        ["team_name", "organisation", "cancer_alliance", "region", "tumour_group", "project_title"]
+    ]
+    return out.rename(
+        columns={
+            "team_name": "Team",
+            "organisation": "Organisation",
+            "cancer_alliance": "Cancer Alliance",
+            "region": "Region",
+            "tumour_group": "Tumour group",
+            "project_title": "Project",
+        }
+    ).reset_index(drop=True)
+
+
+def headline_table(head: dict[str, Any]) -> pd.DataFrame:
+    """The survey's headline table: one row per question, counts and % with 95% CI, as text."""
+    rows = []
+    rec = head["recommend"]
+    rows.append(
+        (
+            "Would recommend taking part",
+            fmt_int(rec["n"]),
+            fmt_int(rec["yes"]),
+            fmt_pct(rec["pct"]),
+            fmt_ci(rec["ci_low"], rec["ci_high"]),
+        )
+    )
+    for item, label in RATING_ITEMS.items():
+        v = head["items"][item]
+        rows.append(
+            (
+                f"Improved: {label.lower()}",
+                fmt_int(v["n"]),
+                fmt_int(v["positive"]),
+                fmt_pct(v["pct"]),
+                fmt_ci(v["ci_low"], v["ci_high"]),
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["Question", "Answered", "Positive", "% positive", "95% confidence interval"],
+    )
+
+
+def role_table(protected: pd.DataFrame, head: dict[str, Any]) -> pd.DataFrame:
+    """Wide table by role (group) after disclosure control, with the cohort total as the last row.
+
+    ``protected`` is :func:`collablib.survey.disclosure.protect_role_breakdown`
+    output. Cells read "82% (18 of 22)"; where disclosure control hides a
+    number it shows the policy's symbol, and the percentage is left out. "no
+    answers" appears only where the number who answered is published and is 0:
+    a hidden zero reads "* of *" like any other hidden count.
+    """
+    measures = list(dict.fromkeys(protected["measure"]))
+    labels = dict(zip(protected["measure"], protected["label"], strict=False))
+    rows = []
+    for role, sub in protected.groupby("role", sort=False):
+        sub = sub.set_index("measure")
+        cells = []
+        for m in measures:
+            r = sub.loc[m]
+            counts = f"{r['positive_shown']} of {r['n_shown']}"
+            if r["pct_shown"]:
+                cells.append(f"{fmt_pct(r['pct'])} ({counts})")
+            elif str(r["n_shown"]) == "0":
+                cells.append("no answers")
+            else:
+                cells.append(counts)
+        rows.append((role, str(sub["respondents_shown"].iloc[0]), *cells))
+    total_cells = []
+    for m in measures:
+        v = head["recommend"] if m == "recommend" else head["items"][m]
+        positive = v["yes"] if m == "recommend" else v["positive"]
+        total_cells.append(
+            f"{fmt_pct(v['pct'])} ({positive} of {v['n']})" if v["n"] else "no answers"
+        )
+    rows.append(("All respondents", str(head["respondents"]), *total_cells))
+    return pd.DataFrame(rows, columns=["Role", "Respondents", *[labels[m] for m in measures]])
+
+
+def cleaning_table(log: CleaningLog) -> pd.DataFrame:
+    """The data-quality steps: what arrived, what was excluded and why, what was used."""
+    steps = log.steps()
+    return pd.DataFrame(
+        {
+            "Step": steps["step"],
+            "Rows": [str(abs(v)) for v in steps["rows"]],
+            "Spreadsheet rows": steps["spreadsheet_rows"].replace("", "–"),
+        }
+    )
+
+
+def not_answered_table(log: CleaningLog) -> pd.DataFrame:
+    """Answers such as "Prefer not to say", counted per question, treated as not answered."""
+    table = log.not_answered_table()
+    labels = {
+        **RATING_ITEMS,
+        "recommend": "Would recommend",
+        "role": "Role",
+        "consent_to_quote": "Consent to quote",
+    }
+    return pd.DataFrame(
+        {
+            "Question": [labels.get(f, f) for f in table["field"]],
+            "Answer given": table["label"],
+            "Count": table["count"].astype(str),
+        }
+    )
+
+
+def comparison_table(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Comparisons as text: one row per comparison and question."""
+    rows = []
+    for r in comparisons.itertuples():
+        rows.append(
+            (
+                r.comparator + (" \u2020" if r.small_numbers else ""),
+                r.label,
+                f"{fmt_pct(r.this_pct)} ({r.this_positive} of {r.this_n})",
+                f"{fmt_pct(r.other_pct)} ({r.other_positive} of {r.other_n})",
+                fmt_points(r.diff, 1),
+                f"{fmt_points(r.ci_low, 1)} to {fmt_points(r.ci_high, 1)}",
+                fmt_p(r.p_value),
+                "Yes" if r.significant else "No",
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Compared with",
+            "Question",
+            "This cohort",
+            "Comparison",
+            "Difference",
+            "95% confidence interval",
+            "Fisher's exact p",
+            "Significant?",
+        ],
+    )
+
+
+#: Column headers for the rating items where space is tight (the index table).
+SHORT_LABELS: dict[str, str] = {
+    "team_working": "Team working",
+    "patient_carer_experience": "Patient/carer experience",
+    "staff_experience": "Staff experience",
+}
+
+
+def cohort_headline_row(name: str, head: dict[str, Any]) -> dict[str, str]:
+    """One formatted row of the cross-cohort table on the index page."""
+    row = {
+        "Cohort": name,
+        "Teams": fmt_int(head["teams"]),
+        "Teams responding": fmt_int(head["teams_responding"]),
+        "Respondents": fmt_int(head["respondents"]),
+        "Would recommend": fmt_pct(head["recommend"]["pct"]),
+    }
+    for item, label in SHORT_LABELS.items():
+        row[label] = fmt_pct(head["items"][item]["pct"])
+    return row
+
+
+CHART_NAMES = {"xmr": "XmR", "p": "p chart", "run": "Run chart"}
+VARIATION_SHORT = {
+    "common_cause": "Common cause",
+    "special_cause_improvement": "Improvement",
+    "special_cause_concern": "Concern",
+    "special_cause_neutral_high": "Higher (neutral)",
+    "special_cause_neutral_low": "Lower (neutral)",
+}
+ASSURANCE_SHORT = {
+    "pass": "Meets target",
+    "fail": "Misses target",
+    "inconsistent": "Hit and miss",
+    "none": "–",
+}
+
+
+def measures_table(analyses) -> pd.DataFrame:
+    """One row per team and measure: the improvement-measures summary for reviewers."""
+    from collablib.spc.improvement import format_value
+
+    rows = []
+    for a in analyses:
+        if a.improved_after_change is None:
+            improved = "Not judged"
+        elif a.improved_after_change:
+            improved = "Yes, sustained" if a.sustained else "Yes, not yet sustained"
+        else:
+            improved = "No"
+        rows.append(
+            (
+                a.team_name,
+                a.measure_name + (" (primary)" if a.primary else ""),
+                CHART_NAMES[a.chart],
+                f"{a.points}" + (f" ({a.missing_periods} missing)" if a.missing_periods else ""),
+                format_value(a.baseline_mean, a.unit),
+                format_value(a.latest_value, a.unit),
+                "–" if a.chart == "run" else VARIATION_SHORT.get(a.variation or "", "–"),
+                ASSURANCE_SHORT[a.assurance],
+                improved,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Team",
+            "Measure",
+            "Chart",
+            "Points",
+            "Baseline mean",
+            "Latest value",
+            "Variation (latest point)",
+            "Assurance",
+            "Improvement after first change",
+        ],
+    )
+
+
+def improvement_key_figures(head: dict[str, Any]) -> list[tuple[str, str]]:
+    """Headline numbers for the improvement-measures section."""
+
+    def measures(n: int) -> str:
+        return "primary measure" + ("" if n == 1 else "s")
+
+    return [
+        (f"{head['improved']} of {head['teams']}", "teams improved their primary measure"),
+        (str(head["sustained"]), "of them sustained the improvement"),
+        (str(head["concern"]), f"{measures(head['concern'])} showing concern"),
+        (
+            str(head["not_judged"]),
+            f"{measures(head['not_judged'])} too short or without direction to judge",
+        ),
+    ]
+
+
+def provenance_summary(facts: dict[str, Any], as_of: str | None) -> pd.DataFrame:
+    """The provenance facts as a two-column table."""
+    git = facts["git"]
+    if git.get("commit"):
+        commit = git["commit"]
+        dirty = (
+            "yes: uncommitted changes to the data, notebook or code" if git.get("dirty") else "no"
+        )
+    else:
+        commit, dirty = "–", git.get("note") or "unknown"
+    versions = facts["versions"]
+    rows = [
+        ("Data as of (latest date in the data)", as_of or "–"),
+        ("Latest git commit changing the data, notebook or code", commit),
+        ("Changed since that commit", dirty),
+        ("collablib version", versions.get("collablib", "–")),
+        ("Notebook", f"{facts['notebook']['file']} (SHA-256 {facts['notebook']['sha256']})"),
+        ("collablib source (SHA-256 of all files)", facts["code_sha256"]),
+        ("Locked dependencies (requirements.lock SHA-256)", facts["lock_sha256"]),
+        ("Key packages", ", ".join(f"{k} {v}" for k, v in versions.items() if k != "collablib")),
+    ]
+    if git.get("note") and git.get("commit"):
+        rows.append(("Note", git["note"]))
+    return pd.DataFrame(rows, columns=["Item", "Value"])
+
+
+def provenance_inputs(facts: dict[str, Any]) -> pd.DataFrame:
+    """Input files (relative to the data folder) with their SHA-256."""
+    return pd.DataFrame(
+        [(row["file"], row["sha256"]) for row in facts["inputs"]],
+        columns=["File (in the data folder)", "SHA-256"],
+    )
+
+
+FLAG_WORDS = {"above": "above expected", "within": "within expected", "below": "below expected"}
+
+
+def cpes_cell(score: float, n: float, flag: str | None, missing: bool, suppressed: bool) -> str:
+    """A CPES result as text: "82.1% (n = 312), within expected"; never a number if suppressed."""
+    if missing:
+        return "trust not in the survey"
+    if suppressed:
+        return "suppressed (too few responses)"
+    if score is None or score != score:
+        return "–"
+    text = f"{score:.1f}% (n = {int(n):,})"
+    return text + (f", {FLAG_WORDS[flag]}" if flag in FLAG_WORDS else "")
+
+
+def cpes_team_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """One team's targeted questions: baseline, follow-up and the change with its interval."""
+    out = []
+    for r in rows.itertuples():
+        if r.change == r.change:
+            change = (
+                f"{fmt_points(r.change, 1)} points (95% CI {fmt_points(r.change_ci_low, 1)}"
+                f" to {fmt_points(r.change_ci_high, 1)})"
+            )
+        else:
+            change = "–"
+        out.append(
+            (
+                f"{r.question}: {r.question_text}",
+                cpes_cell(
+                    r.baseline_score,
+                    r.baseline_n,
+                    r.baseline_flag,
+                    r.baseline_missing,
+                    r.baseline_suppressed,
+                ),
+                cpes_cell(
+                    r.followup_score,
+                    r.followup_n,
+                    r.followup_flag,
+                    r.followup_missing,
+                    r.followup_suppressed,
+                ),
+                change,
+            )
+        )
+    first = rows.iloc[0]
+    return pd.DataFrame(
+        out,
+        columns=[
+            "Question (baseline numbering)",
+            f"Baseline ({first['baseline_year']})",
+            f"Follow-up ({first['followup_year']})",
+            "Change",
+        ],
+    )
+
+
+def cpes_key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """Headline numbers for the CPES section."""
+    return [
+        (str(summary["questions"]), "targeted questions (team and question)"),
+        (
+            str(summary["below_at_baseline"]),
+            f"below the expected range at baseline ({summary['baseline_year']})",
+        ),
+        (
+            str(summary["below_at_followup"]),
+            f"below the expected range at follow-up ({summary['followup_year']})",
+        ),
+        (str(summary["significant_rises"]), "rose significantly (interval above zero)"),
+    ]
