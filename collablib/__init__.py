@@ -1,16 +1,38 @@
 """collablib: evaluation of NHS cancer Experience of Care Improvement Collaboratives.
 
-The library holds every calculation behind the cohort reports, so that the
-notebooks stay thin and every number can be unit-tested:
+Start with :func:`analyse`, which gives every result of one cohort's report,
+computed once::
 
-- :mod:`collablib.data.registry` and :mod:`collablib.data.loaders` read and validate the raw data;
-- :mod:`collablib.survey.metrics` computes the survey metrics;
-- :mod:`collablib.report.survey_plots` draws the charts (and nothing else);
-- :mod:`collablib.report.display` and :mod:`collablib.report.narrative` turn results into HTML and plain English;
-- :mod:`collablib.build.pipeline` builds the HTML reports; :mod:`collablib.cli` is the ``collab`` command.
+    import collablib
+    a = collablib.analyse("cohort-2")
+    a.survey.headline, a.improvement.summary, a.tables()["spc_points"]
+
+The package is laid out by stage, and data flows one way through them:
+
+===========================  ====================================================================
+``collablib.data``           reading and validating inputs: the registry, survey exports and
+                             their mapping, cleaning, measures, the CPES extract, the disclosure
+                             policy (the only package that reads input files)
+``collablib.survey``         survey calculations: metrics, comparisons, disclosure control,
+                             redaction, quotes
+``collablib.spc``            statistical process control, one module per step (options, rules,
+                             XmR, p chart, run chart, assurance), and its use on team measures
+``collablib.cpes``           the CPES analysis: trust scores against England, before and after
+``collablib.report``         what a reader sees: charts, tables, sentences, HTML pieces, style
+``collablib.build``          making the reports: pipeline, kernels, build state, provenance, HTML
+                             export, index, tidy data export
+``collablib.analysis``       :func:`analyse`: one cohort's analysis, assembled from the above
+``collablib.cli``            the ``collab`` command
+===========================  ====================================================================
+
+``data``, ``survey``, ``spc`` and ``cpes`` never import ``report``, ``build`` or
+``cli``, and never import matplotlib; a test enforces it. Importing collablib
+changes no global state (no plotting backend, no warnings filters).
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from collablib.errors import CollabError
 
@@ -19,4 +41,38 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
-__all__ = ["CollabError", "__version__"]
+#: The public API, imported on first use, so that ``import collablib`` (and the
+#: ``collab`` command's quick "up to date" check) does not load pandas and scipy.
+_LAZY = {
+    "analyse": "collablib.analysis",
+    "CohortAnalysis": "collablib.analysis",
+    "load_cohort": "collablib.data.loaders",
+    "xmr": "collablib.spc",
+    "p_chart": "collablib.spc",
+    "run_chart": "collablib.spc",
+    "assurance": "collablib.spc",
+}
+
+__all__ = [
+    "CohortAnalysis",
+    "CollabError",
+    "__version__",
+    "analyse",
+    "assurance",
+    "load_cohort",
+    "p_chart",
+    "run_chart",
+    "xmr",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'collablib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     summ.add_argument("--json", action="store_true", help="print JSON (percentages unrounded)")
 
+    exp = sub.add_parser(
+        "export", help="write a cohort's tidy tables (CSV) and their datapackage.json"
+    )
+    exp.add_argument("--cohort", required=True, metavar="ID", help="the cohort to export")
+    exp.add_argument("--output-dir", required=True, metavar="DIR", help="where to write them")
+
     val = sub.add_parser("validate", help="check the data without building reports")
     val.add_argument("--cohort", action="append", metavar="ID", dest="cohorts")
     return parser
@@ -110,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _summary(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "export":
+            return _export(args)
     except CollabError as exc:
         print(f"collab: {exc.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -179,16 +187,33 @@ def _reports(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from collablib.summary import cohort_summary, programme_year_summary
+    from collablib.analysis import analyse, programme_year_json, summary_json
 
     if args.cohort:
-        result = cohort_summary(args.cohort, args.data_dir)
+        result = summary_json(analyse(args.cohort, args.data_dir))
     else:
-        result = programme_year_summary(args.programme_year, args.data_dir)
+        result = programme_year_json(args.programme_year, args.data_dir)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(_summary_text(result))
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from collablib.analysis import analyse
+    from collablib.build.export import write_export
+
+    analysis = analyse(args.cohort, args.data_dir)
+    try:
+        written = write_export(analysis, Path(args.output_dir))
+    except OSError as exc:
+        from collablib.errors import describe_os_error
+
+        raise OutputError(f"cannot write to {args.output_dir}: {describe_os_error(exc)}.") from exc
+    print(f"Wrote {len(written)} files to {args.output_dir} (datapackage.json describes them).")
     return EXIT_OK
 
 

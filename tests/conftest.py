@@ -267,23 +267,22 @@ def make_tiny_data(root: Path, cohorts: dict[str, tuple[str, str]] | None = None
 
 MINI_NOTEBOOK_CELLS = (
     "import os, pathlib, time\n"
-    "from collablib import buildstate, comparisons, metrics, tables\n"
-    "from collablib import display as show\n"
-    "from collablib import provenance as report_provenance\n"
-    "from collablib.data.loaders import load_cohort",
+    "from collablib.analysis import analyse, load_comparators\n"
+    "from collablib.report import tables\n"
+    "from collablib.report import display as show",
     # A test can hold the kernel here: it sees <gate>/<cohort>.ready, acts, then writes .go
     "gate = os.environ.get('COLLAB_TEST_GATE')\n"
     "if gate:\n"
     "    pathlib.Path(gate, cohort_id + '.ready').touch()\n"
     "    while not pathlib.Path(gate, cohort_id + '.go').exists():\n"
     "        time.sleep(0.05)",
-    "data = load_cohort(cohort_id, data_dir)\n"
-    "others, _ = comparisons.load_comparators(cohort_id, data_dir, comparators)\n"
-    "show.paragraph(f'{data.cohort.name}: {len(data.survey)} responses; compared with: '\n"
+    "analysis = analyse(cohort_id, data_dir, comparators=comparators, provenance=provenance)\n"
+    "others, _ = load_comparators(cohort_id, data_dir, comparators)\n"
+    "show.paragraph(f'{analysis.cohort.name}: {analysis.survey.headline.respondents} '\n"
+    "               'responses; compared with: '\n"
     "               + ', '.join(f'{o.name} {o.counts}' for o in others))",
-    "facts = report_provenance.load(provenance, cohort_id, data_dir)\n"
-    "buildstate.save_summary(headline=metrics.headline(data.teams, data.survey))\n"
-    "show.table(tables.provenance_inputs(facts), caption='Input files and their SHA-256')",
+    "show.table(tables.provenance_inputs(analysis.provenance.facts),\n"
+    "           caption='Input files and their SHA-256')",
 )
 
 

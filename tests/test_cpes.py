@@ -244,9 +244,9 @@ def test_teams_csv_cpes_columns_are_validated(data_copy):
 
 
 def test_summary_json_has_the_cpes_list(demo_data):
-    from collablib.summary import cohort_summary
+    from collablib.analysis import analyse, summary_json
 
-    result = cohort_summary("cohort-2", demo_data)
+    result = summary_json(analyse("cohort-2", demo_data))
     items = result["cpes"]
     assert items and set(items[0]) == {
         "team_id",
@@ -275,9 +275,9 @@ def test_summary_json_has_the_cpes_list(demo_data):
 def test_without_a_cpes_folder_there_is_no_cpes_analysis(data_copy):
     shutil.rmtree(data_copy / "cpes")
     assert load_cpes(data_copy) is None
-    from collablib.summary import cohort_summary
+    from collablib.analysis import analyse, summary_json
 
-    assert cohort_summary("cohort-2", data_copy)["cpes"] == []
+    assert summary_json(analyse("cohort-2", data_copy))["cpes"] == []
 
 
 def test_a_cohort_where_no_team_targets_a_question(demo_data):
@@ -287,7 +287,7 @@ def test_a_cohort_where_no_team_targets_a_question(demo_data):
         load_cpes(demo_data), teams, data.cohort.start_date, data.cohort.end_date
     )
     assert result.table.empty and result.teams() == [] and result.charts() == []
-    assert result.summary["questions"] == 0 and result.teams_without == len(teams)
+    assert result.summary.questions == 0 and result.teams_without == len(teams)
     from collablib.report import narrative
 
     assert narrative.cpes_summary_sentence(result.summary, result.teams_without) == (

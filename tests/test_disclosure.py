@@ -277,7 +277,7 @@ def test_no_hidden_number_can_be_pinned_by_a_reader_who_knows_the_rules(case):
     out = protect_role_breakdown(frame, policy, quotes_by_group=quoted, head=head)
     check_protected(out, policy)
     table = out.attrs["suppression_table"]
-    assert table.get(("respondents", "total")).value == head["respondents"]
+    assert table.get(("respondents", "total")).value == head.respondents
     if out.attrs["determined_by_totals"]:  # only when the quotes account for the group sizes
         assert sum(quoted.values()) > 0
 

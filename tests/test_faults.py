@@ -773,12 +773,9 @@ def test_reports_of_removed_cohorts_go_whatever_their_record_says(tiny):
     assert leftovers == [], leftovers
 
 
-def test_a_record_whose_figures_this_index_cannot_read_is_shown_as_no_report(tiny):
+def test_published_figures_this_index_cannot_read_are_shown_as_no_report(tiny):
     data, out, _ = tiny
-    path = buildstate.record_path(out, "beta")
-    record = json.loads(path.read_text(encoding="utf-8"))
-    record["summary"]["headline"] = {"teams": "many"}
-    path.write_text(json.dumps(record), encoding="utf-8")
+    (buildstate.data_folder(out, "beta") / "overview.csv").write_text("teams\nmany\n")
     from collablib.build.index_page import render_index
 
     page = render_index(load_registry(data), data_dir=data, output_dir=out)

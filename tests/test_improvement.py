@@ -139,7 +139,7 @@ def test_missing_months_are_counted_and_noted():
 def test_headline_counts_match_what_the_charts_show(demo_data, cohort):
     data = load_cohort(cohort, demo_data)
     analyses = improvement.analyse_cohort(data.measures, data.teams, data.cohort.start_date)
-    head = improvement.headline(analyses)
+    head = improvement.headline(improvement.summary_table(analyses))
     # recount from the plotted points: a blue point on or after the team's first change
     shown = 0
     for a in analyses:
@@ -150,11 +150,11 @@ def test_headline_counts_match_what_the_charts_show(demo_data, cohort):
             (frame["x"] >= a.first_change) & (frame["point_type"] == "special_cause_improvement")
         ]
         shown += len(blue_after) > 0
-    assert head["improved"] == shown
-    assert head["teams"] == data.teams["team_id"].nunique()
+    assert head.improved == shown
+    assert head.teams == data.teams["team_id"].nunique()
     sentence = improvement.headline_sentence(head)
     assert sentence.startswith(
-        f"{head['improved']} of {head['teams']} teams showed "
+        f"{head.improved} of {head.teams} teams showed "
         "special-cause improvement in their primary measure"
     )
 

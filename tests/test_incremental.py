@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from collablib.build import state as buildstate
@@ -87,9 +88,15 @@ def test_decisions_are_recorded_beside_the_outputs(project):
     assert {"files", "registry_row", "notebook", "code", "lock", "git", "others"} <= set(
         record["components"]
     )
-    assert record["summary"]["improvement"]["teams"] == 8
+    spc = pd.read_csv(out / "data" / "rare-cancers" / "spc_summary.csv")
+    assert spc.loc[spc["primary"], "team_id"].nunique() == 8
     assert record["outputs"] == {
-        name: sha(out / name) for name in ("rare-cancers.html", "rare-cancers.code.html")
+        str(p.relative_to(out)): sha(p)
+        for p in [
+            out / "rare-cancers.html",
+            out / "rare-cancers.code.html",
+            *sorted((out / "data" / "rare-cancers").iterdir()),
+        ]
     }
     state = json.loads((out / ".build" / "state.json").read_text(encoding="utf-8"))
     assert state["cohorts"] == COHORTS

@@ -79,7 +79,7 @@ def test_all_answers_missing_gives_undefined_percentages_not_errors():
     assert items["pct"].isna().all() and items["ci_low"].isna().all()
     rec = metrics.recommend_summary(survey)
     assert rec["n"] == 0 and math.isnan(rec["pct"])
-    head = metrics.headline(make_teams(["T1"]), survey)
+    head = metrics.headline(make_teams(["T1"]), survey).as_json()
     assert head["recommend"]["pct"] is None
     assert head["items"]["team_working"] == {
         "n": 0,
@@ -92,7 +92,7 @@ def test_all_answers_missing_gives_undefined_percentages_not_errors():
 
 def test_single_respondent():
     survey = make_survey([{"team_working": 3, "recommend": "Yes"}])
-    head = metrics.headline(make_teams(["T1"]), survey)
+    head = metrics.headline(make_teams(["T1"]), survey).as_json()
     assert head["respondents"] == 1
     assert head["items"]["team_working"]["pct"] == 100.0
     assert head["items"]["team_working"]["ci_low"] == pytest.approx(20.6549, abs=1e-4)
@@ -139,7 +139,7 @@ def test_coverage_matches_teams_within_their_cohort_when_pooled():
     )
     survey = make_survey([{"team_id": "T1"}]).assign(cohort_id="a")
     assert metrics.team_coverage(teams, survey)["responding"] == 1
-    assert metrics.headline(teams, survey)["teams"] == 2
+    assert metrics.headline(teams, survey).teams == 2
 
 
 def test_role_breakdown_includes_every_role_even_without_respondents():
@@ -181,5 +181,5 @@ def test_headline_is_json_serialisable(demo_data):
     from collablib.data.loaders import load_cohort
 
     data = load_cohort("cohort-1", demo_data)
-    head = metrics.headline(data.teams, data.survey)
+    head = metrics.headline(data.teams, data.survey).as_json()
     assert json.loads(json.dumps(head)) == head

@@ -36,7 +36,7 @@ def test_report_holds_the_headline_figures(built, cohort_id):
     out, _ = built
     page = (out / f"{cohort_id}.html").read_text(encoding="utf-8")
     data = load_cohort(cohort_id, DEMO_DATA)
-    head = headline(data.teams, data.survey)
+    head = headline(data.teams, data.survey).as_json()
     rows = table_by_caption(page, "Headline results of the end-of-collaborative survey")
     assert rows[0] == ["Question", "Answered", "Positive", "% positive", "95% confidence interval"]
     by_question = {row[0]: row[1:] for row in rows[1:]}

@@ -1,4 +1,5 @@
 from collablib.survey.quotes import (
+    CommentCounts,
     comment_counts,
     consented_quotes,
     quote_counts,
@@ -22,7 +23,7 @@ def test_only_consented_non_empty_comments_are_quoted_in_role_order():
     assert list(quotes.columns) == ["role", "quote", "redacted"]
     assert not quotes["redacted"].any()
     assert "Secret" not in quotes.to_string()
-    assert comment_counts(survey) == {"comments": 4, "quotable": 3, "not_consented": 1}
+    assert comment_counts(survey) == CommentCounts(comments=4, quotable=3, not_consented=1)
 
 
 def test_demo_data_has_comments_without_consent(demo_data):
@@ -30,7 +31,7 @@ def test_demo_data_has_comments_without_consent(demo_data):
 
     for cohort in ("cohort-1", "cohort-2", "rare-cancers", "cohort-3"):
         counts = comment_counts(load_cohort(cohort, demo_data).survey)
-        assert counts["quotable"] > 0
+        assert counts.quotable > 0
         assert counts["not_consented"] > 0
 
 

@@ -30,7 +30,7 @@ def test_headline_table_shows_the_metrics_counts_and_interval():
     assert recommend["% positive"] == f"{round(100 * 11 / 14)}%"
     team = table.loc["Improved: team working"]
     assert (team["Answered"], team["Positive"]) == ("13", "10")  # the blank is not counted
-    low, high = head["items"]["team_working"]["ci_low"], head["items"]["team_working"]["ci_high"]
+    low, high = head.items["team_working"].ci_low, head.items["team_working"].ci_high
     expected = f"{math.floor(low + 0.5)}% to {math.floor(high + 0.5)}%"  # halves round up
     assert team["95% confidence interval"] == expected
 

@@ -19,7 +19,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from collablib.errors import describe_os_error
@@ -195,12 +195,12 @@ def commit_files(files: Mapping[Path, bytes], journal: Path, root: Path) -> None
 
 
 def _journal_moves(
-    plan: object, root: Path, folders: set[str]
+    plan: object, root: Path, allowed: Callable[[Path], bool]
 ) -> list[dict[str, str | None]] | None:
     """A journal's moves as absolute paths under ``root``, or ``None`` if it is not one of ours.
 
     A journal is only ever written by :func:`commit_files`; one that names
-    anything else (damaged, or written by hand: a folder outside ``folders``,
+    anything else (damaged, or written by hand: a folder ``allowed`` refuses,
     relative to ``root``, or a backup or temporary file not named after its
     target) is not acted on, so recovery never touches any other file.
     """
@@ -212,7 +212,7 @@ def _journal_moves(
             return None
         target = Path(move["target"])
         backup, tmp = move.get("backup"), move.get("tmp")
-        if target.is_absolute() or str(target.parent) not in folders or ".." in target.parts:
+        if target.is_absolute() or ".." in target.parts or not allowed(target.parent):
             return None
         if backup is not None and backup != _backup_path(target).name:
             return None
@@ -233,19 +233,19 @@ def _journal_moves(
     return moves
 
 
-def recover_journals(folder: Path, root: Path, subfolders: set[str]) -> list[str]:
+def recover_journals(folder: Path, root: Path, allowed: Callable[[Path], bool]) -> list[str]:
     """Roll back every commit a killed process left half-done; return the targets restored.
 
     ``folder`` holds the journals; the files they name are relative to
-    ``root`` and must lie in one of its ``subfolders`` ("." for ``root``
-    itself), or the journal is ignored. A journal whose rollback fails is
+    ``root`` and must lie in a folder (relative to ``root``) that ``allowed``
+    accepts, or the journal is ignored. A journal whose rollback fails is
     kept, so that the next run tries again.
     """
     restored: list[str] = []
     for journal in sorted(Path(folder).glob(f"*{JOURNAL_SUFFIX}")):
         try:
             moves = _journal_moves(
-                json.loads(journal.read_text(encoding="utf-8")), Path(root), subfolders
+                json.loads(journal.read_text(encoding="utf-8")), Path(root), allowed
             )
         except (OSError, ValueError):
             moves = None

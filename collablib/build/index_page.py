@@ -3,98 +3,103 @@
 The table has one row per cohort and, after each programme year's cohorts,
 a pooled row for the whole programme year (all its respondents counted once,
 :func:`collablib.survey.metrics.pool_headlines`). The 2020/21 pooled row is the
-figure NHS England published. Every figure comes from the build records of
-the reports in place, so the index always agrees with the reports it links.
+figure NHS England published. Every figure comes from the tidy data that the
+reports in place published (``reports/data/<cohort_id>/``), so the index
+always agrees with the reports it links.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import pandas as pd
 
+from collablib.build.export import cpes_summary_from_table, headline_from_tables, read_tables
 from collablib.build.fileio import atomic_write_text
 from collablib.build.htmlexport import TEMPLATE_DIR, read_css
 from collablib.build.render import BuildResult, report_paths
+from collablib.build.state import data_folder
+from collablib.cpes.analysis import CpesSummary
 from collablib.data.loaders import load_data_notice
 from collablib.data.registry import Cohort, programme_years
 from collablib.report.narrative import long_date
 from collablib.report.tables import cohort_headline_row
 from collablib.spc import improvement
-from collablib.survey.metrics import pool_headlines
+from collablib.spc.improvement import ImprovementHeadline
+from collablib.survey.metrics import Headline, pool_headlines
 
 INDEX_TITLE = "Cancer Experience of Care Improvement Collaboratives: evaluation reports"
 
 
-def published_summaries(cohorts: Sequence[Cohort], output_dir: Path) -> dict[str, dict]:
-    """Per cohort, the figures its report in place published (from its build record).
+@dataclass(frozen=True)
+class Published:
+    """What a cohort's report in place published, read back from its tidy data files."""
+
+    headline: Headline
+    improvement: ImprovementHeadline
+    cpes: CpesSummary | None
+
+
+def published(cohorts: Sequence[Cohort], output_dir: Path) -> dict[str, Published]:
+    """Per cohort with a report in place, the figures it published (``data/<cohort_id>/``).
 
     The index shows only these, never figures recomputed from the data now: a
     cohort whose latest build failed keeps its previous report, and the index
     must show that report's figures, not newer ones that appear in no report
     (two versions side by side would let a reader subtract one from the other).
+    The figures are derived from the tables with the same functions the report
+    uses. A cohort whose files cannot be read is shown as having no report.
     """
-    from collablib.build.state import read_record
-
-    out: dict[str, dict] = {}
+    out: dict[str, Published] = {}
     for cohort in cohorts:
-        record = read_record(output_dir, cohort.cohort_id)
         paths = report_paths(output_dir, cohort.cohort_id)
-        summary = (record or {}).get("summary")
-        if summary and all(p.exists() for p in paths.values()) and _readable(summary):
-            out[cohort.cohort_id] = summary
+        folder = data_folder(output_dir, cohort.cohort_id)
+        if not all(p.exists() for p in paths.values()):
+            continue
+        try:
+            tables = read_tables(folder, ("overview", "survey_items", "spc_summary", "cpes"))
+            out[cohort.cohort_id] = Published(
+                headline=headline_from_tables(tables["overview"], tables["survey_items"]),
+                improvement=improvement.headline(tables["spc_summary"]),
+                cpes=cpes_summary_from_table(tables["cpes"]),
+            )
+        except (OSError, KeyError, TypeError, ValueError, IndexError, pd.errors.ParserError):
+            continue
     return out
 
 
-def _readable(summary: dict) -> bool:
-    """Whether a record's figures have the shape this version of the index reads."""
-    try:
-        if summary.get("headline"):
-            cohort_headline_row("", summary["headline"])
-            pool_headlines([summary["headline"]])
-        if summary.get("improvement"):
-            improvement.headline_sentence(summary["improvement"])
-        if summary.get("cpes"):
-            cpes_rows([Cohort("x", "x", "x", dt.date.min, dt.date.min)], {"x": summary})
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-        return False
-    return True
-
-
 def headline_rows(
-    cohorts: Sequence[Cohort], summaries: dict[str, dict]
+    cohorts: Sequence[Cohort], figures: dict[str, Published]
 ) -> tuple[list[str], list[dict]]:
     """Header and rows of the cross-cohort table.
 
     Rows are ``{"group": "Programme year 2020/21"}`` headings, then
     ``{"cells": [...], "pooled": bool}`` for each cohort and the pooled year.
 
-    A cohort with no report (or none recording its headline) gets a row of
-    dashes, and its programme year's pooled row is marked as incomplete rather
-    than silently pooling the other cohorts.
+    A cohort with no report gets a row of dashes, and its programme year's
+    pooled row is marked as incomplete rather than silently pooling the other
+    cohorts.
     """
     header: list[str] = []
     rows: list[dict] = []
-    heads = {cid: s["headline"] for cid, s in summaries.items() if s.get("headline")}
     for year in programme_years(list(cohorts)):
         in_year = [c for c in cohorts if c.programme_year == year]
         rows.append({"group": f"Programme year {year}"})
         for cohort in in_year:
-            head = heads.get(cohort.cohort_id)
-            if head is None:
-                cells = {"Cohort": f"{cohort.name} – no report yet"}
-            else:
-                cells = cohort_headline_row(cohort.name, head)
+            if cohort.cohort_id in figures:
+                cells = cohort_headline_row(cohort.name, figures[cohort.cohort_id].headline)
                 header = header or list(cells)
+            else:
+                cells = {"Cohort": f"{cohort.name} – no report yet"}
             rows.append({"cells": cells, "pooled": False})
         label = f"{year}: all cohorts (pooled)"
-        if all(c.cohort_id in heads for c in in_year):
-            cells = cohort_headline_row(
-                label, pool_headlines([heads[c.cohort_id] for c in in_year])
-            )
+        if all(c.cohort_id in figures for c in in_year):
+            pooled = pool_headlines([figures[c.cohort_id].headline for c in in_year])
+            cells = cohort_headline_row(label, pooled)
         else:
             cells = {"Cohort": label + " – not available: a cohort has no report yet"}
         rows.append({"cells": cells, "pooled": True})
@@ -106,12 +111,13 @@ def headline_rows(
     return header, rows
 
 
-def improvement_rows(cohorts: Sequence[Cohort], summaries: dict[str, dict]) -> list[dict[str, str]]:
+def improvement_rows(
+    cohorts: Sequence[Cohort], figures: dict[str, Published]
+) -> list[dict[str, str]]:
     """Per cohort: "N of M teams showed special-cause improvement in their primary measure"."""
     rows = []
     for cohort in cohorts:
-        head = (summaries.get(cohort.cohort_id) or {}).get("improvement")
-        if head is None:
+        if cohort.cohort_id not in figures:
             rows.append(
                 {
                     "name": cohort.name,
@@ -123,36 +129,37 @@ def improvement_rows(cohorts: Sequence[Cohort], summaries: dict[str, dict]) -> l
                 }
             )
             continue
+        head = figures[cohort.cohort_id].improvement
         rows.append(
             {
                 "name": cohort.name,
                 "headline": improvement.headline_sentence(head),
-                "teams": str(head["teams"]),
-                "improved": str(head["improved"]),
-                "sustained": str(head["sustained"]),
-                "not_judged": str(head["not_judged"]),
+                "teams": str(head.teams),
+                "improved": str(head.improved),
+                "sustained": str(head.sustained),
+                "not_judged": str(head.not_judged),
             }
         )
     return rows
 
 
-def cpes_rows(cohorts: Sequence[Cohort], summaries: dict[str, dict]) -> list[dict[str, str]]:
+def cpes_rows(cohorts: Sequence[Cohort], figures: dict[str, Published]) -> list[dict[str, str]]:
     """Per cohort: targeted CPES questions below the expected range at baseline and after."""
     rows = []
     for cohort in cohorts:
-        summary = (summaries.get(cohort.cohort_id) or {}).get("cpes")
+        summary = figures[cohort.cohort_id].cpes if cohort.cohort_id in figures else None
         if summary is None:
             continue
         rows.append(
             {
                 "name": cohort.name,
-                "baseline": str(summary["baseline_year"] or "–"),
-                "followup": str(summary["followup_year"] or "–"),
-                "questions": str(summary["questions"]),
-                "below_before": str(summary["below_at_baseline"]),
-                "below_after": str(summary["below_at_followup"]),
-                "rises": str(summary["significant_rises"]),
-                "caveat": "method changed in between" if summary.get("method_change") else "",
+                "baseline": str(summary.baseline_year or "–"),
+                "followup": str(summary.followup_year or "–"),
+                "questions": str(summary.questions),
+                "below_before": str(summary.below_at_baseline),
+                "below_after": str(summary.below_at_followup),
+                "rises": str(summary.significant_rises),
+                "caveat": "method changed in between" if summary.method_change else "",
             }
         )
     return rows
@@ -167,10 +174,10 @@ def render_index(
 ) -> str:
     """The index page as HTML text (self-contained: inline CSS, no scripts).
 
-    Every figure on it comes from the build records of the reports in place
-    (:func:`published_summaries`).
+    Every figure on it comes from the tidy data the reports in place published
+    (:func:`published`).
     """
-    summaries = published_summaries(cohorts, output_dir)
+    figures = published(cohorts, output_dir)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=True,
@@ -194,7 +201,7 @@ def render_index(
         for r in results
         if r.status == "failed"
     ]
-    header, rows = headline_rows(cohorts, summaries)
+    header, rows = headline_rows(cohorts, figures)
     return env.get_template("index.html.j2").render(
         title=INDEX_TITLE,
         notice=load_data_notice(data_dir),
@@ -203,8 +210,8 @@ def render_index(
         problems=problems,
         headers=header,
         rows=rows,
-        improvement=improvement_rows(cohorts, summaries),
-        cpes=cpes_rows(cohorts, summaries),
+        improvement=improvement_rows(cohorts, figures),
+        cpes=cpes_rows(cohorts, figures),
     )
 
 

@@ -436,7 +436,7 @@ class _Build:
             )
         ):
             self.outputs[cid] = record["outputs"]  # type: ignore[index]
-            self._finish(BuildResult(cid, "up to date", summary=record.get("summary")))  # type: ignore[union-attr]
+            self._finish(BuildResult(cid, "up to date"))
             return None
         if self.force:
             why = "forced"

@@ -48,6 +48,7 @@ from collablib.build.kernels import KernelRun, KernelStartRefused, kernel_manage
 from collablib.build.state import (
     BUILD_RECORD_MIME,
     FAILED_DIR,
+    data_folder,
     journal_path,
     output_names,
     record_path,
@@ -81,7 +82,6 @@ class BuildResult:
     attempts: int = 0
     debug_notebook: str | None = None
     why: str = ""  # for builds: why the cohort was out of date
-    summary: dict | None = None  # figures the index shows, computed by the notebook
 
 
 @dataclass
@@ -89,7 +89,8 @@ class RenderedReport:
     """Both renderings of one cohort's report, not yet in place."""
 
     pages: dict[str, bytes]
-    summary: dict | None = None
+    #: the report's tidy data (file name -> bytes), published in ``data/<cohort_id>/``
+    data: dict[str, bytes]
     attempts: int = 0
 
 
@@ -196,7 +197,10 @@ def execute_notebook(
 def with_record_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` with a last cell that hands the build record to the pipeline."""
     nb = copy.deepcopy(nb)
-    cell = new_code_cell("from collablib.build.state import emit_build_record\nemit_build_record()")
+    cell = new_code_cell(
+        "from collablib.build.state import emit_build_record\n"
+        'emit_build_record(globals().get("analysis"))'
+    )
     cell.id = RECORD_CELL_TAG
     cell.metadata["tags"] = [RECORD_CELL_TAG]
     nb.cells.append(cell)
@@ -337,31 +341,33 @@ def render_cohort(
         raise BuildFailure(
             f"HTML export failed: {type(exc).__name__}: {exc}", "execution", attempts=attempts
         ) from exc
-    return RenderedReport(pages, record.get("summary"), attempts)
+    files = record.get("files") or {}
+    data = {str(name): str(text).encode("utf-8") for name, text in files.items()}
+    return RenderedReport(pages, data, attempts)
 
 
 def commit_report(
-    output_dir: Path, cohort_id: str, pages: Mapping[str, bytes], record: dict[str, Any]
+    output_dir: Path, cohort_id: str, rendered: RenderedReport, record: dict[str, Any]
 ) -> dict[str, str]:
-    """Put both renderings and the build record in place together; return the outputs' hashes.
+    """Put both renderings, the tidy data and the build record in place together.
 
-    Raises :class:`collablib.build.fileio.OutputError` (the previous files are then
-    restored) when the folder cannot be written.
+    Returns the SHA-256 of every output, by path relative to ``output_dir``.
+    Raises :class:`collablib.build.fileio.OutputError` (the previous files are
+    then restored) when the folder cannot be written.
     """
     from collablib.data.inputs import sha256_bytes
 
     paths = report_paths(output_dir, cohort_id)
-    outputs = {paths[k].name: sha256_bytes(pages[k]) for k in ("report", "code")}
+    folder = data_folder(output_dir, cohort_id)
+    files: dict[Path, bytes] = {paths[k]: rendered.pages[k] for k in ("report", "code")}
+    files.update({folder / name: data for name, data in sorted(rendered.data.items())})
+    outputs = {str(p.relative_to(output_dir)): sha256_bytes(b) for p, b in files.items()}
     text = record_text({**record, "outputs": outputs})
-    commit_files(
-        {
-            paths["report"]: pages["report"],
-            paths["code"]: pages["code"],
-            record_path(output_dir, cohort_id): text.encode("utf-8"),
-        },
-        journal_path(output_dir, cohort_id),
-        output_dir,
-    )
+    files[record_path(output_dir, cohort_id)] = text.encode("utf-8")
+    commit_files(files, journal_path(output_dir, cohort_id), output_dir)
+    for stale in folder.glob("*") if folder.is_dir() else []:
+        if stale.name not in rendered.data and not stale.name.startswith("."):
+            stale.unlink(missing_ok=True)  # a table a newer collab no longer writes
     (output_dir / FAILED_DIR / f"{cohort_id}.ipynb").unlink(missing_ok=True)
     return outputs
 

@@ -40,6 +40,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
@@ -66,12 +67,14 @@ from collablib.errors import describe_os_error
 from collablib.paths import PROJECT_ROOT
 
 STATE_DIR = ".build"
+#: Where each cohort's tidy data are published: ``<output>/data/<cohort_id>/``.
+DATA_DIR = "data"
 #: Where the executed notebook of a failed build is kept, for debugging.
 FAILED_DIR = "_failed"
 STATE_FILE = "state.json"
 FIGURES_DIR = "figures"
 SET_ASIDE_DIR = "set-aside"
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 
 #: How warnings reach the user (one line each).
 Warn = Callable[[str], None]
@@ -91,6 +94,11 @@ def record_path(output_dir: Path, cohort_id: str) -> Path:
 
 def figures_path(output_dir: Path, cohort_id: str) -> Path:
     return state_dir(output_dir) / FIGURES_DIR / f"{cohort_id}.json"
+
+
+def data_folder(output_dir: Path, cohort_id: str) -> Path:
+    """Where a cohort's tidy data (CSV and ``datapackage.json``) are published."""
+    return Path(output_dir) / DATA_DIR / cohort_id
 
 
 def journal_path(output_dir: Path, cohort_id: str) -> Path:
@@ -173,7 +181,6 @@ RECORD_SHAPE: dict[str, type | tuple[type, ...]] = {
     "key": str,
     "components": dict,
     "outputs": dict,
-    "summary": (dict, type(None)),
 }
 STATE_SHAPE: dict[str, type | tuple[type, ...]] = {"key": str, "cohorts": list, "outputs": dict}
 FIGURES_SHAPE: dict[str, type | tuple[type, ...]] = {"figures": dict}
@@ -352,8 +359,8 @@ def remove_unregistered(output_dir: Path, registered: set[str], warn: Warn | Non
     """Delete what collab wrote for cohorts no longer in the registry; return their ids.
 
     A report withdrawn from the registry (consent withdrawn, say) must not stay
-    in the output folder, unlinked but readable: its renderings, its build
-    record, its recorded figures and any failed notebook are deleted. Only
+    in the output folder, unlinked but readable: its renderings, its tidy data,
+    its build record, its recorded figures and any failed notebook are deleted. Only
     files collab names after the cohort are touched; ids are compared without
     case, as a case-insensitive disk would.
     """
@@ -365,10 +372,11 @@ def remove_unregistered(output_dir: Path, registered: set[str], warn: Warn | Non
     for cohort_id in sorted(ids):
         if cohort_id.casefold() in keep:
             continue
-        record = read_record(output_dir, cohort_id, warn)
-        names = set((record or {}).get("outputs", {})) | set(output_names(cohort_id).values())
-        for name in names:
-            (output_dir / Path(str(name)).name).unlink(missing_ok=True)
+        for name in output_names(cohort_id).values():
+            (output_dir / name).unlink(missing_ok=True)
+        folder = data_folder(output_dir, cohort_id)
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
         record_path(output_dir, cohort_id).unlink(missing_ok=True)
         figures_path(output_dir, cohort_id).unlink(missing_ok=True)
         (output_dir / FAILED_DIR / f"{cohort_id}.ipynb").unlink(missing_ok=True)
@@ -389,6 +397,12 @@ def tidy_output_folder(output_dir: Path) -> None:
         ) from exc
 
 
+def _commit_folder(folder: Path) -> bool:
+    """Whether a report commit may write in ``folder`` (relative to the output folder)."""
+    parts = folder.parts
+    return parts in ((), (".",), (STATE_DIR,)) or (len(parts) == 2 and parts[0] == DATA_DIR)
+
+
 def remove_stale_temporaries(output_dir: Path) -> list[str]:
     """Undo or delete what an interrupted or killed run left behind; return rolled-back files.
 
@@ -401,8 +415,13 @@ def remove_stale_temporaries(output_dir: Path) -> list[str]:
 
     output_dir = Path(output_dir)
     work = state_dir(output_dir)
-    restored = recover_journals(work, output_dir, {".", STATE_DIR}) if work.is_dir() else []
-    for folder in (output_dir, work, work / FIGURES_DIR):
+    restored = recover_journals(work, output_dir, _commit_folder) if work.is_dir() else []
+    data = (
+        [p for p in (output_dir / DATA_DIR).glob("*") if p.is_dir()]
+        if (output_dir / DATA_DIR).is_dir()
+        else []
+    )
+    for folder in (output_dir, work, work / FIGURES_DIR, *data):
         if folder.is_dir():
             remove_leftovers(folder)
     if work.is_dir():
@@ -417,29 +436,23 @@ def remove_stale_temporaries(output_dir: Path) -> list[str]:
 #: MIME type of the build record a report kernel displays for the pipeline (never rendered).
 BUILD_RECORD_MIME = "application/vnd.collab.build-record+json"
 
-_saved_summary: dict[str, Any] = {}
 
+def emit_build_record(analysis: Any = None) -> None:
+    """Display, for the pipeline only, the inputs this kernel read and the report's tidy data.
 
-def save_summary(**figures: object) -> None:
-    """Keep figures the notebook computed for the pipeline (the index), in this kernel.
-
-    The report notebook calls this near its end; the pipeline then collects
-    them with the input log (:func:`emit_build_record`), so it need not
-    recompute them. In interactive use nothing else happens.
-    """
-    _saved_summary.clear()
-    _saved_summary.update(json.loads(json.dumps(figures, default=str)))
-
-
-def emit_build_record() -> None:
-    """Display, for the pipeline only, the inputs this kernel read and the saved figures.
-
-    The pipeline appends a cell calling this to the notebook it executes and
-    removes that cell's output before the HTML is made.
+    The pipeline appends a cell calling this, with the notebook's ``analysis``
+    (its :class:`~collablib.analysis.CohortAnalysis`, if it has one), to the
+    notebook it executes, and removes that cell's output before the HTML is
+    made. The tidy files (:func:`collablib.build.export.export_files`) are
+    published beside the HTML, and the index reads them.
     """
     from IPython.display import display
 
     from collablib.data.inputs import INPUT_LOG
 
-    payload = {"inputs_read": INPUT_LOG.snapshot(), "summary": dict(_saved_summary) or None}
-    display({BUILD_RECORD_MIME: payload}, raw=True)
+    files = None
+    if analysis is not None:
+        from collablib.build.export import export_files
+
+        files = {name: data.decode("utf-8") for name, data in export_files(analysis).items()}
+    display({BUILD_RECORD_MIME: {"inputs_read": INPUT_LOG.snapshot(), "files": files}}, raw=True)

@@ -133,10 +133,9 @@ def build_planned(
                 "cohort_id": cid,
                 "key": item.key,
                 "components": item.components,
-                "summary": rendered.summary,
             }
             try:
-                outputs[cid] = commit_report(output_dir, cid, rendered.pages, record)
+                outputs[cid] = commit_report(output_dir, cid, rendered, record)
             except OutputError as exc:
                 return BuildResult(cid, "failed", f"{exc}", "output", time.perf_counter() - begun)
         return BuildResult(
@@ -145,7 +144,6 @@ def build_planned(
             seconds=time.perf_counter() - begun,
             attempts=rendered.attempts,
             why=item.why,
-            summary=rendered.summary,
         )
 
     def work() -> None:

@@ -260,19 +260,34 @@ def changes(targets: pd.DataFrame, yearly: pd.DataFrame, years: SurveyYears) -> 
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
-def summary(table: pd.DataFrame, years: SurveyYears) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CpesSummary:
+    """A cohort's targeted CPES questions, and how many were below expected before and after."""
+
+    baseline_year: int | None
+    followup_year: int | None
+    questions: int
+    teams: int
+    below_at_baseline: int
+    below_at_followup: int
+    above_at_followup: int
+    significant_rises: int
+    method_change: bool
+
+
+def summary(table: pd.DataFrame, years: SurveyYears) -> CpesSummary:
     """Cohort summary: targeted questions, and how many were below expected before and after."""
-    return {
-        "baseline_year": years.baseline,
-        "followup_year": years.followup,
-        "questions": len(table),
-        "teams": int(table["team_id"].nunique()) if len(table) else 0,
-        "below_at_baseline": int((table["baseline_flag"] == "below").sum()) if len(table) else 0,
-        "below_at_followup": int((table["followup_flag"] == "below").sum()) if len(table) else 0,
-        "above_at_followup": int((table["followup_flag"] == "above").sum()) if len(table) else 0,
-        "significant_rises": int((table["change_ci_low"] > 0).sum()) if len(table) else 0,
-        "method_change": years.method_change,
-    }
+    return CpesSummary(
+        baseline_year=years.baseline,
+        followup_year=years.followup,
+        questions=len(table),
+        teams=int(table["team_id"].nunique()) if len(table) else 0,
+        below_at_baseline=int((table["baseline_flag"] == "below").sum()) if len(table) else 0,
+        below_at_followup=int((table["followup_flag"] == "below").sum()) if len(table) else 0,
+        above_at_followup=int((table["followup_flag"] == "above").sum()) if len(table) else 0,
+        significant_rises=int((table["change_ci_low"] > 0).sum()) if len(table) else 0,
+        method_change=bool(years.method_change),
+    )
 
 
 #: Decimal places kept in ``collab summary --json`` CPES values: far below any published
@@ -326,7 +341,7 @@ class CohortCpes:
     targets: pd.DataFrame
     yearly: pd.DataFrame
     table: pd.DataFrame
-    summary: dict[str, Any]
+    summary: CpesSummary
     teams_without: int
     min_responses: int
 

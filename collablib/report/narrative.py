@@ -7,16 +7,19 @@ shows (for screen readers and for anyone whose images are blocked).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 import pandas as pd
 
+from collablib.cpes.analysis import CpesSummary
 from collablib.data.cleaning import CleaningLog
 from collablib.data.policy import DisclosurePolicy
 from collablib.data.registry import Cohort
 from collablib.data.schemas import ROLES
 from collablib.report.formatting import fmt_ci, fmt_pct, fmt_points
+from collablib.survey.metrics import Headline
+from collablib.survey.quotes import CommentCounts
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
@@ -38,13 +41,13 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def quotes_sentence(counts: dict[str, int], quotes: pd.DataFrame | None = None) -> str:
+def quotes_sentence(counts: CommentCounts, quotes: pd.DataFrame | None = None) -> str:
     """How many comments there were, how many may be quoted, and what was redacted."""
-    if counts["comments"] == 0:
+    if counts.comments == 0:
         return "Nobody left a comment."
     text = (
-        f"{plural(counts['comments'], 'respondent')} left a comment; "
-        f"{counts['quotable']} of them agreed to be quoted and are shown below."
+        f"{plural(counts.comments, 'respondent')} left a comment; "
+        f"{counts.quotable} of them agreed to be quoted and are shown below."
     )
     if quotes is not None and quotes.attrs.get("selected_from"):
         text += (
@@ -182,34 +185,34 @@ def overview_sentence(teams: pd.DataFrame) -> str:
     )
 
 
-def survey_findings(head: dict[str, Any], labels: dict[str, str]) -> list[str]:
+def survey_findings(head: Headline, labels: dict[str, str]) -> list[str]:
     """Bullet points summarising the end-of-collaborative survey, ending with team coverage."""
     points = [
-        f"{plural(head['respondents'], 'person', 'people')} answered the survey, from "
-        f"{head['teams_responding']} of the {plural(head['teams'], 'project team')}.",
+        f"{plural(head.respondents, 'person', 'people')} answered the survey, from "
+        f"{head.teams_responding} of the {plural(head.teams, 'project team')}.",
     ]
-    rec = head["recommend"]
-    if rec["n"]:
+    rec = head.recommend
+    if rec.n:
         points.append(
-            f"{fmt_pct(rec['pct'])} would recommend taking part in the collaborative "
-            f"({rec['yes']} of {rec['n']} who answered)."
+            f"{fmt_pct(rec.pct)} would recommend taking part in the collaborative "
+            f"({rec.positive} of {rec.n} who answered)."
         )
-    for item, values in head["items"].items():
-        if not values["n"]:
+    for item, values in head.items.items():
+        if not values.n:
             points.append(f"Nobody answered the question on {labels[item].lower()}.")
             continue
         points.append(
-            f"{fmt_pct(values['pct'])} said {labels[item].lower()} had improved as a result "
-            f"(rated 3 or 4 out of 4; {values['positive']} of {values['n']}; "
-            f"95% confidence interval {fmt_ci(values['ci_low'], values['ci_high'])})."
+            f"{fmt_pct(values.pct)} said {labels[item].lower()} had improved as a result "
+            f"(rated 3 or 4 out of 4; {values.positive} of {values.n}; "
+            f"95% confidence interval {fmt_ci(values.ci_low, values.ci_high)})."
         )
     points.append(coverage_sentence(head))
     return points
 
 
-def coverage_sentence(head: dict[str, Any]) -> str:
+def coverage_sentence(head: Headline) -> str:
     """How complete the survey is across teams."""
-    missing = head["teams"] - head["teams_responding"]
+    missing = head.teams - head.teams_responding
     if missing == 0:
         return "Every project team had at least one person answer the survey."
     return (
@@ -296,32 +299,32 @@ def measure_caption(analysis) -> str:
     return text
 
 
-def cpes_summary_sentence(summary: dict[str, Any], teams_without: int) -> str:
+def cpes_summary_sentence(summary: CpesSummary, teams_without: int) -> str:
     """The cohort's CPES picture in one paragraph."""
-    if summary["questions"] == 0:
+    if summary.questions == 0:
         return "No team in this cohort targeted a CPES question."
-    questions = plural(summary["questions"], "CPES question")
+    questions = plural(summary.questions, "CPES question")
     text = (
-        f"{plural(summary['teams'], 'team')} targeted {questions} between them. "
-        f"At baseline ({summary['baseline_year']}), "
-        f"{summary['below_at_baseline']} of these results "
-        f"{'was' if summary['below_at_baseline'] == 1 else 'were'} below the expected range "
-        f"for the team's trust; at follow-up ({summary['followup_year']}), "
-        f"{summary['below_at_followup']} {'was' if summary['below_at_followup'] == 1 else 'were'}."
+        f"{plural(summary.teams, 'team')} targeted {questions} between them. "
+        f"At baseline ({summary.baseline_year}), "
+        f"{summary.below_at_baseline} of these results "
+        f"{'was' if summary.below_at_baseline == 1 else 'were'} below the expected range "
+        f"for the team's trust; at follow-up ({summary.followup_year}), "
+        f"{summary.below_at_followup} {'was' if summary.below_at_followup == 1 else 'were'}."
     )
     if teams_without:
         text += f" {plural(teams_without, 'team')} did not target a CPES question."
     return text
 
 
-def cpes_caveats(summary: dict[str, Any], min_responses: int) -> list[str]:
+def cpes_caveats(summary: CpesSummary, min_responses: int) -> list[str]:
     """The caveats every reader of the CPES section needs, in plain English."""
     points = [
         "CPES asks patients about their care across the whole trust, not only the part a "
         "project team changed. A change in a trust's score cannot be attributed to the project: "
         "many other things change in a trust over the same years.",
     ]
-    if summary.get("method_change"):
+    if summary.method_change:
         points.append(
             "The survey method changed between 2019 and 2021 (online responses were added, and "
             "there was no 2020 survey because of the pandemic). The baseline and follow-up here "
@@ -339,3 +342,8 @@ def cpes_caveats(summary: dict[str, Any], min_responses: int) -> list[str]:
         "difference between two proportions (Newcombe's method) and ignores case-mix adjustment."
     )
     return points
+
+
+def not_compared_note(names: Sequence[str]) -> str:
+    """The sentence after the comparisons table naming cohorts left out (interactive use)."""
+    return f" Not compared (data problem): {', '.join(names)}." if names else ""

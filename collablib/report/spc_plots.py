@@ -28,6 +28,7 @@ from matplotlib.lines import Line2D
 
 from collablib.report.style import FIG_WIDTH, NHS_BLACK, NHS_DARK_GREY, NHS_PALE_GREY, chart_style
 from collablib.spc.improvement import MeasureAnalysis, format_value, status
+from collablib.spc.vocabulary import ASSURANCE, VARIATION
 
 #: MDC colours (as NHSRplotthedots' ptd_spc_colours).
 COMMON = "#A6A6A6"
@@ -45,21 +46,11 @@ POINT_STYLE: dict[str, tuple[str, str]] = {
     "special_cause_neutral_low": (NEUTRAL, "v"),
 }
 
-VARIATION_WORDS = {
-    "common_cause": "Latest point: common cause variation",
-    "improvement_high": "Latest point: special cause, improvement (higher)",
-    "improvement_low": "Latest point: special cause, improvement (lower)",
-    "concern_high": "Latest point: special cause, concern (higher)",
-    "concern_low": "Latest point: special cause, concern (lower)",
-    "neutral_high": "Latest point: special cause, higher (no direction)",
-    "neutral_low": "Latest point: special cause, lower (no direction)",
-}
-ASSURANCE_WORDS = {
-    "pass": "Target: consistently met",
-    "fail": "Target: consistently missed",
-    "inconsistent": "Target: hit and miss",
-    "none": "Target: no assurance possible",
-}
+
+def _variation_sentence(a: MeasureAnalysis) -> str:
+    """The variation icon in words (:mod:`collablib.spc.vocabulary`); empty if unknown."""
+    words = VARIATION.get(a.variation_icon)
+    return words.sentence if words else ""
 
 
 def _icon_colour(icon: str) -> str:
@@ -126,9 +117,7 @@ def spc_chart(a: MeasureAnalysis, title: str | None = None) -> Figure:
         heading = title or f"{a.team_name}: {a.measure_name}"
         ax.set_title("\n".join(textwrap.wrap(heading, 70)), loc="left", pad=20)
         words = (
-            []
-            if a.chart == "run"
-            else [VARIATION_WORDS.get(a.variation_icon, ""), ASSURANCE_WORDS[a.assurance]]
+            [] if a.chart == "run" else [_variation_sentence(a), ASSURANCE[a.assurance].sentence]
         )
         if words:
             ax.text(
@@ -291,9 +280,7 @@ def measure_alt_text(a: MeasureAnalysis) -> str:
             f"{int(counts.get('special_cause_improvement', 0))} points of special-cause "
             f"improvement, {int(counts.get('special_cause_concern', 0))} of concern."
         )
-        parts.append(
-            VARIATION_WORDS.get(a.variation_icon, "") + ". " + ASSURANCE_WORDS[a.assurance] + "."
-        )
+        parts.append(_variation_sentence(a) + ". " + ASSURANCE[a.assurance].sentence + ".")
     if not math.isnan(a.target):
         parts.append(f"Target {format_value(a.target, a.unit)}.")
     if len(a.changes):

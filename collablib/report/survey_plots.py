@@ -2,17 +2,14 @@
 
 Each function takes the tidy tables from :mod:`collablib.survey.metrics` and returns a
 :class:`matplotlib.figure.Figure`; none computes a statistic of its own. They
-never call ``plt.show()``: the caller decides how to display the figure
-(see :func:`collablib.report.display.figure`).
+never call ``plt.show()`` and never touch pyplot's global state or backend:
+figures are created directly and rendered by :func:`collablib.report.display.figure`,
+so an analyst's interactive backend is left as it is.
 """
 
 from __future__ import annotations
 
 import textwrap
-
-import matplotlib
-
-matplotlib.use("Agg")  # no screen: charts are rendered to PNG
 
 import numpy as np
 import pandas as pd

@@ -11,18 +11,21 @@ from typing import Any
 
 import pandas as pd
 
+from collablib.cpes.analysis import CpesSummary
 from collablib.data.cleaning import CleaningLog
 from collablib.report.formatting import fmt_ci, fmt_int, fmt_p, fmt_pct, fmt_points
-from collablib.survey.metrics import RATING_ITEMS
+from collablib.spc.improvement import ImprovementHeadline
+from collablib.spc.vocabulary import ASSURANCE, VARIATION_LABELS
+from collablib.survey.metrics import RATING_ITEMS, Headline
 
 
-def key_figures(head: dict[str, Any]) -> list[tuple[str, str]]:
+def key_figures(head: Headline) -> list[tuple[str, str]]:
     """The four headline numbers shown at the top of the survey section, as (value, label)."""
     return [
-        (fmt_int(head["teams"]), "project teams"),
-        (fmt_int(head["respondents"]), "people answered the survey"),
-        (f"{head['teams_responding']} of {head['teams']}", "teams with at least one answer"),
-        (fmt_pct(head["recommend"]["pct"]), "would recommend taking part"),
+        (fmt_int(head.teams), "project teams"),
+        (fmt_int(head.respondents), "people answered the survey"),
+        (f"{head.teams_responding} of {head.teams}", "teams with at least one answer"),
+        (fmt_pct(head.recommend.pct), "would recommend taking part"),
     ]
 
 
@@ -43,28 +46,21 @@ def teams_table(teams: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def headline_table(head: dict[str, Any]) -> pd.DataFrame:
+def headline_table(head: Headline) -> pd.DataFrame:
     """The survey's headline table: one row per question, counts and % with 95% CI, as text."""
+    questions = {"recommend": "Would recommend taking part"} | {
+        item: f"Improved: {label.lower()}" for item, label in RATING_ITEMS.items()
+    }
     rows = []
-    rec = head["recommend"]
-    rows.append(
-        (
-            "Would recommend taking part",
-            fmt_int(rec["n"]),
-            fmt_int(rec["yes"]),
-            fmt_pct(rec["pct"]),
-            fmt_ci(rec["ci_low"], rec["ci_high"]),
-        )
-    )
-    for item, label in RATING_ITEMS.items():
-        v = head["items"][item]
+    for measure, question in questions.items():
+        v = head.share(measure)
         rows.append(
             (
-                f"Improved: {label.lower()}",
-                fmt_int(v["n"]),
-                fmt_int(v["positive"]),
-                fmt_pct(v["pct"]),
-                fmt_ci(v["ci_low"], v["ci_high"]),
+                question,
+                fmt_int(v.n),
+                fmt_int(v.positive),
+                fmt_pct(v.pct),
+                fmt_ci(v.ci_low, v.ci_high),
             )
         )
     return pd.DataFrame(
@@ -73,7 +69,7 @@ def headline_table(head: dict[str, Any]) -> pd.DataFrame:
     )
 
 
-def role_table(protected: pd.DataFrame, head: dict[str, Any]) -> pd.DataFrame:
+def role_table(protected: pd.DataFrame, head: Headline) -> pd.DataFrame:
     """Wide table by role (group) after disclosure control, with the cohort total as the last row.
 
     ``protected`` is :func:`collablib.survey.disclosure.protect_role_breakdown`
@@ -100,12 +96,9 @@ def role_table(protected: pd.DataFrame, head: dict[str, Any]) -> pd.DataFrame:
         rows.append((role, str(sub["respondents_shown"].iloc[0]), *cells))
     total_cells = []
     for m in measures:
-        v = head["recommend"] if m == "recommend" else head["items"][m]
-        positive = v["yes"] if m == "recommend" else v["positive"]
-        total_cells.append(
-            f"{fmt_pct(v['pct'])} ({positive} of {v['n']})" if v["n"] else "no answers"
-        )
-    rows.append(("All respondents", str(head["respondents"]), *total_cells))
+        v = head.share(m)
+        total_cells.append(f"{fmt_pct(v.pct)} ({v.positive} of {v.n})" if v.n else "no answers")
+    rows.append(("All respondents", str(head.respondents), *total_cells))
     return pd.DataFrame(rows, columns=["Role", "Respondents", *[labels[m] for m in measures]])
 
 
@@ -178,34 +171,21 @@ SHORT_LABELS: dict[str, str] = {
 }
 
 
-def cohort_headline_row(name: str, head: dict[str, Any]) -> dict[str, str]:
+def cohort_headline_row(name: str, head: Headline) -> dict[str, str]:
     """One formatted row of the cross-cohort table on the index page."""
     row = {
         "Cohort": name,
-        "Teams": fmt_int(head["teams"]),
-        "Teams responding": fmt_int(head["teams_responding"]),
-        "Respondents": fmt_int(head["respondents"]),
-        "Would recommend": fmt_pct(head["recommend"]["pct"]),
+        "Teams": fmt_int(head.teams),
+        "Teams responding": fmt_int(head.teams_responding),
+        "Respondents": fmt_int(head.respondents),
+        "Would recommend": fmt_pct(head.recommend.pct),
     }
     for item, label in SHORT_LABELS.items():
-        row[label] = fmt_pct(head["items"][item]["pct"])
+        row[label] = fmt_pct(head.items[item].pct)
     return row
 
 
 CHART_NAMES = {"xmr": "XmR", "p": "p chart", "run": "Run chart"}
-VARIATION_SHORT = {
-    "common_cause": "Common cause",
-    "special_cause_improvement": "Improvement",
-    "special_cause_concern": "Concern",
-    "special_cause_neutral_high": "Higher (neutral)",
-    "special_cause_neutral_low": "Lower (neutral)",
-}
-ASSURANCE_SHORT = {
-    "pass": "Meets target",
-    "fail": "Misses target",
-    "inconsistent": "Hit and miss",
-    "none": "–",
-}
 
 
 def measures_table(analyses) -> pd.DataFrame:
@@ -228,8 +208,8 @@ def measures_table(analyses) -> pd.DataFrame:
                 f"{a.points}" + (f" ({a.missing_periods} missing)" if a.missing_periods else ""),
                 format_value(a.baseline_mean, a.unit),
                 format_value(a.latest_value, a.unit),
-                "–" if a.chart == "run" else VARIATION_SHORT.get(a.variation or "", "–"),
-                ASSURANCE_SHORT[a.assurance],
+                "–" if a.chart == "run" else VARIATION_LABELS.get(a.variation or "", "–"),
+                ASSURANCE[a.assurance].label,
                 improved,
             )
         )
@@ -249,19 +229,19 @@ def measures_table(analyses) -> pd.DataFrame:
     )
 
 
-def improvement_key_figures(head: dict[str, Any]) -> list[tuple[str, str]]:
+def improvement_key_figures(head: ImprovementHeadline) -> list[tuple[str, str]]:
     """Headline numbers for the improvement-measures section."""
 
     def measures(n: int) -> str:
         return "primary measure" + ("" if n == 1 else "s")
 
     return [
-        (f"{head['improved']} of {head['teams']}", "teams improved their primary measure"),
-        (str(head["sustained"]), "of them sustained the improvement"),
-        (str(head["concern"]), f"{measures(head['concern'])} showing concern"),
+        (f"{head.improved} of {head.teams}", "teams improved their primary measure"),
+        (str(head.sustained), "of them sustained the improvement"),
+        (str(head.concern), f"{measures(head.concern)} showing concern"),
         (
-            str(head["not_judged"]),
-            f"{measures(head['not_judged'])} too short or without direction to judge",
+            str(head.not_judged),
+            f"{measures(head.not_judged)} too short or without direction to judge",
         ),
     ]
 
@@ -358,17 +338,17 @@ def cpes_team_table(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def cpes_key_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
+def cpes_key_figures(summary: CpesSummary) -> list[tuple[str, str]]:
     """Headline numbers for the CPES section."""
     return [
-        (str(summary["questions"]), "targeted questions (team and question)"),
+        (str(summary.questions), "targeted questions (team and question)"),
         (
-            str(summary["below_at_baseline"]),
-            f"below the expected range at baseline ({summary['baseline_year']})",
+            str(summary.below_at_baseline),
+            f"below the expected range at baseline ({summary.baseline_year})",
         ),
         (
-            str(summary["below_at_followup"]),
-            f"below the expected range at follow-up ({summary['followup_year']})",
+            str(summary.below_at_followup),
+            f"below the expected range at follow-up ({summary.followup_year})",
         ),
-        (str(summary["significant_rises"]), "rose significantly (interval above zero)"),
+        (str(summary.significant_rises), "rose significantly (interval above zero)"),
     ]

@@ -28,9 +28,7 @@ is then wide and the result should be read with care.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,9 +38,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from collablib.data.loaders import CohortData, load_cohort
-from collablib.data.registry import load_registry
-from collablib.errors import CollabError
+from collablib.data.loaders import CohortData
 from collablib.survey.metrics import RATING_ITEMS, item_summary, recommend_summary
 
 #: Groups smaller than this get the small-numbers caveat.
@@ -247,34 +243,6 @@ def compare_cohort(
         "small_numbers",
     ]
     return pd.DataFrame(rows, columns=columns)
-
-
-def load_comparators(
-    cohort_id: str,
-    data_dir: str | os.PathLike[str] | None = None,
-    recorded: str | None = None,
-) -> tuple[list[CohortFigures], list[str]]:
-    """The figures of every other cohort to compare with, and the names of those left out.
-
-    ``recorded`` is the JSON list of :class:`CohortFigures` the pipeline passes
-    to the report notebook: the figures recorded when each other cohort's data
-    last validated. Without it (interactive use), every other cohort in the
-    registry is loaded now, and those whose data have a problem are left out
-    and named.
-    """
-    if recorded is not None:
-        figures = [CohortFigures.from_json(v) for v in json.loads(recorded)]
-        return [f for f in figures if f.cohort_id != cohort_id], []
-    loaded: list[CohortFigures] = []
-    skipped: list[str] = []
-    for cohort in load_registry(data_dir):
-        if cohort.cohort_id == cohort_id:
-            continue
-        try:
-            loaded.append(cohort_figures(load_cohort(cohort, data_dir)))
-        except CollabError:
-            skipped.append(cohort.name)
-    return loaded, skipped
 
 
 def recommend_context(

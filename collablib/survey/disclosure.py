@@ -41,7 +41,6 @@ The policy is read from one setting file (:mod:`collablib.data.policy`), ``data/
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import Any
 
 import pandas as pd
 
@@ -54,7 +53,7 @@ from collablib.survey.disclosure_audit import (
     primary_suppression,
     suppress,
 )
-from collablib.survey.metrics import add_proportion_columns
+from collablib.survey.metrics import Headline, add_proportion_columns
 
 __all__ = [
     "CATEGORIES",
@@ -104,15 +103,15 @@ def group_breakdown(by_role: pd.DataFrame, policy: DisclosurePolicy | None = Non
     return add_proportion_columns(out)
 
 
-def _published_totals(head: Mapping[str, Any], measure: str) -> tuple[int, int]:
-    values = head["recommend"] if measure == "recommend" else head["items"][measure]
-    return int(values["n"]), int(values["yes" if measure == "recommend" else "positive"])
+def _published_totals(head: Headline, measure: str) -> tuple[int, int]:
+    share = head.share(measure)
+    return share.n, share.positive
 
 
 def role_suppression_table(
     grouped: pd.DataFrame,
     *,
-    head: Mapping[str, Any] | None = None,
+    head: Headline | None = None,
     quotes_by_group: Mapping[str, int] | None = None,
 ) -> SuppressionTable:
     """The cells and quantities of the role table, before any suppression.
@@ -141,7 +140,7 @@ def role_suppression_table(
             }
     everyone = sum(int(data.loc[(g, measures[0]), "respondents"]) for g in groups)
     if head is not None:
-        rest = int(head["respondents"]) - everyone
+        rest = head.respondents - everyone
         other: dict[str, dict[str, int]] = {}
         for m in measures:
             n, positive = _published_totals(head, m)
@@ -204,7 +203,7 @@ def protect_role_breakdown(
     policy: DisclosurePolicy | None = None,
     *,
     quotes_by_group: Mapping[str, int] | None = None,
-    head: Mapping[str, Any] | None = None,
+    head: Headline | None = None,
 ) -> pd.DataFrame:
     """Merge role groups and suppress small numbers in :func:`~.metrics.role_breakdown` output.
 

@@ -15,6 +15,8 @@ are left out of the denominator.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -193,79 +195,105 @@ def role_breakdown(survey: pd.DataFrame) -> pd.DataFrame:
     return add_proportion_columns(out)
 
 
-def headline(teams: pd.DataFrame, survey: pd.DataFrame) -> dict[str, Any]:
-    """The headline metrics of a cohort or a pool of cohorts, as plain Python values.
+@dataclass(frozen=True)
+class Share:
+    """How many answered a question (``n``) and how many positively, in percent with a CI."""
 
-    This is the structure printed by ``collab summary --json``. Percentages are
-    0-100 and unrounded; a NaN (no answers) becomes ``None``.
+    n: int
+    positive: int
+    pct: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+    @classmethod
+    def of(cls, positive: int, n: int) -> Share:
+        """The share ``positive`` of ``n``, with its 95% Wilson interval (``None`` if n is 0)."""
+        low, high = wilson_interval(positive, n)
+        return cls(int(n), int(positive), _clean(percent(positive, n)), _clean(low), _clean(high))
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The headline figures of a cohort, or of several pooled.
+
+    Every figure is a count or follows from counts, so headlines of separate
+    cohorts pool exactly (:func:`pool_headlines`). :meth:`as_json` is the
+    structure ``collab summary --json`` prints.
+    """
+
+    teams: int
+    respondents: int
+    teams_responding: int
+    recommend: Share
+    items: Mapping[str, Share] = field(default_factory=dict)
+
+    @property
+    def team_coverage_pct(self) -> float | None:
+        """Teams with at least one respondent, as a percentage of all teams."""
+        return _clean(percent(self.teams_responding, self.teams))
+
+    def share(self, measure: str) -> Share:
+        """The share for a rating item, or for ``"recommend"``."""
+        return self.recommend if measure == "recommend" else self.items[measure]
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain values, as ``collab summary --json`` prints them (recommend counts ``yes``)."""
+
+        def share(value: Share, positive: str) -> dict[str, Any]:
+            return {
+                "n": value.n,
+                positive: value.positive,
+                "pct": value.pct,
+                "ci_low": value.ci_low,
+                "ci_high": value.ci_high,
+            }
+
+        return {
+            "teams": self.teams,
+            "respondents": self.respondents,
+            "teams_responding": self.teams_responding,
+            "team_coverage_pct": self.team_coverage_pct,
+            "recommend": share(self.recommend, "yes"),
+            "items": {item: share(v, "positive") for item, v in self.items.items()},
+        }
+
+
+def headline(teams: pd.DataFrame, survey: pd.DataFrame) -> Headline:
+    """The headline figures of a cohort, or of a pool of cohorts' teams and survey.
+
+    Percentages are 0-100 and unrounded; with no answers they are ``None``.
     """
     rec = recommend_summary(survey)
     items = item_summary(survey)
     coverage = team_coverage(teams, survey)
-    return headline_from_counts(
+    return Headline(
         teams=len(teams),
         respondents=len(survey),
         teams_responding=coverage["responding"],
-        recommend=(rec["yes"], rec["n"]),
-        items={str(r.item): (int(r.positive), int(r.n)) for r in items.itertuples()},
+        recommend=Share.of(rec["yes"], rec["n"]),
+        items={str(r.item): Share.of(int(r.positive), int(r.n)) for r in items.itertuples()},
     )
 
 
-def headline_from_counts(
-    *,
-    teams: int,
-    respondents: int,
-    teams_responding: int,
-    recommend: tuple[int, int],
-    items: dict[str, tuple[int, int]],
-) -> dict[str, Any]:
-    """The :func:`headline` structure from its counts: (positive, answered) per question.
-
-    Every figure of a headline is a count or follows from counts, so headlines
-    of separate cohorts can be pooled exactly (:func:`pool_headlines`).
-    """
-
-    def share(name: str, positive: int, n: int) -> dict[str, Any]:
-        low, high = wilson_interval(positive, n)
-        return {
-            "n": n,
-            name: positive,
-            "pct": _clean(percent(positive, n)),
-            "ci_low": _clean(low),
-            "ci_high": _clean(high),
-        }
-
-    return {
-        "teams": teams,
-        "respondents": respondents,
-        "teams_responding": teams_responding,
-        "team_coverage_pct": _clean(percent(teams_responding, teams)),
-        "recommend": share("yes", *recommend),
-        "items": {item: share("positive", *counts) for item, counts in items.items()},
-    }
-
-
-def pool_headlines(heads: list[dict[str, Any]]) -> dict[str, Any]:
+def pool_headlines(heads: Sequence[Headline]) -> Headline:
     """The headline of several cohorts taken together, from their own headlines.
 
     The same figures as :func:`headline` of the pooled teams and survey
     (every respondent counted once; teams are distinct by cohort), because
     every figure is a sum of counts or follows from sums of counts.
     """
-    return headline_from_counts(
-        teams=sum(h["teams"] for h in heads),
-        respondents=sum(h["respondents"] for h in heads),
-        teams_responding=sum(h["teams_responding"] for h in heads),
-        recommend=(
-            sum(h["recommend"]["yes"] for h in heads),
-            sum(h["recommend"]["n"] for h in heads),
+    return Headline(
+        teams=sum(h.teams for h in heads),
+        respondents=sum(h.respondents for h in heads),
+        teams_responding=sum(h.teams_responding for h in heads),
+        recommend=Share.of(
+            sum(h.recommend.positive for h in heads), sum(h.recommend.n for h in heads)
         ),
         items={
-            item: (
-                sum(h["items"][item]["positive"] for h in heads),
-                sum(h["items"][item]["n"] for h in heads),
+            item: Share.of(
+                sum(h.items[item].positive for h in heads), sum(h.items[item].n for h in heads)
             )
-            for item in heads[0]["items"]
+            for item in heads[0].items
         },
     )
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
 from collablib.data.policy import UNATTRIBUTED, DisclosurePolicy
 from collablib.data.schemas import ROLES
+from collablib.survey.metrics import Headline
 from collablib.survey.privacy import redact
 
 
@@ -69,15 +71,24 @@ def consented_quotes(
     return out.astype({"role": "string", "quote": "string"})
 
 
-def comment_counts(survey: pd.DataFrame) -> dict[str, int]:
+@dataclass(frozen=True)
+class CommentCounts:
     """How many respondents left a comment, and how many of those consented to quotation."""
+
+    comments: int
+    quotable: int
+    not_consented: int
+
+
+def comment_counts(survey: pd.DataFrame) -> CommentCounts:
+    """The :class:`CommentCounts` of a survey (cohort level)."""
     has_text = survey["comment"].fillna("").str.strip() != ""
     consented = survey["consent_to_quote"] == "Yes"
-    return {
-        "comments": int(has_text.sum()),
-        "quotable": int((has_text & consented).sum()),
-        "not_consented": int((has_text & ~consented).sum()),
-    }
+    return CommentCounts(
+        comments=int(has_text.sum()),
+        quotable=int((has_text & consented).sum()),
+        not_consented=int((has_text & ~consented).sum()),
+    )
 
 
 #: A report quotes at most this many comments; more are sampled by a fixed rule.
@@ -118,7 +129,7 @@ def protected_roles_and_quotes(
     survey: pd.DataFrame,
     names: Iterable[str],
     policy: DisclosurePolicy,
-    head: dict | None = None,
+    head: Headline | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The role breakdown after disclosure control, and the quotes to show beside it.
 

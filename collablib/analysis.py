@@ -1,0 +1,273 @@
+"""One analysis per cohort, computed once: :func:`analyse` returns a :class:`CohortAnalysis`.
+
+Everything a cohort's report shows is worked out here, once, from the
+validated data: the survey's headline figures and breakdowns (with disclosure
+control applied), the comparisons with other cohorts, the quotes ready to
+show, the SPC analysis of every improvement measure, the CPES analysis, and
+the provenance. The report notebook calls :func:`analyse` and then only
+renders; ``collab summary`` prints from it; ``collab export`` and the
+pipeline publish its :meth:`CohortAnalysis.tables`, which the index reads.
+So no figure is computed in two places.
+
+The stages flow one way: :mod:`collablib.data` reads and validates,
+:mod:`collablib.survey`, :mod:`collablib.spc` and :mod:`collablib.cpes`
+calculate, and :mod:`collablib.report` draws and writes; this module only
+assembles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from collablib.build import provenance as provenance_facts
+from collablib.cpes import analysis as cpes_analysis
+from collablib.cpes.analysis import CohortCpes
+from collablib.data.cleaning import CleaningLog
+from collablib.data.cpes import load_cpes
+from collablib.data.loaders import CohortData, load_cohort, load_data_notice
+from collablib.data.policy import DisclosurePolicy, load_policy
+from collablib.data.registry import Cohort, load_registry
+from collablib.errors import CollabError
+from collablib.spc import improvement
+from collablib.spc.improvement import ImprovementHeadline, MeasureAnalysis
+from collablib.survey import comparisons, metrics, quotes
+from collablib.survey.comparisons import CohortFigures, cohort_figures
+from collablib.survey.metrics import Headline
+from collablib.survey.quotes import CommentCounts
+
+__all__ = [
+    "CohortAnalysis",
+    "ImprovementResults",
+    "Provenance",
+    "SurveyResults",
+    "analyse",
+    "load_comparators",
+]
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    """What the end-of-collaborative survey says, below and at cohort level.
+
+    ``by_role`` is the breakdown by role group after disclosure control
+    (:func:`collablib.survey.disclosure.protect_role_breakdown`); ``quotes``
+    are the consented, redacted comments to show, attributed as the role table
+    allows; ``not_compared`` names cohorts left out of the comparisons because
+    their data have a problem (interactive use only: the pipeline compares
+    with their last figures that validated).
+    """
+
+    headline: Headline
+    items: pd.DataFrame
+    rating_counts: pd.DataFrame
+    recommend: pd.DataFrame
+    by_role: pd.DataFrame
+    comparisons: pd.DataFrame
+    not_compared: tuple[str, ...]
+    quotes: pd.DataFrame
+    comments: CommentCounts
+    data_quality: CleaningLog
+
+
+@dataclass(frozen=True)
+class ImprovementResults:
+    """Every team's improvement measures through SPC.
+
+    ``summary`` has one row per measure (icons, whether it improved after the
+    first change and whether that was sustained); ``points`` one row per
+    period (value, centre line, limits, point type and the rule that flagged
+    it); ``headline`` is counted from ``summary``.
+    """
+
+    measures: tuple[MeasureAnalysis, ...]
+    summary: pd.DataFrame
+    points: pd.DataFrame
+    headline: ImprovementHeadline
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which inputs, code and packages produced the analysis (:mod:`collablib.build.provenance`).
+
+    ``facts`` is the JSON document the pipeline passes to the report notebook
+    (input files and their SHA-256, git state, versions); ``data_as_of`` is the
+    latest date in the data itself.
+    """
+
+    facts: Mapping[str, Any]
+    data_as_of: str | None
+
+
+@dataclass(frozen=True)
+class CohortAnalysis:
+    """Everything about one cohort that a report, a summary or an export shows."""
+
+    cohort: Cohort
+    teams: pd.DataFrame
+    survey: SurveyResults
+    improvement: ImprovementResults
+    cpes: CohortCpes | None
+    provenance: Provenance
+    policy: DisclosurePolicy
+    notice: str | None
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The analysis as tidy tables: one row per observation, snake_case columns.
+
+        Percentages are 0-100 (columns ``pct``, ``ci_low``, ``ci_high``,
+        ``*_pct``); differences are in percentage points. Tables below cohort
+        level carry the report's disclosure control: a hidden count is empty,
+        with a ``*_suppressed`` flag. The columns are described in
+        :data:`collablib.build.export.DESCRIPTIONS`.
+        """
+        from collablib.build.export import analysis_tables
+
+        return analysis_tables(self)
+
+
+def load_comparators(
+    cohort_id: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    recorded: str | Sequence[CohortFigures] | None = None,
+) -> tuple[list[CohortFigures], list[str]]:
+    """The figures of every other cohort to compare with, and the names of those left out.
+
+    ``recorded`` is what the pipeline passes to the report notebook (JSON, or
+    :class:`CohortFigures`): the figures recorded when each other cohort's data
+    last validated. Without it (interactive use), every other cohort in the
+    registry is loaded now, and those whose data have a problem are left out
+    and named.
+    """
+    if recorded is not None:
+        if isinstance(recorded, str):
+            recorded = [CohortFigures.from_json(v) for v in json.loads(recorded)]
+        return [f for f in recorded if f.cohort_id != cohort_id], []
+    loaded: list[CohortFigures] = []
+    skipped: list[str] = []
+    for cohort in load_registry(data_dir):
+        if cohort.cohort_id == cohort_id:
+            continue
+        try:
+            loaded.append(cohort_figures(load_cohort(cohort, data_dir)))
+        except CollabError:
+            skipped.append(cohort.name)
+    return loaded, skipped
+
+
+def analyse(
+    cohort_id: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    comparators: str | Sequence[CohortFigures] | None = None,
+    provenance: str | None = None,
+) -> CohortAnalysis:
+    """Load, validate and analyse one cohort; every result its report shows, computed once.
+
+    ``comparators`` and ``provenance`` are what the pipeline passes (the other
+    cohorts' recorded figures, and the facts it keyed the build on); left out,
+    they are worked out here. Raises :class:`CollabError` for bad input.
+    """
+    data = load_cohort(cohort_id, data_dir)
+    policy = load_policy(data_dir)
+    notice = load_data_notice(data_dir)
+    others, not_compared = load_comparators(cohort_id, data_dir, comparators)
+    survey = _survey(data, others, not_compared, policy)
+    measures = tuple(improvement.analyse_cohort(data.measures, data.teams, data.cohort.start_date))
+    summary = improvement.summary_table(measures)
+    cpes = cpes_analysis.analyse_cohort(
+        load_cpes(data_dir),
+        data.teams,
+        data.cohort.start_date,
+        data.cohort.end_date,
+        str(data.files["teams"]),
+    )
+    facts = (
+        json.loads(provenance)
+        if provenance
+        else provenance_facts.collect(cohort_id, data_dir, registry_row=data.cohort.as_dict())
+    )
+    return CohortAnalysis(
+        cohort=data.cohort,
+        teams=data.teams,
+        survey=survey,
+        improvement=ImprovementResults(
+            measures=measures,
+            summary=summary,
+            points=improvement.points_table(measures),
+            headline=improvement.headline(summary),
+        ),
+        cpes=cpes,
+        provenance=Provenance(facts, provenance_facts.data_as_of_cohort(data)),
+        policy=policy,
+        notice=notice,
+    )
+
+
+def _survey(
+    data: CohortData,
+    others: Sequence[CohortFigures],
+    not_compared: Sequence[str],
+    policy: DisclosurePolicy,
+) -> SurveyResults:
+    head = metrics.headline(data.teams, data.survey)
+    by_role, voices = quotes.protected_roles_and_quotes(data.survey, data.names, policy, head)
+    assert data.survey_log is not None
+    return SurveyResults(
+        headline=head,
+        items=metrics.item_summary(data.survey),
+        rating_counts=metrics.rating_counts(data.survey),
+        recommend=comparisons.recommend_context(data, others),
+        by_role=by_role,
+        comparisons=comparisons.compare_cohort(data, others),
+        not_compared=tuple(not_compared),
+        quotes=voices,
+        comments=quotes.comment_counts(data.survey),
+        data_quality=data.survey_log,
+    )
+
+
+def summary_json(analysis: CohortAnalysis) -> dict[str, Any]:
+    """What ``collab summary --cohort ID --json`` prints: the headline, CPES and scope."""
+    out = analysis.survey.headline.as_json()
+    out["cpes"] = cpes_analysis.as_json(analysis.cpes.table) if analysis.cpes else []
+    out["scope"] = {
+        "cohort_id": analysis.cohort.cohort_id,
+        "name": analysis.cohort.name,
+        "programme_year": analysis.cohort.programme_year,
+        "cohorts": [analysis.cohort.cohort_id],
+    }
+    return out
+
+
+def programme_year_json(
+    programme_year: str, data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """What ``collab summary --programme-year YYYY/YY --json`` prints: the year's cohorts pooled.
+
+    Pooled from each cohort's analysed headline (:func:`collablib.survey.metrics.pool_headlines`),
+    which counts every respondent once.
+    """
+    cohorts = [c for c in load_registry(data_dir) if c.programme_year == programme_year]
+    if not cohorts:
+        years = sorted({c.programme_year for c in load_registry(data_dir)})
+        raise CollabError(
+            "no cohorts in that programme year",
+            column="programme_year",
+            value=programme_year,
+            allowed=", ".join(years),
+        )
+    heads = [_headline_only(c, data_dir) for c in cohorts]
+    out = metrics.pool_headlines(heads).as_json()
+    out["scope"] = {"programme_year": programme_year, "cohorts": [c.cohort_id for c in cohorts]}
+    return out
+
+
+def _headline_only(cohort: Cohort, data_dir: str | os.PathLike[str] | None) -> Headline:
+    data = load_cohort(cohort, data_dir)
+    return metrics.headline(data.teams, data.survey)

@@ -1,0 +1,426 @@
+"""A cohort's analysis as tidy data: CSV files and a Frictionless Data Package.
+
+NHS RAP asks for tidy data outputs, and reviewers who build dashboards (Power
+BI is common in the NHS) need the SPC icon states and the survey rates as
+tables. :func:`analysis_tables` turns a :class:`~collablib.analysis.CohortAnalysis`
+into tidy tables (one row per observation, snake_case columns);
+:func:`export_files` serialises them, byte-reproducibly, as
+``<table>.csv`` (UTF-8, ISO dates, ``\\n`` line ends) plus a
+``datapackage.json`` (the Frictionless Data Package standard: each field's
+name, type and description).
+
+**Disclosure.** The tables publish exactly what the report does: below cohort
+level (``survey_by_role``) a hidden count is empty, with a ``*_suppressed``
+flag, and a percentage is given only where the report gives it; quotes are the
+consented, redacted ones the report shows, with their role group only.
+**Spreadsheets.** A text cell that begins with ``=``, ``+``, ``-`` or ``@``
+is what Excel and LibreOffice run as a formula ("CSV injection"); such cells
+are written with a leading apostrophe, as OWASP recommends.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from collablib.cpes.analysis import CpesSummary, SurveyYears
+from collablib.cpes.analysis import summary as cpes_summary
+from collablib.survey.metrics import Headline, Share
+
+if TYPE_CHECKING:
+    from collablib.analysis import CohortAnalysis
+
+__all__ = [
+    "DESCRIPTIONS",
+    "FORMULA_PREFIXES",
+    "analysis_tables",
+    "cpes_summary_from_table",
+    "data_package",
+    "export_files",
+    "headline_from_tables",
+    "read_tables",
+    "table_csv",
+    "write_export",
+]
+
+#: Characters that make a spreadsheet read a cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+#: What each table holds, and what each column means (units included).
+DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "overview": (
+        "The cohort: who it is and how many took part.",
+        {
+            "cohort_id": "Cohort id, as in data/cohorts.csv",
+            "name": "Cohort name",
+            "programme_year": "Programme year, YYYY/YY",
+            "start_date": "First day of the cohort",
+            "end_date": "Last day of the cohort",
+            "teams": "Project teams in the cohort",
+            "teams_responding": "Teams with at least one survey respondent",
+            "respondents": "People who answered the end-of-collaborative survey",
+            "data_as_of": "Latest date in the data itself",
+        },
+    ),
+    "survey_items": (
+        "End-of-collaborative survey: each rated item (positive = 3 or 4 of 4) and recommending"
+        " (positive = yes), for the whole cohort.",
+        {
+            "item": "team_working, patient_carer_experience, staff_experience or recommend",
+            "n": "People who answered the question",
+            "positive": "People who answered positively",
+            "pct": "Percentage positive (0-100)",
+            "ci_low": "Lower end of the 95% Wilson interval of pct (0-100)",
+            "ci_high": "Upper end of the 95% Wilson interval of pct (0-100)",
+        },
+    ),
+    "survey_by_role": (
+        "The survey by role group after disclosure control: a hidden count is empty and"
+        " flagged; a percentage is given only where both its counts are shown and n is 8 or more.",
+        {
+            "role": "Role group (as data/disclosure.toml groups roles)",
+            "roles": "The roles in the group, separated by '; '",
+            "measure": "team_working, patient_carer_experience, staff_experience or recommend",
+            "respondents": "People in the group who answered the survey (empty if hidden)",
+            "respondents_suppressed": "Whether respondents is hidden",
+            "n": "People in the group who answered the question (empty if hidden)",
+            "n_suppressed": "Whether n is hidden",
+            "positive": "People in the group who answered positively (empty if hidden)",
+            "positive_suppressed": "Whether positive is hidden",
+            "pct": "Percentage positive (0-100), where it may be shown",
+            "ci_low": "Lower end of the 95% Wilson interval of pct (0-100)",
+            "ci_high": "Upper end of the 95% Wilson interval of pct (0-100)",
+        },
+    ),
+    "comparisons": (
+        "This cohort against each other cohort and its pooled programme year.",
+        {
+            "comparator": "The other cohort, or the pooled programme year",
+            "kind": "cohort or programme year",
+            "measure": "team_working, patient_carer_experience, staff_experience or recommend",
+            "label": "The question in words",
+            "this_positive": "Positive answers in this cohort",
+            "this_n": "Answers in this cohort",
+            "this_pct": "Percentage positive in this cohort (0-100)",
+            "other_positive": "Positive answers in the comparator",
+            "other_n": "Answers in the comparator",
+            "other_pct": "Percentage positive in the comparator (0-100)",
+            "diff": "This cohort minus the comparator, in percentage points",
+            "ci_low": "Lower end of the 95% Newcombe interval of diff (points)",
+            "ci_high": "Upper end of the 95% Newcombe interval of diff (points)",
+            "p_value": "Fisher's exact test, two-sided",
+            "significant": "Whether the interval excludes zero",
+            "small_numbers": "Whether a group has fewer than 30 answers or an expected count < 5",
+        },
+    ),
+    "spc_points": (
+        "Each improvement measure's points on its SPC chart (Making Data Count).",
+        {
+            "team_id": "Team id, as in teams.csv",
+            "measure_id": "Measure id, as in measures.csv",
+            "period": "The period (month) of the point",
+            "value": "The value, in the measure's unit (percent for proportions)",
+            "centre": "Centre line: the mean (XmR, p chart) or median (run chart)",
+            "lower_limit": "Lower process limit (empty for run charts)",
+            "upper_limit": "Upper process limit (empty for run charts)",
+            "point_type": "common_cause, special_cause_improvement, _concern or _neutral",
+            "rule": "The special-cause rule that flagged the point (empty if none)",
+            "missing": "Whether the period has no data",
+        },
+    ),
+    "spc_summary": (
+        "Each improvement measure's SPC result: the Making Data Count icons and the headline.",
+        {
+            "team_id": "Team id, as in teams.csv",
+            "team_name": "Team name",
+            "measure_id": "Measure id, as in measures.csv",
+            "measure_name": "Measure name",
+            "unit": "Unit of the values",
+            "direction": "increase, decrease or neutral: which way is better",
+            "primary": "Whether this is the team's primary measure",
+            "chart": "xmr, p or run",
+            "points": "Periods with data",
+            "variation": "Variation of the latest point: common_cause, special_cause_improvement,"
+            " special_cause_concern or special_cause_neutral (empty for run charts)",
+            "variation_icon": "Making Data Count variation icon shown for the latest point",
+            "assurance": "Assurance icon state: pass, fail, inconsistent or none",
+            "improved_after_change": "Special-cause improvement on or after the first change",
+            "sustained": "The latest 7 points all better than the baseline mean",
+            "judged": "Whether SPC could judge the measure (enough points, a direction)",
+            "target": "The target, in the measure's unit (empty if none)",
+        },
+    ),
+    "cpes": (
+        "Each team's targeted CPES question at its trust: baseline and follow-up survey.",
+        {
+            "team_id": "Team id",
+            "org_code": "The trust's ODS code",
+            "question": "Question key (followed across renumbering)",
+            "baseline_year": "Last CPES year before the cohort",
+            "baseline_score": "Trust score at baseline (percent positive)",
+            "baseline_n": "Responses at baseline",
+            "followup_year": "First CPES year after the cohort",
+            "followup_score": "Trust score at follow-up (percent positive)",
+            "followup_n": "Responses at follow-up",
+            "change": "Follow-up minus baseline, in percentage points",
+            "change_ci_low": "Lower end of the 95% Newcombe interval of change (points)",
+            "change_ci_high": "Upper end of the 95% Newcombe interval of change (points)",
+            "baseline_flag": "above, within or below the trust's expected range at baseline",
+            "followup_flag": "above, within or below the trust's expected range at follow-up",
+            "method_change": "Whether the survey method changed between the two years",
+        },
+    ),
+    "quotes": (
+        "Consented comments as the report shows them: redacted, with their role group only.",
+        {
+            "role": "Role group of the respondent",
+            "quote": "The comment, with personal details removed",
+        },
+    ),
+    "data_quality": (
+        "From survey export to analysis: what arrived, what was left out and why.",
+        {
+            "step": "The cleaning step",
+            "rows": "Rows it concerns",
+            "spreadsheet_rows": "Their row numbers as a spreadsheet shows them",
+        },
+    ),
+}
+
+
+def _survey_items(analysis: CohortAnalysis) -> pd.DataFrame:
+    head = analysis.survey.headline
+    measures = [*head.items, "recommend"]
+    shares = [head.share(m) for m in measures]
+    return pd.DataFrame(
+        {
+            "item": measures,
+            "n": [s.n for s in shares],
+            "positive": [s.positive for s in shares],
+            "pct": [s.pct for s in shares],
+            "ci_low": [s.ci_low for s in shares],
+            "ci_high": [s.ci_high for s in shares],
+        }
+    )
+
+
+def _survey_by_role(analysis: CohortAnalysis) -> pd.DataFrame:
+    by_role = analysis.survey.by_role
+    symbol = analysis.policy.symbol
+    out = pd.DataFrame(
+        {
+            "role": by_role["role"].astype(str),
+            "roles": ["; ".join(m) for m in by_role["members"]],
+            "measure": by_role["measure"].astype(str),
+        }
+    )
+    for count in ("respondents", "n", "positive"):
+        hidden = (by_role[f"{count}_shown"].astype(str) == symbol).to_numpy()
+        out[count] = pd.array(
+            [None if h else int(v) for v, h in zip(by_role[count], hidden, strict=True)],
+            dtype="Int64",
+        )
+        out[f"{count}_suppressed"] = hidden
+    shown = by_role["pct_shown"].to_numpy(dtype=bool)
+    for column in ("pct", "ci_low", "ci_high"):
+        out[column] = by_role[column].where(shown)
+    return out
+
+
+def _overview(analysis: CohortAnalysis) -> pd.DataFrame:
+    cohort, head = analysis.cohort, analysis.survey.headline
+    return pd.DataFrame(
+        [
+            {
+                "cohort_id": cohort.cohort_id,
+                "name": cohort.name,
+                "programme_year": cohort.programme_year,
+                "start_date": cohort.start_date.isoformat(),
+                "end_date": cohort.end_date.isoformat(),
+                "teams": head.teams,
+                "teams_responding": head.teams_responding,
+                "respondents": head.respondents,
+                "data_as_of": analysis.provenance.data_as_of,
+            }
+        ]
+    )
+
+
+def _cpes(analysis: CohortAnalysis) -> pd.DataFrame:
+    from collablib.cpes.analysis import as_json
+
+    columns = list(DESCRIPTIONS["cpes"][1])
+    if analysis.cpes is None:
+        return pd.DataFrame(columns=columns)
+    rows = as_json(analysis.cpes.table)
+    method_change = bool(analysis.cpes.years.method_change)
+    return pd.DataFrame([{**r, "method_change": method_change} for r in rows], columns=columns)
+
+
+def analysis_tables(analysis: CohortAnalysis) -> dict[str, pd.DataFrame]:
+    """The tidy tables of :meth:`~collablib.analysis.CohortAnalysis.tables` (see DESCRIPTIONS)."""
+    log = analysis.survey.data_quality.steps()
+    tables = {
+        "overview": _overview(analysis),
+        "survey_items": _survey_items(analysis),
+        "survey_by_role": _survey_by_role(analysis),
+        "comparisons": analysis.survey.comparisons.copy(),
+        "spc_points": analysis.improvement.points.copy(),
+        "spc_summary": analysis.improvement.summary.copy(),
+        "cpes": _cpes(analysis),
+        "quotes": analysis.survey.quotes[["role", "quote"]].astype(str).reset_index(drop=True),
+        "data_quality": pd.DataFrame(
+            {
+                "step": log["step"],
+                "rows": log["rows"].abs(),
+                "spreadsheet_rows": log["spreadsheet_rows"],
+            }
+        ),
+    }
+    for name, frame in tables.items():
+        expected = list(DESCRIPTIONS[name][1])
+        if list(frame.columns) != expected:
+            raise AssertionError(f"table {name} has columns {list(frame.columns)}, not {expected}")
+    return tables
+
+
+def _safe_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _field_type(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    return "string"
+
+
+def table_csv(frame: pd.DataFrame) -> bytes:
+    """A table as CSV bytes: UTF-8, ``\\n``, ISO dates, booleans ``true``/``false``, empty = null.
+
+    Text cells that a spreadsheet would run as a formula get a leading apostrophe.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_bool_dtype(series):
+            out[column] = series.map({True: "true", False: "false"}).astype("string")
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            out[column] = series.dt.strftime("%Y-%m-%d")
+        elif not pd.api.types.is_numeric_dtype(series):
+            out[column] = series.map(_safe_text)
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, lineterminator="\n", na_rep="")
+    return buffer.getvalue().encode("utf-8")
+
+
+def data_package(analysis: CohortAnalysis, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The Frictionless Data Package describing ``tables`` (no dates, no random ids)."""
+    cohort = analysis.cohort
+    resources = []
+    for name, frame in tables.items():
+        description, columns = DESCRIPTIONS[name]
+        fields = [
+            {"name": column, "type": _field_type(frame[column]), "description": columns[column]}
+            for column in frame.columns
+        ]
+        resources.append(
+            {
+                "name": name.replace("_", "-"),
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "description": description,
+                "schema": {"fields": fields, "missingValues": [""]},
+            }
+        )
+    return {
+        "profile": "tabular-data-package",
+        "name": f"collab-{cohort.cohort_id}".lower(),
+        "title": f"{cohort.name}: evaluation data",
+        "description": (
+            "Tidy tables behind the cohort's evaluation report, with the report's disclosure "
+            "control (counts of 1 to 7 below cohort level are hidden). Produced by collab."
+        ),
+        "resources": resources,
+    }
+
+
+def export_files(analysis: CohortAnalysis) -> dict[str, bytes]:
+    """File name -> bytes of everything :func:`write_export` writes for one cohort."""
+    tables = analysis.tables()
+    files = {f"{name}.csv": table_csv(frame) for name, frame in tables.items()}
+    package = data_package(analysis, tables)
+    files["datapackage.json"] = (json.dumps(package, indent=1, sort_keys=True) + "\n").encode()
+    return files
+
+
+def write_export(analysis: CohortAnalysis, folder: Path) -> list[Path]:
+    """Write the cohort's tidy tables and data package into ``folder`` (atomically, per file)."""
+    from collablib.build.fileio import atomic_write_bytes
+
+    folder = Path(folder)
+    written = []
+    for name, data in export_files(analysis).items():
+        atomic_write_bytes(folder / name, data)
+        written.append(folder / name)
+    return written
+
+
+def read_tables(folder: Path, names: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Published tables read back from ``folder`` (booleans and numbers typed, empty = missing)."""
+    return {
+        name: pd.read_csv(folder / f"{name}.csv", keep_default_na=False, na_values=[""])
+        for name in names
+    }
+
+
+def headline_from_tables(overview: pd.DataFrame, items: pd.DataFrame) -> Headline:
+    """The cohort's :class:`~collablib.survey.metrics.Headline` from its published tables."""
+
+    def share(row: Any) -> Share:
+        return Share(
+            int(row.n),
+            int(row.positive),
+            *(None if pd.isna(v) else float(v) for v in (row.pct, row.ci_low, row.ci_high)),
+        )
+
+    cohort = overview.iloc[0]
+    shares = {str(r.item): share(r) for r in items.itertuples()}
+    return Headline(
+        teams=int(cohort["teams"]),
+        respondents=int(cohort["respondents"]),
+        teams_responding=int(cohort["teams_responding"]),
+        recommend=shares.pop("recommend"),
+        items=shares,
+    )
+
+
+def cpes_summary_from_table(table: pd.DataFrame) -> CpesSummary | None:
+    """The cohort's :class:`~collablib.cpes.analysis.CpesSummary` from its published ``cpes``.
+
+    ``None`` when no team targeted a question (or there was no CPES extract).
+    """
+    if table.empty:
+        return None
+    first = table.iloc[0]
+    years = SurveyYears(
+        int(first["baseline_year"]) if pd.notna(first["baseline_year"]) else None,
+        int(first["followup_year"]) if pd.notna(first["followup_year"]) else None,
+        bool(first["method_change"]),
+    )
+    return cpes_summary(table, years)

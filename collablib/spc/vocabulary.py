@@ -1,0 +1,92 @@
+"""The words for SPC results: one vocabulary for every table, chart and alt text.
+
+Making Data Count (MDC) summarises a chart with two icons, variation and
+assurance (:func:`collablib.spc.assurance.assurance`). Icons alone exclude
+anyone who cannot see or decode them, so the report always puts them into
+words; defining the words once, here, keeps a table and the chart beside it
+saying the same thing. Each state has a :class:`Words`: a short ``label`` for
+table cells and a ``sentence`` for chart subtitles and alt text.
+
+- :data:`VARIATION` is keyed by variation icon (``variation_icon``:
+  ``common_cause``, ``improvement_high`` ... ``neutral_low``);
+  :data:`VARIATION_LABELS` gives the same labels keyed by the latest point's
+  type (``variation``: one of :data:`~collablib.spc.options.POINT_TYPES`),
+  which is what tables show.
+- :data:`ASSURANCE` is keyed by assurance (``pass``, ``fail``,
+  ``inconsistent``, ``none``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = ["ASSURANCE", "VARIATION", "VARIATION_LABELS", "Words"]
+
+
+@dataclass(frozen=True)
+class Words:
+    """How one SPC state is put into words."""
+
+    #: Short, for a table cell.
+    label: str
+    #: For a chart subtitle or alt text (no final full stop).
+    sentence: str
+
+
+VARIATION: Mapping[str, Words] = MappingProxyType(
+    {
+        "common_cause": Words(
+            label="Common cause",
+            sentence="Latest point: common cause variation",
+        ),
+        "improvement_high": Words(
+            label="Improvement",
+            sentence="Latest point: special cause, improvement (higher)",
+        ),
+        "improvement_low": Words(
+            label="Improvement",
+            sentence="Latest point: special cause, improvement (lower)",
+        ),
+        "concern_high": Words(
+            label="Concern",
+            sentence="Latest point: special cause, concern (higher)",
+        ),
+        "concern_low": Words(
+            label="Concern",
+            sentence="Latest point: special cause, concern (lower)",
+        ),
+        "neutral_high": Words(
+            label="Higher (neutral)",
+            sentence="Latest point: special cause, higher (no direction)",
+        ),
+        "neutral_low": Words(
+            label="Lower (neutral)",
+            sentence="Latest point: special cause, lower (no direction)",
+        ),
+    }
+)
+
+#: The variation icon whose label names each point type (high and low share the label of an
+#: improvement or a concern).
+_ICON_OF_POINT_TYPE = {
+    "common_cause": "common_cause",
+    "special_cause_improvement": "improvement_high",
+    "special_cause_concern": "concern_high",
+    "special_cause_neutral_high": "neutral_high",
+    "special_cause_neutral_low": "neutral_low",
+}
+
+VARIATION_LABELS: Mapping[str, str] = MappingProxyType(
+    {point: VARIATION[icon].label for point, icon in _ICON_OF_POINT_TYPE.items()}
+)
+
+ASSURANCE: Mapping[str, Words] = MappingProxyType(
+    {
+        "pass": Words(label="Meets target", sentence="Target: consistently met"),
+        "fail": Words(label="Misses target", sentence="Target: consistently missed"),
+        "inconsistent": Words(label="Hit and miss", sentence="Target: hit and miss"),
+        "none": Words(label="–", sentence="Target: no assurance possible"),
+    }
+)
