@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from collablib.data.schemas import MEASURES_COLUMNS
+from collablib.data.measure_schemas import MEASURES_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAMS = 500

@@ -35,7 +35,9 @@ from collablib.data.policy import DisclosurePolicy, load_policy
 from collablib.data.registry import Cohort, load_registry
 from collablib.errors import CollabError
 from collablib.spc import improvement
-from collablib.spc.improvement import ImprovementHeadline, MeasureAnalysis
+from collablib.spc import summary as spc_summary
+from collablib.spc.improvement import MeasureAnalysis
+from collablib.spc.summary import ImprovementHeadline
 from collablib.survey import comparisons, metrics, quotes
 from collablib.survey.comparisons import CohortFigures, cohort_figures
 from collablib.survey.metrics import Headline
@@ -89,6 +91,14 @@ class ImprovementResults:
     summary: pd.DataFrame
     points: pd.DataFrame
     headline: ImprovementHeadline
+
+    def measure(self, team_id: str, measure_id: str) -> MeasureAnalysis:
+        """One team's measure; a :class:`KeyError` names the ones there are if it is not found."""
+        for m in self.measures:
+            if (m.team_id, m.measure_id) == (team_id, measure_id):
+                return m
+        known = ", ".join(f"{m.team_id}/{m.measure_id}" for m in self.measures)
+        raise KeyError(f"no measure {team_id}/{measure_id}; the cohort has {known or 'none'}")
 
 
 @dataclass(frozen=True)
@@ -179,7 +189,7 @@ def analyse(
     others, not_compared = load_comparators(cohort_id, data_dir, comparators)
     survey = _survey(data, others, not_compared, policy)
     measures = tuple(improvement.analyse_cohort(data.measures, data.teams, data.cohort.start_date))
-    summary = improvement.summary_table(measures)
+    summary = spc_summary.summary_table(measures)
     cpes = cpes_analysis.analyse_cohort(
         load_cpes(data_dir),
         data.teams,
@@ -199,8 +209,8 @@ def analyse(
         improvement=ImprovementResults(
             measures=measures,
             summary=summary,
-            points=improvement.points_table(measures),
-            headline=improvement.headline(summary),
+            points=spc_summary.points_table(measures),
+            headline=spc_summary.headline(summary),
         ),
         cpes=cpes,
         provenance=Provenance(facts, provenance_facts.data_as_of_cohort(data)),

@@ -25,6 +25,15 @@ from collablib.build.fileio import OutputError
 from collablib.build.interrupts import BuildInterrupted
 from collablib.errors import CollabError
 
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_BUILD_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "main",
+]
+
 EXIT_OK = 0
 EXIT_BUILD_FAILED = 1
 EXIT_BAD_INPUT = 2

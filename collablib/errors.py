@@ -14,6 +14,14 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+__all__ = [
+    "MAX_PROBLEMS_SHOWN",
+    "CollabError",
+    "describe_os_error",
+    "display_path",
+    "spreadsheet_row",
+]
+
 _NO_VALUE = object()
 
 #: How many problems one error lists before summarising the rest.

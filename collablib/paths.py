@@ -10,6 +10,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = [
+    "DATA_DIR_ENV",
+    "PROJECT_ROOT",
+    "REGISTRY_FILE",
+    "default_data_dir",
+    "default_reports_dir",
+    "report_notebook",
+    "resolve_data_dir",
+]
+
 #: The repository root (the folder that holds ``collablib/``, ``data/`` and ``notebooks/``).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

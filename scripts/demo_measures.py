@@ -21,7 +21,7 @@ import random
 from datetime import date
 from pathlib import Path
 
-from collablib.data.schemas import MEASURES_COLUMNS
+from collablib.data.measure_schemas import MEASURES_COLUMNS
 
 PROPORTIONS = [
     (

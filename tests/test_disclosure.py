@@ -33,7 +33,7 @@ from collablib.survey.disclosure import (
     role_suppression_table,
     suppress,
 )
-from collablib.survey.metrics import add_proportion_columns, role_breakdown
+from collablib.survey.metrics import Headline, Share, add_proportion_columns, role_breakdown
 from tests.conftest import make_survey, make_teams
 
 POLICY = DisclosurePolicy()
@@ -196,7 +196,7 @@ def by_role_frame(counts: dict[str, dict[str, tuple[int, int, int]]]) -> pd.Data
     return add_proportion_columns(frame.astype({"role": "string", "measure": "string"}))
 
 
-def head_for(frame: pd.DataFrame, unattributed: dict[str, tuple[int, int, int]]) -> dict:
+def head_for(frame: pd.DataFrame, unattributed: dict[str, tuple[int, int, int]]) -> Headline:
     """Cohort totals (as metrics.headline) of ``frame`` plus respondents who gave no role."""
     sums = frame.groupby("measure", sort=False)[["n", "positive"]].sum()
     people = int(frame.drop_duplicates("role")["respondents"].sum())
@@ -206,11 +206,13 @@ def head_for(frame: pd.DataFrame, unattributed: dict[str, tuple[int, int, int]])
         m: (int(sums.loc[m, "n"]) + extra[m][1], int(sums.loc[m, "positive"]) + extra[m][2])
         for m in sums.index
     }
-    return {
-        "respondents": people,
-        "items": {m: {"n": n, "positive": p} for m, (n, p) in totals.items() if m != "recommend"},
-        "recommend": {"n": totals["recommend"][0], "yes": totals["recommend"][1]},
-    }
+    return Headline(
+        teams=1,
+        respondents=people,
+        teams_responding=1,
+        recommend=Share.of(totals["recommend"][1], totals["recommend"][0]),
+        items={m: Share.of(p, n) for m, (n, p) in totals.items() if m != "recommend"},
+    )
 
 
 @st.composite

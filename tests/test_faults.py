@@ -175,7 +175,13 @@ def test_outputs_whose_bytes_differ_from_the_record_are_rebuilt(tiny):
     assert snapshot(out) == before  # the same inputs give the same bytes
 
 
-BAD_CONTENTS = [b"[1]", b'"x"', b"{not json", b"\xff\xfe\x00", b'{"version": 2, "key": 5}']
+BAD_CONTENTS = [
+    b"[1]",
+    b'"x"',
+    b"{not json",
+    b"\xff\xfe\x00",
+    f'{{"version": {buildstate.RECORD_VERSION}, "key": 5}}'.encode(),
+]
 
 
 @pytest.mark.parametrize(

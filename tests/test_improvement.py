@@ -9,6 +9,7 @@ import pytest
 from collablib import spc
 from collablib.data.loaders import load_cohort
 from collablib.spc import improvement
+from collablib.spc import summary as spc_summary
 
 
 def rows(values, *, proportion=False, direction="increase", target=np.nan, start="2020-01-01"):
@@ -139,7 +140,7 @@ def test_missing_months_are_counted_and_noted():
 def test_headline_counts_match_what_the_charts_show(demo_data, cohort):
     data = load_cohort(cohort, demo_data)
     analyses = improvement.analyse_cohort(data.measures, data.teams, data.cohort.start_date)
-    head = improvement.headline(improvement.summary_table(analyses))
+    head = spc_summary.headline(spc_summary.summary_table(analyses))
     # recount from the plotted points: a blue point on or after the team's first change
     shown = 0
     for a in analyses:

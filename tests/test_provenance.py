@@ -36,7 +36,7 @@ def test_input_hashes_are_of_the_bytes_read_not_of_the_file_now(data_copy):
     row = next(r for r in facts["inputs"] if r["file"] == "raw/cohort-2/teams.csv")
     assert row["sha256"] == before != provenance.sha256_file(teams)
     # A file nothing had read is read (and recorded) when the facts are collected.
-    assert provenance.file_hash(teams, log) == provenance.sha256_file(teams) == log.get(teams)
+    assert inputs.input_hash(teams, log) == provenance.sha256_file(teams) == log.get(teams)
 
 
 def test_git_state_notes_data_outside_the_repository(tmp_path):
@@ -55,7 +55,7 @@ def test_data_as_of_is_the_latest_date_in_the_data():
 
 def test_code_digest_changes_with_the_source(monkeypatch, tmp_path):
     first = provenance.code_digest()
-    extra = Path(provenance.PROJECT_ROOT / "collablib" / "resources" / "_probe.txt")
+    extra = Path(provenance.PROJECT_ROOT / "collablib" / "survey" / "resources" / "_probe.txt")
     try:
         extra.write_text("probe", encoding="utf-8")
         assert provenance.code_digest() != first

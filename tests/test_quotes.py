@@ -32,7 +32,7 @@ def test_demo_data_has_comments_without_consent(demo_data):
     for cohort in ("cohort-1", "cohort-2", "rare-cancers", "cohort-3"):
         counts = comment_counts(load_cohort(cohort, demo_data).survey)
         assert counts.quotable > 0
-        assert counts["not_consented"] > 0
+        assert counts.not_consented > 0
 
 
 def test_quotes_are_redacted_with_the_export_names():

@@ -101,6 +101,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "This cohort against each other cohort and its pooled programme year.",
         {
             "comparator": "The other cohort, or the pooled programme year",
+            "comparator_id": "The other cohort's id, or the programme year (YYYY/YY)",
             "kind": "cohort or programme year",
             "measure": "team_working, patient_carer_experience, staff_experience or recommend",
             "label": "The question in words",

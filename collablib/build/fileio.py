@@ -24,6 +24,18 @@ from pathlib import Path
 
 from collablib.errors import describe_os_error
 
+__all__ = [
+    "BACKUP_SUFFIX",
+    "JOURNAL_SUFFIX",
+    "TEMP_SUFFIX",
+    "OutputError",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "commit_files",
+    "recover_journals",
+    "remove_leftovers",
+]
+
 #: Suffixes of the files :func:`commit_files` and :func:`atomic_write_bytes` leave behind
 #: only when a process is killed part-way; :func:`remove_leftovers` deletes them.
 TEMP_SUFFIX = ".tmp"

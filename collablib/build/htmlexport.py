@@ -23,6 +23,16 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+__all__ = [
+    "CSS_FILE",
+    "TEMPLATE_DIR",
+    "DropStderr",
+    "add_table_of_contents",
+    "export_html",
+    "read_css",
+    "table_of_contents",
+]
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 CSS_FILE = TEMPLATE_DIR / "collab" / "static" / "collab.css"
 

@@ -29,8 +29,20 @@ from collablib.data.registry import Cohort, programme_years
 from collablib.report.narrative import long_date
 from collablib.report.tables import cohort_headline_row
 from collablib.spc import improvement
-from collablib.spc.improvement import ImprovementHeadline
+from collablib.spc import summary as spc_summary
+from collablib.spc.summary import ImprovementHeadline
 from collablib.survey.metrics import Headline, pool_headlines
+
+__all__ = [
+    "INDEX_TITLE",
+    "Published",
+    "cpes_rows",
+    "headline_rows",
+    "improvement_rows",
+    "published",
+    "render_index",
+    "write_index",
+]
 
 INDEX_TITLE = "Cancer Experience of Care Improvement Collaboratives: evaluation reports"
 
@@ -64,7 +76,7 @@ def published(cohorts: Sequence[Cohort], output_dir: Path) -> dict[str, Publishe
             tables = read_tables(folder, ("overview", "survey_items", "spc_summary", "cpes"))
             out[cohort.cohort_id] = Published(
                 headline=headline_from_tables(tables["overview"], tables["survey_items"]),
-                improvement=improvement.headline(tables["spc_summary"]),
+                improvement=spc_summary.headline(tables["spc_summary"]),
                 cpes=cpes_summary_from_table(tables["cpes"]),
             )
         except (OSError, KeyError, TypeError, ValueError, IndexError, pd.errors.ParserError):

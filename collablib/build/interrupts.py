@@ -15,6 +15,12 @@ import signal
 import threading
 from collections.abc import Iterator
 
+__all__ = [
+    "BuildInterrupted",
+    "signals_ignored",
+    "sigterm_raises",
+]
+
 
 class BuildInterrupted(Exception):
     """Raised in the main thread when the build receives SIGINT or SIGTERM."""

@@ -36,6 +36,18 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
+__all__ = [
+    "PREFIX",
+    "IPCKernelManager",
+    "KernelRun",
+    "KernelStartRefused",
+    "TrackedKernelManager",
+    "kernel_manager_class",
+    "remove_own_kernel_files",
+    "remove_stale_kernel_files",
+    "runtime_dir",
+]
+
 PREFIX = "collab-"
 
 

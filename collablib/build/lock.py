@@ -23,6 +23,13 @@ from collablib.build.fileio import OutputError
 from collablib.build.state import _stderr_warning, state_dir, tidy_output_folder
 from collablib.errors import describe_os_error
 
+__all__ = [
+    "LOCK_FILE",
+    "BuildLock",
+    "BuildLocked",
+    "locked_output_folder",
+]
+
 LOCK_FILE = "lock"
 
 

@@ -57,12 +57,20 @@ from collablib.build.render import (
 )
 from collablib.build.validation import comparison_figures, expected_work, load_and_check
 from collablib.build.workers import Planned, build_planned
-from collablib.data.inputs import INPUT_LOG, read_input, sha256_bytes
+from collablib.data.inputs import INPUT_LOG, input_hash, read_input, sha256_bytes
 from collablib.data.loaders import CohortData
 from collablib.data.registry import Cohort, load_registry, registry_path
 from collablib.errors import CollabError, describe_os_error, display_path
 from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
 from collablib.survey.comparisons import CohortFigures
+
+__all__ = [
+    "BuildSummary",
+    "build_reports",
+    "cohort_components",
+    "default_jobs",
+    "select_cohorts",
+]
 
 
 @dataclass
@@ -464,7 +472,7 @@ class _Build:
     ) -> None:
         """Write the whole-run state from the hashes the run read (never re-hashing the inputs)."""
         hashes = {
-            str(p.relative_to(self.data_dir)): provenance.file_hash(p)
+            str(p.relative_to(self.data_dir)): input_hash(p)
             for p in buildstate.data_files(self.data_dir)
         }
         outputs = {"index.html": provenance.sha256_file(index)}

@@ -15,6 +15,13 @@ from typing import Protocol, TextIO
 
 from collablib.build.render import BuildResult
 
+__all__ = [
+    "PlainProgress",
+    "Progress",
+    "RichProgress",
+    "make_progress",
+]
+
 
 class Progress(Protocol):
     """What the pipeline tells a progress display."""

@@ -28,8 +28,32 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from collablib.data.inputs import INPUT_LOG, InputLog, is_input_file, read_input
+from collablib.data.inputs import InputLog, input_hash, is_input_file
 from collablib.paths import PROJECT_ROOT, REGISTRY_FILE, report_notebook, resolve_data_dir
+
+__all__ = [
+    "CODE_PATHS",
+    "KEY_PACKAGES",
+    "PROJECT_DATA_FILES",
+    "RunFacts",
+    "code_digest",
+    "code_files",
+    "cohort_input_files",
+    "collect",
+    "data_as_of",
+    "data_as_of_cohort",
+    "file_table",
+    "git_state",
+    "input_files",
+    "load",
+    "lock_digest",
+    "package_versions",
+    "project_data_files",
+    "registry_row_entry",
+    "run_facts",
+    "sha256_file",
+    "to_json",
+]
 
 #: Packages whose versions a report records.
 KEY_PACKAGES = (
@@ -117,23 +141,6 @@ def project_data_files(data_dir: Path) -> list[Path]:
     return project + input_files(data_dir / "cpes")
 
 
-def file_hash(path: Path, log: InputLog | None = None) -> str:
-    """The SHA-256 of ``path`` as it was read for this build.
-
-    A file that nothing has read yet (a note in a cohort's folder, say) is read
-    now, through :func:`collablib.data.inputs.read_input`, so that the log holds
-    every input of the build and a kernel that reads it later is checked against
-    the same bytes.
-    """
-    log = log or INPUT_LOG
-    recorded = log.get(path)
-    if recorded is None:
-        read_input(path, log)
-        recorded = log.get(path)
-    assert recorded is not None
-    return recorded
-
-
 def file_table(
     files: Iterable[Path], data_dir: Path, log: InputLog | None = None
 ) -> list[dict[str, str]]:
@@ -148,7 +155,7 @@ def file_table(
             name = str(path.relative_to(data_dir))
         except ValueError:
             name = str(path)
-        rows.append({"file": name, "sha256": file_hash(path, log)})
+        rows.append({"file": name, "sha256": input_hash(path, log)})
     return rows
 
 
@@ -166,6 +173,7 @@ def registry_row_entry(row: dict[str, str]) -> dict[str, str]:
 
 
 def _git(*args: str) -> str | None:
+    # GIT_OPTIONAL_LOCKS=0: ``git status`` must not rewrite (or lock) the analyst's index.
     try:
         proc = subprocess.run(
             ["git", "-C", str(PROJECT_ROOT), *args],
@@ -173,6 +181,7 @@ def _git(*args: str) -> str | None:
             text=True,
             check=False,
             timeout=30,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

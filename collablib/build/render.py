@@ -58,6 +58,26 @@ from collablib.data.inputs import ABSENT, LISTING
 from collablib.data.registry import Cohort
 from collablib.errors import display_path
 
+__all__ = [
+    "CELL_TIMEOUT",
+    "KERNEL_START_ATTEMPTS",
+    "KERNEL_START_TIMEOUT",
+    "RECORD_CELL_TAG",
+    "WORK_DIR",
+    "BuildFailure",
+    "BuildResult",
+    "BuildStopped",
+    "RenderedReport",
+    "check_inputs_read",
+    "commit_report",
+    "execute_notebook",
+    "is_transient_kernel_error",
+    "render_cohort",
+    "report_paths",
+    "take_build_record",
+    "with_record_cell",
+]
+
 #: Attempts at starting a kernel before a cohort is reported as failed.
 KERNEL_START_ATTEMPTS = 4
 #: Seconds a kernel may take to start (papermill's default is 60).

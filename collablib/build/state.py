@@ -66,6 +66,47 @@ from collablib.data.inputs import is_input_file
 from collablib.errors import describe_os_error
 from collablib.paths import PROJECT_ROOT
 
+__all__ = [
+    "BUILD_RECORD_MIME",
+    "DATA_DIR",
+    "FAILED_DIR",
+    "FIGURES_DIR",
+    "FIGURES_SHAPE",
+    "RECORD_SHAPE",
+    "RECORD_VERSION",
+    "SET_ASIDE_DIR",
+    "STATE_DIR",
+    "STATE_FILE",
+    "STATE_SHAPE",
+    "Warn",
+    "clear_state",
+    "current_global_key",
+    "data_files",
+    "data_folder",
+    "digest",
+    "emit_build_record",
+    "explain",
+    "fast_up_to_date",
+    "figures_path",
+    "global_key",
+    "journal_path",
+    "output_names",
+    "outputs_match",
+    "read_checked",
+    "read_figures",
+    "read_record",
+    "record_path",
+    "record_text",
+    "remove_stale_temporaries",
+    "remove_unregistered",
+    "set_aside",
+    "state_dir",
+    "tidy_output_folder",
+    "tracked_paths",
+    "write_json",
+    "write_state",
+]
+
 STATE_DIR = ".build"
 #: Where each cohort's tidy data are published: ``<output>/data/<cohort_id>/``.
 DATA_DIR = "data"

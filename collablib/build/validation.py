@@ -22,6 +22,13 @@ from collablib.data.registry import Cohort, load_registry
 from collablib.errors import CollabError
 from collablib.survey.comparisons import CohortFigures, cohort_figures
 
+__all__ = [
+    "Validation",
+    "comparison_figures",
+    "expected_work",
+    "load_and_check",
+]
+
 
 @dataclass
 class Validation:

@@ -36,6 +36,12 @@ from collablib.build.render import (
 from collablib.data.registry import Cohort
 from collablib.errors import display_path
 
+__all__ = [
+    "STOP_GRACE",
+    "Planned",
+    "build_planned",
+]
+
 #: Seconds an interrupted build waits for its worker threads before it returns.
 STOP_GRACE = 3.0
 

@@ -34,6 +34,24 @@ from collablib.data.cpes import CpesData
 from collablib.errors import CollabError
 from collablib.survey.metrics import wilson_interval
 
+__all__ = [
+    "CHANGE_COLUMNS",
+    "JSON_DECIMALS",
+    "TRUST_FIELDS",
+    "YEARLY_COLUMNS",
+    "CohortCpes",
+    "CpesSummary",
+    "SurveyYears",
+    "analyse_cohort",
+    "as_json",
+    "by_year",
+    "changes",
+    "difference_interval",
+    "summary",
+    "survey_years",
+    "targeted_questions",
+]
+
 
 @dataclass(frozen=True)
 class SurveyYears:

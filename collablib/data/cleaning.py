@@ -52,6 +52,14 @@ from collablib.data.survey_mapping import (
 )
 from collablib.errors import CollabError
 
+__all__ = [
+    "CleaningLog",
+    "clean_survey",
+    "find_test_rows",
+    "map_headers",
+    "respondent_names",
+]
+
 
 @dataclass
 class CleaningLog:

@@ -46,6 +46,25 @@ from collablib.data.survey_mapping import normalise
 from collablib.errors import CollabError
 from collablib.paths import resolve_data_dir
 
+__all__ = [
+    "CPES_DIR",
+    "DEFAULT_MIN_RESPONSES",
+    "FIELDS",
+    "NUMBERS",
+    "PERFORMANCE",
+    "QUESTION_MAP",
+    "QUESTION_PATTERN",
+    "REQUIRED",
+    "SETTINGS_FILE",
+    "SUPPRESSED_MARKERS",
+    "YEARS_FILE",
+    "CpesData",
+    "is_suppressed_marker",
+    "load_cpes",
+    "numbers",
+    "read_results",
+]
+
 CPES_DIR = "cpes"
 QUESTION_MAP = "question_map.csv"
 YEARS_FILE = "cpes_years.csv"

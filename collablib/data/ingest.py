@@ -33,6 +33,18 @@ import pandas as pd
 from collablib.data.inputs import read_input
 from collablib.errors import CollabError
 
+__all__ = [
+    "CSV_ENCODINGS",
+    "ROW_INDEX_NAME",
+    "SUPPORTED_SUFFIXES",
+    "SourceInfo",
+    "decode_text",
+    "drop_blank_rows",
+    "read_csv_text",
+    "read_table",
+    "sniff",
+]
+
 ROW_INDEX_NAME = "row"
 
 #: File extensions the readers accept.

@@ -32,6 +32,7 @@ __all__ = [
     "InputLog",
     "input_exists",
     "input_folder_exists",
+    "input_hash",
     "is_input_file",
     "list_inputs",
     "read_input",
@@ -135,6 +136,22 @@ def read_input(path: str | os.PathLike[str], log: InputLog | None = None) -> byt
         ) from None
     _record(path, sha256_bytes(data), log)
     return data
+
+
+def input_hash(path: str | os.PathLike[str], log: InputLog | None = None) -> str:
+    """The SHA-256 of an input as it was read for this build (:data:`INPUT_LOG`).
+
+    A file that nothing has read yet (a note in a cohort's folder, say) is read
+    now, so that the log holds every input of the build and a kernel that reads
+    it later is checked against the same bytes.
+    """
+    log = log or INPUT_LOG
+    recorded = log.get(path)
+    if recorded is None:
+        read_input(path, log)
+        recorded = log.get(path)
+    assert recorded is not None
+    return recorded
 
 
 def read_input_text(path: str | os.PathLike[str], what: str = "file") -> str:

@@ -31,6 +31,20 @@ from collablib.data.survey_mapping import SurveyMapping, find_survey_file, load_
 from collablib.errors import CollabError
 from collablib.paths import resolve_data_dir
 
+__all__ = [
+    "NOTICE_FILE",
+    "SURVEY_FILE",
+    "TEAMS_FILE",
+    "CohortData",
+    "import_survey",
+    "load_cohort",
+    "load_data_notice",
+    "load_programme_year",
+    "load_survey",
+    "load_teams",
+    "pool",
+]
+
 TEAMS_FILE = "teams.csv"
 SURVEY_FILE = "final_survey.csv"
 

@@ -22,15 +22,22 @@ import pandas as pd
 
 from collablib.data.ingest import drop_blank_rows, read_table
 from collablib.data.inputs import input_exists
-from collablib.data.schemas import (
+from collablib.data.measure_schemas import (
     CHANGES_COLUMNS,
     MEASURES_COLUMNS,
     changes_schema,
     measures_schema,
-    require_columns,
-    validate,
 )
+from collablib.data.schemas import require_columns, validate
 from collablib.errors import CollabError
+
+__all__ = [
+    "CHANGES_FILE",
+    "MEASURES_FILE",
+    "MeasuresData",
+    "complete_periods",
+    "load_measures",
+]
 
 MEASURES_FILE = "measures.csv"
 CHANGES_FILE = "changes.csv"

@@ -16,6 +16,15 @@ from collablib.data.schemas import REGISTRY_COLUMNS, REGISTRY_SCHEMA, require_co
 from collablib.errors import CollabError
 from collablib.paths import REGISTRY_FILE, resolve_data_dir
 
+__all__ = [
+    "RESERVED_IDS",
+    "Cohort",
+    "get_cohort",
+    "load_registry",
+    "programme_years",
+    "registry_path",
+]
+
 #: Cohort ids that would overwrite collab's own files: ``index.html``, and the build state
 #: ``.build/state.json`` beside the cohorts' ``.build/<id>.json``. The id pattern
 #: (:data:`collablib.data.schemas.REGISTRY_SCHEMA`) already refuses ids starting with ``.`` or

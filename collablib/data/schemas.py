@@ -22,6 +22,32 @@ from pandera.errors import SchemaError, SchemaErrors
 
 from collablib.errors import CollabError
 
+__all__ = [
+    "ID_PATTERN",
+    "ID_RULE",
+    "RATING_COLUMNS",
+    "RATING_VALUES",
+    "REGIONS",
+    "REGISTRY_COLUMNS",
+    "REGISTRY_SCHEMA",
+    "ROLES",
+    "SURVEY_COLUMNS",
+    "TEAMS_COLUMNS",
+    "TEAMS_OPTIONAL_COLUMNS",
+    "TEAMS_SCHEMA",
+    "YES_NO",
+    "iso_date",
+    "iso_datetime",
+    "not_blank",
+    "one_of",
+    "or_list",
+    "programme_year",
+    "require_columns",
+    "survey_schema",
+    "text_column",
+    "validate",
+]
+
 #: Roles a survey respondent can hold, as printed in reports.
 ROLES: tuple[str, ...] = ("Project team member", "Lived experience partner", "Executive sponsor")
 
@@ -71,11 +97,11 @@ SURVEY_COLUMNS: tuple[str, ...] = (
     "consent_to_quote",
 )
 
-_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
-_ID_RULE = "letters, digits, hyphens and underscores, starting with a letter or digit"
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+ID_RULE = "letters, digits, hyphens and underscores, starting with a letter or digit"
 
 
-def _or_list(values: Iterable[str]) -> str:
+def or_list(values: Iterable[str]) -> str:
     values = list(values)
     if len(values) > 12:
         return ", ".join(values[:12]) + f", ... ({len(values)} values in all)"
@@ -87,7 +113,7 @@ def _or_list(values: Iterable[str]) -> str:
 def one_of(values: Sequence[str], *, blank_ok: bool = False, hint: str = "") -> pa.Check:
     """A check that each value is in ``values`` (exact, case-sensitive)."""
     allowed = set(values) | ({""} if blank_ok else set())
-    text = _or_list(values) + (" (or blank for not answered)" if blank_ok else "") + hint
+    text = or_list(values) + (" (or blank for not answered)" if blank_ok else "") + hint
     return pa.Check(lambda s: s.isin(allowed), error=text)
 
 
@@ -131,19 +157,19 @@ def programme_year() -> pa.Check:
     return pa.Check(ok, element_wise=True, error="a financial year written YYYY/YY, e.g. 2020/21")
 
 
-def _text(*checks: pa.Check, unique: bool = False) -> pa.Column:
+def text_column(*checks: pa.Check, unique: bool = False) -> pa.Column:
     return pa.Column("string", checks=list(checks), unique=unique, nullable=False)
 
 
 REGISTRY_SCHEMA = pa.DataFrameSchema(
     {
-        "cohort_id": _text(
-            not_blank(), pa.Check.str_matches(_ID_PATTERN, error=_ID_RULE), unique=True
+        "cohort_id": text_column(
+            not_blank(), pa.Check.str_matches(ID_PATTERN, error=ID_RULE), unique=True
         ),
-        "name": _text(not_blank()),
-        "programme_year": _text(programme_year()),
-        "start_date": _text(iso_date()),
-        "end_date": _text(iso_date()),
+        "name": text_column(not_blank()),
+        "programme_year": text_column(programme_year()),
+        "start_date": text_column(iso_date()),
+        "end_date": text_column(iso_date()),
     },
     strict=False,
     name="cohorts.csv",
@@ -151,23 +177,23 @@ REGISTRY_SCHEMA = pa.DataFrameSchema(
 
 TEAMS_SCHEMA = pa.DataFrameSchema(
     {
-        "team_id": _text(
-            not_blank(), pa.Check.str_matches(_ID_PATTERN, error=_ID_RULE), unique=True
+        "team_id": text_column(
+            not_blank(), pa.Check.str_matches(ID_PATTERN, error=ID_RULE), unique=True
         ),
-        "team_name": _text(not_blank()),
-        "organisation": _text(not_blank()),
-        "cancer_alliance": _text(not_blank()),
-        "region": _text(one_of(REGIONS)),
-        "tumour_group": _text(not_blank()),
-        "project_title": _text(not_blank()),
-        "org_code": _text(
+        "team_name": text_column(not_blank()),
+        "organisation": text_column(not_blank()),
+        "cancer_alliance": text_column(not_blank()),
+        "region": text_column(one_of(REGIONS)),
+        "tumour_group": text_column(not_blank()),
+        "project_title": text_column(not_blank()),
+        "org_code": text_column(
             pa.Check.str_matches(
                 r"^([A-Z0-9]{3,5})?$",
                 error="an ODS organisation code of 3 to 5 capital letters "
                 "and digits, e.g. RXX, or blank",
             )
         ),
-        "cpes_questions": _text(
+        "cpes_questions": text_column(
             pa.Check.str_matches(
                 r"^(Q\d+(;\s*Q\d+)*)?$",
                 error="CPES question numbers separated by semicolons, e.g. Q17;Q22, or blank",
@@ -218,19 +244,21 @@ def survey_schema(
         )
     return pa.DataFrameSchema(
         {
-            "response_id": _text(not_blank()),
-            "submitted_at": _text(when),
-            "team_id": _text(
+            "response_id": text_column(not_blank()),
+            "submitted_at": text_column(when),
+            "team_id": text_column(
                 pa.Check(
                     lambda s: s.isin(teams),
                     error="a team_id or team_name listed in this cohort's teams.csv: "
-                    + _or_list(teams),
+                    + or_list(teams),
                 )
             ),
-            "role": _text(one_of(ROLES, hint=with_hint("role", ""))),
-            "recommend": _text(one_of(YES_NO, blank_ok=True, hint=with_hint("recommend", ""))),
+            "role": text_column(one_of(ROLES, hint=with_hint("role", ""))),
+            "recommend": text_column(
+                one_of(YES_NO, blank_ok=True, hint=with_hint("recommend", ""))
+            ),
             **{
-                col: _text(
+                col: text_column(
                     pa.Check(
                         lambda s: s.isin({*RATING_VALUES, ""}),
                         error="a rating from 1 to 4 (or blank for not answered)"
@@ -239,8 +267,8 @@ def survey_schema(
                 )
                 for col in RATING_COLUMNS
             },
-            "comment": _text(),
-            "consent_to_quote": _text(
+            "comment": text_column(),
+            "consent_to_quote": text_column(
                 one_of(YES_NO, blank_ok=True, hint=with_hint("consent_to_quote", ""))
             ),
         },
@@ -318,211 +346,3 @@ def _to_collab_error(
         errors.append(((row if row is not None else 0, order.get(column, -1)), err))
     errors.sort(key=lambda pair: pair[0])
     return CollabError.combine([e for _, e in errors])
-
-
-# --- improvement measures ------------------------------------------------------------------
-
-MEASURES_COLUMNS: tuple[str, ...] = (
-    "team_id",
-    "measure_id",
-    "measure_name",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "unit",
-    "improvement_direction",
-    "target",
-)
-CHANGES_COLUMNS: tuple[str, ...] = ("team_id", "measure_id", "date", "description", "rebase")
-DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "neutral")
-YES_NO_LOWER: tuple[str, ...] = ("yes", "no")
-
-
-def number(blank_ok: bool = True) -> pa.Check:
-    """A number (decimal point, no thousands separators), or blank."""
-
-    def ok(series: pd.Series) -> pd.Series:
-        parsed = pd.to_numeric(series.where(series != ""), errors="coerce")
-        return parsed.notna() | ((series == "") & blank_ok)
-
-    return pa.Check(ok, error="a number, such as 42 or 0.5" + (", or blank" if blank_ok else ""))
-
-
-def count() -> pa.Check:
-    """A whole number of 0 or more, or blank."""
-
-    def ok(series: pd.Series) -> pd.Series:
-        parsed = pd.to_numeric(series.where(series != ""), errors="coerce")
-        whole = parsed.notna() & (parsed >= 0) & (parsed == parsed.round())
-        return whole | (series == "")
-
-    return pa.Check(ok, error="a whole number of 0 or more, or blank")
-
-
-def _cell_flags(frame: pd.DataFrame, column: str, bad: pd.Series) -> pd.DataFrame:
-    """A boolean frame, True everywhere except ``column`` on the rows in ``bad``."""
-    flags = pd.DataFrame(True, index=frame.index, columns=frame.columns)
-    flags[column] = ~bad.fillna(False).astype(bool)
-    return flags
-
-
-def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
-    return pd.to_numeric(frame[column].where(frame[column] != ""), errors="coerce")
-
-
-def measure_rules() -> list[pa.Check]:
-    """Rules that look across columns of measures.csv, each reported at the offending cell."""
-
-    def value_or_counts(frame: pd.DataFrame) -> pd.DataFrame:
-        both = (frame["value"] != "") & ((frame["numerator"] != "") | (frame["denominator"] != ""))
-        return _cell_flags(frame, "value", both)
-
-    def counts_in_pairs(frame: pd.DataFrame) -> pd.DataFrame:
-        half = (frame["numerator"] == "") != (frame["denominator"] == "")
-        column = "denominator"
-        return _cell_flags(frame, column, half)
-
-    def denominator_positive(frame: pd.DataFrame) -> pd.DataFrame:
-        return _cell_flags(frame, "denominator", _numbers(frame, "denominator") == 0)
-
-    def numerator_within(frame: pd.DataFrame) -> pd.DataFrame:
-        over = _numbers(frame, "numerator") > _numbers(frame, "denominator")
-        return _cell_flags(frame, "numerator", over)
-
-    def one_period_each(frame: pd.DataFrame) -> pd.DataFrame:
-        dup = frame.duplicated(["team_id", "measure_id", "period"], keep="first")
-        return _cell_flags(frame, "period", dup)
-
-    def consistent(column: str):
-        def check(frame: pd.DataFrame) -> pd.DataFrame:
-            first = frame.groupby(["team_id", "measure_id"], sort=False)[column].transform("first")
-            return _cell_flags(frame, column, frame[column] != first)
-
-        return check
-
-    def one_primary_per_team(frame: pd.DataFrame) -> pd.DataFrame:
-        chosen = frame[frame["primary"].str.lower() == "yes"].drop_duplicates(
-            ["team_id", "measure_id"]
-        )
-        second = chosen.index[chosen["team_id"].duplicated()]
-        rows = (
-            frame["team_id"].isin(chosen.loc[second, "team_id"])
-            & frame["measure_id"].isin(chosen.loc[second, "measure_id"])
-            & (frame["primary"].str.lower() == "yes")
-        )
-        return _cell_flags(frame, "primary", rows)
-
-    def one_kind(frame: pd.DataFrame) -> pd.DataFrame:
-        kind = pd.Series("", index=frame.index)
-        kind[frame["value"] != ""] = "value"
-        kind[frame["numerator"] != ""] = "counts"
-        keys = frame["team_id"] + "\x00" + frame["measure_id"]
-        kinds = kind[kind != ""].groupby(keys[kind != ""]).transform("first")
-        mixed = (kind != "") & (kind != kinds.reindex(kind.index).fillna(kind))
-        return _cell_flags(frame, "value", mixed)
-
-    return [
-        pa.Check(
-            value_or_counts,
-            error="a value and counts in the same row|either a value, "
-            "or a numerator and denominator (for a proportion), not both",
-        ),
-        pa.Check(
-            counts_in_pairs,
-            error="a numerator needs a denominator, and the other way "
-            "round|both counts, or neither (leave both blank for a missing period)",
-        ),
-        pa.Check(
-            denominator_positive,
-            error="the denominator is zero|a count of at least 1 "
-            "(leave the row blank for a missing period)",
-        ),
-        pa.Check(
-            numerator_within,
-            error="the numerator is larger than its denominator|a "
-            "numerator no larger than the denominator",
-        ),
-        pa.Check(
-            one_period_each,
-            error="duplicate period: this team and measure already has a "
-            "row for this period|one row per team, measure and period",
-        ),
-        pa.Check(
-            one_kind,
-            error="this measure mixes values and counts|the same kind of data "
-            "in every row of a measure: values, or numerator and denominator",
-        ),
-        *[
-            pa.Check(
-                consistent(column),
-                error=f"{column} differs from the first row of this "
-                f"measure|the same {column} in every row of a measure",
-            )
-            for column in ("measure_name", "unit", "improvement_direction", "target")
-        ],
-        pa.Check(
-            one_primary_per_team,
-            error="a second primary measure for this team|primary = yes on one measure per team",
-        ),
-    ]
-
-
-def measures_schema(team_ids: Iterable[str]) -> pa.DataFrameSchema:
-    """Rules for ``measures.csv`` (see data/README.md)."""
-    teams = sorted(set(team_ids))
-    return pa.DataFrameSchema(
-        {
-            "team_id": _text(
-                pa.Check(
-                    lambda s: s.isin(teams),
-                    error="a team_id listed in this cohort's teams.csv: " + _or_list(teams),
-                )
-            ),
-            "measure_id": _text(not_blank(), pa.Check.str_matches(_ID_PATTERN, error=_ID_RULE)),
-            "measure_name": _text(not_blank()),
-            "period": _text(iso_date()),
-            "value": _text(number()),
-            "numerator": _text(count()),
-            "denominator": _text(count()),
-            "unit": _text(not_blank()),
-            "improvement_direction": _text(one_of(DIRECTIONS)),
-            "target": _text(number()),
-            "primary": _text(
-                pa.Check(lambda s: s.str.lower().isin({"", "yes", "no"}), error="yes, no or blank")
-            ),
-        },
-        checks=measure_rules(),
-        strict=False,
-        name="measures.csv",
-    )
-
-
-def changes_schema(measure_keys: Iterable[tuple[str, str]]) -> pa.DataFrameSchema:
-    """Rules for ``changes.csv``: every change belongs to a team's measure in measures.csv."""
-    known = {f"{t} / {m}" for t, m in measure_keys}
-
-    def listed(frame: pd.DataFrame) -> pd.DataFrame:
-        keys = frame["team_id"] + " / " + frame["measure_id"]
-        return _cell_flags(frame, "measure_id", ~keys.isin(known))
-
-    return pa.DataFrameSchema(
-        {
-            "team_id": _text(not_blank()),
-            "measure_id": _text(not_blank()),
-            "date": _text(iso_date()),
-            "description": _text(not_blank()),
-            "rebase": _text(
-                pa.Check(lambda s: s.str.lower().isin({"yes", "no"}), error="yes or no")
-            ),
-        },
-        checks=[
-            pa.Check(
-                listed,
-                error="this team has no such measure in measures.csv|a "
-                "team_id and measure_id pair from measures.csv: " + _or_list(sorted(known)),
-            )
-        ],
-        strict=False,
-        name="changes.csv",
-    )

@@ -31,6 +31,17 @@ from collablib.data.inputs import input_exists, list_inputs, read_input_text
 from collablib.data.schemas import RATING_COLUMNS, RATING_VALUES, ROLES, SURVEY_COLUMNS, YES_NO
 from collablib.errors import CollabError
 
+__all__ = [
+    "MAPPING_FILE",
+    "OPTIONAL_FIELDS",
+    "REQUIRED_FIELDS",
+    "VALUE_FIELDS",
+    "SurveyMapping",
+    "find_survey_file",
+    "load_mapping",
+    "normalise",
+]
+
 MAPPING_FILE = "survey_mapping.toml"
 
 #: Fields every survey must provide (after mapping).

@@ -1,1 +1,26 @@
-"""collablib.report."""
+"""Everything a reader sees: charts, tables, sentences, HTML pieces and their style.
+
+================  =============================================================================
+``survey_plots``  survey charts (% positive, the 1-4 scale, recommending, roles, comparisons)
+``spc_plots``     Making Data Count SPC charts, small multiples and their alt text
+``cpes_plots``    CPES results by year against England and the expected range
+``tables``        the report's tables, as text
+``narrative``     sentences and alt text in plain English
+``display``       HTML pieces for the notebook (figures, tables, notes), all text escaped
+``formatting``    numbers as reviewers read them (rounding half up)
+``style``         NHS colours and the chart style
+================  =============================================================================
+
+These functions take results (:mod:`collablib.analysis`) and compute no statistic of their own.
+"""
+
+__all__ = [
+    "cpes_plots",
+    "display",
+    "formatting",
+    "narrative",
+    "spc_plots",
+    "style",
+    "survey_plots",
+    "tables",
+]

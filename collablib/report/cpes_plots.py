@@ -21,6 +21,11 @@ from collablib.report.style import (
     chart_style,
 )
 
+__all__ = [
+    "question_alt_text",
+    "question_chart",
+]
+
 
 def question_chart(
     yearly: pd.DataFrame, title: str, baseline: int | None, followup: int | None

@@ -18,7 +18,27 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from collablib.report.style import FIG_WIDTH, chart_style
+from collablib.report.style import chart_style
+
+__all__ = [
+    "CSS_DPI",
+    "HTML",
+    "PNG_DPI",
+    "Formatter",
+    "bullets",
+    "callout",
+    "callout_list",
+    "concat",
+    "esc",
+    "figure",
+    "heading",
+    "key_figures",
+    "paragraph",
+    "png_bytes",
+    "quotes",
+    "table",
+    "title_block",
+]
 
 #: Pixels per inch used to size figures in the browser (CSS reference pixel).
 CSS_DPI = 96
@@ -196,8 +216,3 @@ def title_block(title: str, subtitle: str | None = None, badge: str | None = Non
     sub = f'<p class="collab-subtitle">{esc(subtitle)}</p>' if subtitle else ""
     tag = f'<p class="collab-badge">{esc(badge)}</p>' if badge else ""
     return HTML(f'<header class="collab-title">{tag}<h1>{esc(title)}</h1>{sub}</header>')
-
-
-def fig_width_px() -> int:
-    """Browser width of a standard chart in CSS pixels."""
-    return round(FIG_WIDTH * CSS_DPI)

@@ -10,6 +10,15 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+__all__ = [
+    "fmt_ci",
+    "fmt_int",
+    "fmt_p",
+    "fmt_pct",
+    "fmt_points",
+    "round_half_up",
+]
+
 
 def round_half_up(value: float, ndigits: int = 0) -> float:
     """Round ``value`` to ``ndigits`` decimals, halves away from zero (92.5 -> 93).

@@ -21,6 +21,29 @@ from collablib.report.formatting import fmt_ci, fmt_pct, fmt_points
 from collablib.survey.metrics import Headline
 from collablib.survey.quotes import CommentCounts
 
+__all__ = [
+    "alt_comparisons",
+    "alt_counts",
+    "alt_likert",
+    "alt_pct_positive",
+    "alt_recommend",
+    "alt_roles",
+    "comparison_findings",
+    "coverage_sentence",
+    "cpes_caveats",
+    "cpes_summary_sentence",
+    "data_quality_sentence",
+    "long_date",
+    "measure_caption",
+    "not_compared_note",
+    "overview_sentence",
+    "plural",
+    "quotes_sentence",
+    "report_subtitle",
+    "suppression_note",
+    "survey_findings",
+]
+
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     """``"1 team"``, ``"2 teams"``."""

@@ -30,6 +30,22 @@ from collablib.report.style import FIG_WIDTH, NHS_BLACK, NHS_DARK_GREY, NHS_PALE
 from collablib.spc.improvement import MeasureAnalysis, format_value, status
 from collablib.spc.vocabulary import ASSURANCE, VARIATION
 
+__all__ = [
+    "COMMON",
+    "CONCERN",
+    "IMPROVEMENT",
+    "LINE",
+    "NEUTRAL",
+    "POINT_STYLE",
+    "TARGET",
+    "measure_alt_text",
+    "small_multiples",
+    "small_multiples_alt_text",
+    "spc_chart",
+    "status_alt_text",
+    "status_chart",
+]
+
 #: MDC colours (as NHSRplotthedots' ptd_spc_colours).
 COMMON = "#A6A6A6"
 IMPROVEMENT = "#00B0F0"

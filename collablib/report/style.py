@@ -31,6 +31,32 @@ from contextlib import contextmanager
 
 import matplotlib as mpl
 
+__all__ = [
+    "FIG_WIDTH",
+    "NHS_AQUA_BLUE",
+    "NHS_BLACK",
+    "NHS_BLUE",
+    "NHS_BRIGHT_BLUE",
+    "NHS_DARK_BLUE",
+    "NHS_DARK_GREEN",
+    "NHS_DARK_GREY",
+    "NHS_DARK_PINK",
+    "NHS_DARK_RED",
+    "NHS_GREEN",
+    "NHS_LIGHT_BLUE",
+    "NHS_MID_GREY",
+    "NHS_ORANGE",
+    "NHS_PALE_GREY",
+    "NHS_PINK",
+    "NHS_PURPLE",
+    "NHS_WARM_YELLOW",
+    "NHS_WHITE",
+    "RATING_COLOURS",
+    "RC_PARAMS",
+    "ROLE_STYLES",
+    "chart_style",
+]
+
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
 NHS_BRIGHT_BLUE = "#0072CE"

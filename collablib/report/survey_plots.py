@@ -31,6 +31,16 @@ from collablib.report.style import (
     chart_style,
 )
 
+__all__ = [
+    "RATING_LEGEND",
+    "comparison_chart",
+    "count_chart",
+    "likert_chart",
+    "pct_positive_chart",
+    "recommend_chart",
+    "role_chart",
+]
+
 RATING_LEGEND = {
     1: "1 (least improved)",
     2: "2",

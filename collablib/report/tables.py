@@ -14,9 +14,30 @@ import pandas as pd
 from collablib.cpes.analysis import CpesSummary
 from collablib.data.cleaning import CleaningLog
 from collablib.report.formatting import fmt_ci, fmt_int, fmt_p, fmt_pct, fmt_points
-from collablib.spc.improvement import ImprovementHeadline
+from collablib.spc.summary import ImprovementHeadline
 from collablib.spc.vocabulary import ASSURANCE, VARIATION_LABELS
 from collablib.survey.metrics import RATING_ITEMS, Headline
+
+__all__ = [
+    "CHART_NAMES",
+    "FLAG_WORDS",
+    "SHORT_LABELS",
+    "cleaning_table",
+    "cohort_headline_row",
+    "comparison_table",
+    "cpes_cell",
+    "cpes_key_figures",
+    "cpes_team_table",
+    "headline_table",
+    "improvement_key_figures",
+    "key_figures",
+    "measures_table",
+    "not_answered_table",
+    "provenance_inputs",
+    "provenance_summary",
+    "role_table",
+    "teams_table",
+]
 
 
 def key_figures(head: Headline) -> list[tuple[str, str]]:

@@ -41,6 +41,20 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from collablib.data.loaders import CohortData
 from collablib.survey.metrics import RATING_ITEMS, item_summary, recommend_summary
 
+__all__ = [
+    "MEASURE_LABELS",
+    "SMALL_EXPECTED",
+    "SMALL_GROUP",
+    "CohortFigures",
+    "Difference",
+    "cohort_figures",
+    "compare_cohort",
+    "compare_proportions",
+    "measure_counts",
+    "pooled_counts",
+    "recommend_context",
+]
+
 #: Groups smaller than this get the small-numbers caveat.
 SMALL_GROUP = 30
 #: Expected 2x2 counts below this get the small-numbers caveat.
@@ -156,6 +170,7 @@ def pooled_counts(members: Sequence[CohortFigures]) -> dict[str, tuple[int, int]
 
 def _row(
     comparator: str,
+    comparator_id: str,
     kind: str,
     measure: str,
     this: tuple[int, int],
@@ -167,6 +182,7 @@ def _row(
     k2, n2 = other
     return {
         "comparator": comparator,
+        "comparator_id": comparator_id,
         "kind": kind,
         "measure": measure,
         "label": MEASURE_LABELS[measure],
@@ -203,7 +219,7 @@ def compare_cohort(
     for other in figures:
         for m in MEASURE_LABELS:
             d = compare_proportions(*mine[m], *other.counts[m])
-            rows.append(_row(other.name, "cohort", m, mine[m], other.counts[m], d))
+            rows.append(_row(other.name, other.cohort_id, "cohort", m, mine[m], other.counts[m], d))
     year = me.programme_year
     rest = [o for o in figures if o.programme_year == year]
     if rest:
@@ -216,6 +232,7 @@ def compare_cohort(
             rows.append(
                 _row(
                     f"All cohorts in {year} (pooled)",
+                    year,
                     "programme year",
                     m,
                     mine[m],
@@ -226,6 +243,7 @@ def compare_cohort(
             )
     columns = [
         "comparator",
+        "comparator_id",
         "kind",
         "measure",
         "label",

@@ -45,6 +45,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+__all__ = [
+    "TIME_LIMIT",
+    "Bound",
+    "Quantity",
+    "ReaderModel",
+    "SuppressionTable",
+    "audit",
+    "audit_ranges",
+    "primary_suppression",
+    "suppress",
+]
+
 if TYPE_CHECKING:
     from collablib.data.policy import DisclosurePolicy
 

@@ -25,6 +25,25 @@ from statsmodels.stats.proportion import proportion_confint
 
 from collablib.data.schemas import RATING_COLUMNS, ROLES
 
+__all__ = [
+    "CONFIDENCE",
+    "POSITIVE_FROM",
+    "RATING_ITEMS",
+    "Headline",
+    "Share",
+    "add_proportion_columns",
+    "headline",
+    "item_summary",
+    "percent",
+    "pool_headlines",
+    "rating_counts",
+    "recommend_summary",
+    "responses_per_team",
+    "role_breakdown",
+    "team_coverage",
+    "wilson_interval",
+]
+
 #: Reviewer-facing labels of the rating items, in report order.
 RATING_ITEMS: dict[str, str] = {
     "team_working": "Team working",

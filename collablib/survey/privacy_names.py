@@ -79,6 +79,16 @@ from pathlib import Path
 from collablib.survey.privacy_numbers import MARKERS
 from collablib.survey.privacy_numbers import SPACE as _SP
 
+__all__ = [
+    "COMMON_WORD_NAMES",
+    "FIRST_NAMES_FILE",
+    "SHORT_TITLES",
+    "TITLES",
+    "WORD_TITLES",
+    "first_names",
+    "redact_names",
+]
+
 FIRST_NAMES_FILE = Path(__file__).resolve().parent / "resources" / "first_names.txt"
 
 _MARKER = re.compile("|".join(re.escape(m) for m in MARKERS.values()))

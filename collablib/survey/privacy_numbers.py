@@ -40,6 +40,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+__all__ = [
+    "DATE",
+    "DIGIT_RUN",
+    "MARKERS",
+    "PHONE",
+    "POSTCODE",
+    "SPACE",
+    "redact_numbers",
+]
+
 MARKERS = {
     "email": "[email removed]",
     "phone": "[phone removed]",

@@ -28,6 +28,16 @@ from collablib.data.schemas import ROLES
 from collablib.survey.metrics import Headline
 from collablib.survey.privacy import redact
 
+__all__ = [
+    "QUOTE_LIMIT",
+    "CommentCounts",
+    "comment_counts",
+    "consented_quotes",
+    "protected_roles_and_quotes",
+    "quote_counts",
+    "select_for_display",
+]
+
 
 def consented_quotes(
     survey: pd.DataFrame, names: Iterable[str] = (), policy: DisclosurePolicy | None = None
