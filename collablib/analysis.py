@@ -30,7 +30,7 @@ from collablib.cpes import analysis as cpes_analysis
 from collablib.cpes.analysis import CohortCpes
 from collablib.data.cleaning import CleaningLog
 from collablib.data.cpes import load_cpes
-from collablib.data.loaders import CohortData, load_cohort, load_data_notice
+from collablib.data.loaders import CohortData, load_cohort, load_data_notice, load_programme_year
 from collablib.data.policy import DisclosurePolicy, load_policy
 from collablib.data.registry import Cohort, load_registry
 from collablib.errors import CollabError
@@ -260,24 +260,14 @@ def programme_year_json(
 ) -> dict[str, Any]:
     """What ``collab summary --programme-year YYYY/YY --json`` prints: the year's cohorts pooled.
 
-    Pooled from each cohort's analysed headline (:func:`collablib.survey.metrics.pool_headlines`),
+    Pooled from each cohort's headline (:func:`collablib.survey.metrics.pool_headlines`),
     which counts every respondent once.
     """
-    cohorts = [c for c in load_registry(data_dir) if c.programme_year == programme_year]
-    if not cohorts:
-        years = sorted({c.programme_year for c in load_registry(data_dir)})
-        raise CollabError(
-            "no cohorts in that programme year",
-            column="programme_year",
-            value=programme_year,
-            allowed=", ".join(years),
-        )
-    heads = [_headline_only(c, data_dir) for c in cohorts]
+    cohorts = load_programme_year(programme_year, data_dir)
+    heads = [metrics.headline(c.teams, c.survey) for c in cohorts]
     out = metrics.pool_headlines(heads).as_json()
-    out["scope"] = {"programme_year": programme_year, "cohorts": [c.cohort_id for c in cohorts]}
+    out["scope"] = {
+        "programme_year": programme_year,
+        "cohorts": [c.cohort.cohort_id for c in cohorts],
+    }
     return out
-
-
-def _headline_only(cohort: Cohort, data_dir: str | os.PathLike[str] | None) -> Headline:
-    data = load_cohort(cohort, data_dir)
-    return metrics.headline(data.teams, data.survey)
