@@ -29,29 +29,14 @@ OTHER_NUMBERS = {
     "survey_items": ("n", "positive", "pct", "ci_low", "ci_high"),  # cohort totals
     "survey_by_role": ("pct", "ci_low", "ci_high"),  # shown only where both counts are
     "comparisons": (  # cohort and programme-year totals
-        "this_positive",
-        "this_n",
-        "this_pct",
-        "other_positive",
-        "other_n",
-        "other_pct",
-        "diff",
-        "ci_low",
-        "ci_high",
-        "p_value",
+        *(f"{side}_{count}" for side in ("this", "other") for count in ("positive", "n", "pct")),
+        *("diff", "ci_low", "ci_high", "p_value"),
     ),
     "spc_points": ("value", "centre", "lower_limit", "upper_limit"),  # measures, not people
     "spc_summary": ("points", "target"),  # periods and targets
     "cpes": (  # national CPES results as published by NHS England
-        "baseline_year",
-        "baseline_score",
-        "baseline_n",
-        "followup_year",
-        "followup_score",
-        "followup_n",
-        "change",
-        "change_ci_low",
-        "change_ci_high",
+        *(f"{when}_{what}" for when in ("baseline", "followup") for what in ("year", "score", "n")),
+        *("change", "change_ci_low", "change_ci_high"),
     ),
     "data_quality": ("rows",),  # rows of the export (cohort level)
     "quotes": (),

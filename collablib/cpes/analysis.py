@@ -37,6 +37,7 @@ from collablib.survey.metrics import wilson_interval
 __all__ = [
     "CHANGE_COLUMNS",
     "JSON_DECIMALS",
+    "JSON_KEYS",
     "TRUST_FIELDS",
     "YEARLY_COLUMNS",
     "CohortCpes",
@@ -311,26 +312,22 @@ def summary(table: pd.DataFrame, years: SurveyYears) -> CpesSummary:
 #: Decimal places kept in ``collab summary --json`` CPES values: far below any published
 #: precision, enough to drop binary floating-point noise from differences.
 JSON_DECIMALS = 9
+#: The :data:`CHANGE_COLUMNS` that ``collab summary --json`` carries, in that order.
+JSON_KEYS = frozenset(CHANGE_COLUMNS) - {
+    "team_name",
+    "question_key",
+    "question_text",
+    "baseline_missing",
+    "followup_missing",
+    "baseline_suppressed",
+    "followup_suppressed",
+    "method_change",
+}
 
 
 def as_json(table: pd.DataFrame) -> list[dict[str, Any]]:
     """The ``cpes`` list of ``collab summary --json``: suppressed or missing values are ``null``."""
-    keys = [
-        "team_id",
-        "org_code",
-        "question",
-        "baseline_year",
-        "baseline_score",
-        "baseline_n",
-        "followup_year",
-        "followup_score",
-        "followup_n",
-        "change",
-        "change_ci_low",
-        "change_ci_high",
-        "baseline_flag",
-        "followup_flag",
-    ]
+    keys = [c for c in CHANGE_COLUMNS if c in JSON_KEYS]
     out = []
     for rec in table.to_dict("records"):
         item = {}

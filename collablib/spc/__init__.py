@@ -45,51 +45,30 @@ Missing periods are kept and break every run: collab's extension, as neither
 reference allows gaps. Bad input raises :class:`~collablib.errors.CollabError`.
 """
 
+from collablib.spc import options
 from collablib.spc.assurance import assurance, choose_chart
-from collablib.spc.options import (
-    DIRECTIONS,
-    LIMIT,
-    LIMIT_CLOSE,
-    MIN_FIX_POINTS,
-    MIN_SPC_POINTS,
-    POINT_TYPES,
-    RUN_LENGTH,
-    SCREEN_MULTIPLE,
-    SHORT_GROUP_THRESHOLD,
-    SpcOptions,
-    validate_options,
-)
+from collablib.spc.options import *  # noqa: F403 (its __all__ is re-exported below)
 from collablib.spc.p_chart import p_chart
 from collablib.spc.rules import point_types, special_cause_types
 from collablib.spc.run_chart import crossings_min, longest_run_max, run_chart, runs_analysis
 from collablib.spc.vocabulary import ASSURANCE, VARIATION, VARIATION_LABELS, Words
 from collablib.spc.xmr import xmr
 
-__all__ = [
+__all__ = [  # the options module's names, then every other step's
+    *options.__all__,
     "ASSURANCE",
-    "DIRECTIONS",
-    "LIMIT",
-    "LIMIT_CLOSE",
-    "MIN_FIX_POINTS",
-    "MIN_SPC_POINTS",
-    "POINT_TYPES",
-    "RUN_LENGTH",
-    "SCREEN_MULTIPLE",
-    "SHORT_GROUP_THRESHOLD",
     "VARIATION",
     "VARIATION_LABELS",
-    "SpcOptions",
     "Words",
     "assurance",
     "choose_chart",
     "crossings_min",
-    "improvement",
+    "improvement",  # noqa: F405 (a submodule, imported on use)
     "longest_run_max",
     "p_chart",
     "point_types",
     "run_chart",
     "runs_analysis",
     "special_cause_types",
-    "validate_options",
     "xmr",
 ]

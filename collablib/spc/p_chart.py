@@ -32,7 +32,7 @@ from collablib.spc._common import allocate, finish, prepare, segments
 from collablib.spc._common import bad as _bad
 from collablib.spc._common import row_label as _row_label
 from collablib.spc.options import SHORT_GROUP_THRESHOLD, validate_options
-from collablib.spc.rules import allocate_rules, apply_rules, store_rules
+from collablib.spc.rules import allocate_rules, apply_rules, store_results
 from collablib.spc.run_chart import runs_analysis
 
 __all__ = ["p_chart"]
@@ -154,12 +154,7 @@ def p_chart(
         short[begin:end] = int(np.isfinite(y[begin:end]).sum()) < SHORT_GROUP_THRESHOLD
     frame["part"] = part_no
     frame["baseline"] = baseline
-    for key, values in columns.items():
-        frame[key] = values
-    store_rules(frame, flags, direction)
-    frame["short_group_warning"] = short
-    frame["improvement_direction"] = direction
-    frame["target"] = targets
+    store_results(frame, columns, flags, direction=direction, short=short, targets=targets)
     for key, values in runs.items():
         frame[key] = values
     frame["runs_signal"] = runs_signal

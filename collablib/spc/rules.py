@@ -19,7 +19,7 @@ direction (``special_cause_improvement`` / ``special_cause_concern``, or
 ``special_cause_neutral_high`` / ``_low``). A missing value is a period without
 data and breaks every run: NHSRplotthedots requires complete series, so this is
 collab's extension. :func:`allocate_rules`, :func:`apply_rules` and
-:func:`store_rules` are the plumbing the chart steps share to run the rules per
+:func:`store_results` are the plumbing the chart steps share to run the rules per
 group and store the rule columns.
 """
 
@@ -37,7 +37,7 @@ __all__ = [
     "apply_rules",
     "point_types",
     "special_cause_types",
-    "store_rules",
+    "store_results",
 ]
 
 _DIRECTION_SIGN = {"increase": 1, "decrease": -1, "neutral": 0}
@@ -197,8 +197,22 @@ def apply_rules(flags, begin, end, y, centre, lower, upper, lower_close, upper_c
         flags[key][begin:end] = values
 
 
-def store_rules(frame: pd.DataFrame, flags: dict[str, np.ndarray], direction: Any) -> None:
-    """Add the rule columns, ``special_cause_flag`` and ``point_type`` to ``frame``."""
+def store_results(
+    frame: pd.DataFrame,
+    columns: dict[str, np.ndarray],
+    flags: dict[str, np.ndarray],
+    *,
+    direction: np.ndarray,
+    short: np.ndarray,
+    targets: np.ndarray,
+) -> None:
+    """Add a chart step's results to ``frame``, in the order every chart step shares.
+
+    The centre line and limit ``columns``, the rule columns, ``special_cause_flag``,
+    ``point_type``, ``short_group_warning``, ``improvement_direction`` and ``target``.
+    """
+    for key, values in columns.items():
+        frame[key] = values
     for key, values in flags.items():
         frame[key] = values
     types = flags["special_cause_type"]
@@ -206,3 +220,6 @@ def store_rules(frame: pd.DataFrame, flags: dict[str, np.ndarray], direction: An
         [t is not None and t != "Common Cause" for t in types], dtype=bool
     )
     frame["point_type"] = point_types(types, direction)
+    frame["short_group_warning"] = short
+    frame["improvement_direction"] = direction
+    frame["target"] = targets

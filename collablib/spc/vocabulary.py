@@ -35,36 +35,22 @@ class Words:
     sentence: str
 
 
-VARIATION: Mapping[str, Words] = MappingProxyType(
+def _words(table: dict[str, tuple[str, str]]) -> Mapping[str, Words]:
+    """A read-only mapping of state to :class:`Words` from ``(label, sentence)`` pairs."""
+    return MappingProxyType({state: Words(*pair) for state, pair in table.items()})
+
+
+_LATEST = "Latest point: special cause,"
+
+VARIATION: Mapping[str, Words] = _words(
     {
-        "common_cause": Words(
-            label="Common cause",
-            sentence="Latest point: common cause variation",
-        ),
-        "improvement_high": Words(
-            label="Improvement",
-            sentence="Latest point: special cause, improvement (higher)",
-        ),
-        "improvement_low": Words(
-            label="Improvement",
-            sentence="Latest point: special cause, improvement (lower)",
-        ),
-        "concern_high": Words(
-            label="Concern",
-            sentence="Latest point: special cause, concern (higher)",
-        ),
-        "concern_low": Words(
-            label="Concern",
-            sentence="Latest point: special cause, concern (lower)",
-        ),
-        "neutral_high": Words(
-            label="Higher (neutral)",
-            sentence="Latest point: special cause, higher (no direction)",
-        ),
-        "neutral_low": Words(
-            label="Lower (neutral)",
-            sentence="Latest point: special cause, lower (no direction)",
-        ),
+        "common_cause": ("Common cause", "Latest point: common cause variation"),
+        "improvement_high": ("Improvement", f"{_LATEST} improvement (higher)"),
+        "improvement_low": ("Improvement", f"{_LATEST} improvement (lower)"),
+        "concern_high": ("Concern", f"{_LATEST} concern (higher)"),
+        "concern_low": ("Concern", f"{_LATEST} concern (lower)"),
+        "neutral_high": ("Higher (neutral)", f"{_LATEST} higher (no direction)"),
+        "neutral_low": ("Lower (neutral)", f"{_LATEST} lower (no direction)"),
     }
 )
 
@@ -82,11 +68,11 @@ VARIATION_LABELS: Mapping[str, str] = MappingProxyType(
     {point: VARIATION[icon].label for point, icon in _ICON_OF_POINT_TYPE.items()}
 )
 
-ASSURANCE: Mapping[str, Words] = MappingProxyType(
+ASSURANCE: Mapping[str, Words] = _words(
     {
-        "pass": Words(label="Meets target", sentence="Target: consistently met"),
-        "fail": Words(label="Misses target", sentence="Target: consistently missed"),
-        "inconsistent": Words(label="Hit and miss", sentence="Target: hit and miss"),
-        "none": Words(label="–", sentence="Target: no assurance possible"),
+        "pass": ("Meets target", "Target: consistently met"),
+        "fail": ("Misses target", "Target: consistently missed"),
+        "inconsistent": ("Hit and miss", "Target: hit and miss"),
+        "none": ("–", "Target: no assurance possible"),
     }
 )

@@ -43,7 +43,7 @@ from collablib.spc.options import (
     SHORT_GROUP_THRESHOLD,
     validate_options,
 )
-from collablib.spc.rules import allocate_rules, apply_rules, store_rules
+from collablib.spc.rules import allocate_rules, apply_rules, store_results
 
 __all__ = ["xmr"]
 
@@ -138,10 +138,5 @@ def xmr(
         )
         short[begin:end] = int(np.isfinite(y[begin:end]).sum()) < SHORT_GROUP_THRESHOLD
     frame["rebase_group"] = group
-    for key, values in columns.items():
-        frame[key] = values
-    store_rules(frame, flags, direction)
-    frame["short_group_warning"] = short
-    frame["improvement_direction"] = direction
-    frame["target"] = targets
+    store_results(frame, columns, flags, direction=direction, short=short, targets=targets)
     return finish(frame.iloc[np.argsort(order, kind="stable")])
