@@ -247,15 +247,6 @@ def _years(path: Path) -> pd.DataFrame:
     return out.sort_values("year").reset_index(drop=True)
 
 
-def _number(text: str) -> float | None:
-    """A number as published: thousands separators and a % sign allowed; None if suppressed."""
-    cleaned = str(text).strip()
-    if cleaned.lower() in SUPPRESSED_MARKERS:
-        return None
-    cleaned = cleaned.replace(",", "").replace("%", "").strip()
-    return float(cleaned)
-
-
 def is_suppressed_marker(series: pd.Series) -> pd.Series:
     """Cells that mark a suppressed result: blank, ``*``, ``-``, "n/a"..."""
     return series.str.strip().str.lower().isin(SUPPRESSED_MARKERS)
@@ -263,7 +254,7 @@ def is_suppressed_marker(series: pd.Series) -> pd.Series:
 
 def numbers(series: pd.Series) -> pd.Series:
     """Published numbers as floats (thousands separators and % allowed); NaN if suppressed or
-    not a number (vectorised :func:`_number`)."""
+    not a number."""
     cleaned = (
         series.str.strip()
         .str.replace(",", "", regex=False)
