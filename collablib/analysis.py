@@ -50,6 +50,8 @@ __all__ = [
     "SurveyResults",
     "analyse",
     "load_comparators",
+    "programme_year_json",
+    "summary_json",
 ]
 
 
