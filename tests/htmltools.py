@@ -18,6 +18,12 @@ class _Collector(HTMLParser):
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
         self._in_caption = False
+        self._text: list[str] = []
+
+    @property
+    def text(self) -> str:
+        """The page's text as a reader sees it (tags, including highlighting spans, removed)."""
+        return "".join(self._text)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -53,6 +59,7 @@ class _Collector(HTMLParser):
             self._table = None
 
     def handle_data(self, data):
+        self._text.append(data)
         if self._in_caption and self._table is not None:
             self._table["caption"] += data
         elif self._cell is not None:

@@ -198,6 +198,7 @@ def render_index(
     listing = []
     for cohort in cohorts:
         paths = report_paths(output_dir, cohort.cohort_id)
+        folder = data_folder(output_dir, cohort.cohort_id)
         listing.append(
             {
                 "name": cohort.name,
@@ -205,6 +206,11 @@ def render_index(
                 "dates": f"{long_date(cohort.start_date)} to {long_date(cohort.end_date)}",
                 "report": paths["report"].name if paths["report"].exists() else None,
                 "code": paths["code"].name if paths["code"].exists() else None,
+                "data": (
+                    f"{folder.relative_to(output_dir).as_posix()}/"
+                    if cohort.cohort_id in figures
+                    else None
+                ),
             }
         )
     names = {c.cohort_id: c.name for c in cohorts}
