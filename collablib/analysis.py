@@ -116,9 +116,15 @@ class Provenance:
     data_as_of: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CohortAnalysis:
-    """Everything about one cohort that a report, a summary or an export shows."""
+    """Everything about one cohort that a report, a summary or an export shows.
+
+    Frozen so that nothing rebinds a result after :func:`analyse`; the frames
+    inside are ordinary pandas objects, so treat them as read-only (copy before
+    changing one). Compared by identity: two analyses of the same data are not
+    ``==``, compare their :meth:`tables` instead.
+    """
 
     cohort: Cohort
     teams: pd.DataFrame
@@ -229,14 +235,20 @@ def _survey(
 ) -> SurveyResults:
     head = metrics.headline(data.teams, data.survey)
     by_role, voices = quotes.protected_roles_and_quotes(data.survey, data.names, policy, head)
-    assert data.survey_log is not None
+    if data.survey_log is None:  # load_cohort always cleans; a hand-built CohortData may not
+        raise CollabError(
+            "the cohort's survey has no cleaning log",
+            file=data.files.get("survey"),
+            allowed="a CohortData from collablib.load_cohort",
+        )
+    own = cohort_figures(data)  # this cohort's counts, once, for both comparisons
     return SurveyResults(
         headline=head,
         items=metrics.item_summary(data.survey),
         rating_counts=metrics.rating_counts(data.survey),
-        recommend=comparisons.recommend_context(data, others),
+        recommend=comparisons.recommend_context(own, others),
         by_role=by_role,
-        comparisons=comparisons.compare_cohort(data, others),
+        comparisons=comparisons.compare_cohort(own, others),
         not_compared=tuple(not_compared),
         quotes=voices,
         comments=quotes.comment_counts(data.survey),

@@ -1,7 +1,7 @@
 """Disclosure control: role groups, primary and secondary suppression, and the MILP audit.
 
 The audit models a reader who has everything published and knows the rules
-(see collablib/disclosure_audit.py). The property test generates random role
+(see collablib/survey/disclosure_audit.py). The property test generates random role
 tables and quote counts and checks that after protection (1) no shown count
 below cohort level is between 1 and 7, (2) no hidden number can be pinned to a
 single value (beyond those the cohort totals and quotes already determine on

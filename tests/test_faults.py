@@ -800,3 +800,28 @@ def test_a_stray_package_beside_the_data_folder_is_never_imported_by_the_kernel(
         (stray / "__init__.py").unlink()
         stray.rmdir()
     assert status == 0 and "alpha: built" in text, text
+
+
+def test_a_notebook_that_leaves_no_analysis_fails_and_keeps_the_report_and_its_tables(tiny):
+    """Without an ``analysis`` there are no tables: publishing the HTML alone would delete the
+    previous tables and leave the index without figures for a report it links."""
+    data, out, notebook = tiny
+
+    def tables_now() -> dict[str, str]:
+        return {str(p.relative_to(out)): sha(p) for p in (out / "data").rglob("*") if p.is_file()}
+
+    tables = tables_now()
+    assert len(tables) == 10 * len(TINY)  # nine tables and a datapackage.json per cohort
+    before, index = snapshot(out), headline_table(out)
+    draft = notebook.with_name("draft.ipynb")
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        cell["source"] = "".join(cell["source"]).replace("analysis = analyse(", "draft = analyse(")
+        cell["source"] = cell["source"].replace("analysis.", "draft.")
+    draft.write_text(json.dumps(nb), encoding="utf-8")
+    status, text = run(data, out, draft)
+    assert status == 1, text
+    for cohort in TINY:
+        assert f"{cohort}: FAILED (the notebook left no `analysis`" in text, text
+    assert snapshot(out) == before and headline_table(out) == index
+    assert tables_now() == tables

@@ -81,7 +81,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "survey_by_role": (
         "The survey by role group after disclosure control: a hidden count is empty and"
-        " flagged; a percentage is given only where both its counts are shown and n is 8 or more.",
+        " flagged; a percentage is given only where both its counts are shown and n is"
+        " {first_shown} or more.",
         {
             "role": "Role group (as data/disclosure.toml groups roles)",
             "roles": "The roles in the group, separated by '; '",
@@ -98,7 +99,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "comparisons": (
-        "This cohort against each other cohort and its pooled programme year.",
+        "This cohort against each other cohort and its pooled programme year. On programme-year"
+        " rows, other_* describe the whole pooled year (this cohort included), while diff, its"
+        " interval and p_value come from comparing this cohort with the rest of the year (diff"
+        " and interval scaled exactly to the pooled year; see collablib.survey.comparisons).",
         {
             "comparator": "The other cohort, or the pooled programme year",
             "comparator_id": "The other cohort's id, or the programme year (YYYY/YY)",
@@ -114,13 +118,16 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "diff": "This cohort minus the comparator, in percentage points",
             "ci_low": "Lower end of the 95% Newcombe interval of diff (points)",
             "ci_high": "Upper end of the 95% Newcombe interval of diff (points)",
-            "p_value": "Fisher's exact test, two-sided",
+            "p_value": "Fisher's exact test, two-sided (against the rest of the year on"
+            " programme-year rows)",
             "significant": "Whether the interval excludes zero",
             "small_numbers": "Whether a group has fewer than 30 answers or an expected count < 5",
         },
     ),
     "spc_points": (
-        "Each improvement measure's points on its SPC chart (Making Data Count).",
+        "Each improvement measure's points on its SPC chart (Making Data Count). These are the"
+        " teams' own improvement measures, exactly as the report's charts show them: small-number"
+        " control applies to people's survey answers, not to these values.",
         {
             "team_id": "Team id, as in teams.csv",
             "measure_id": "Measure id, as in measures.csv",
@@ -129,7 +136,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "centre": "Centre line: the mean (XmR, p chart) or median (run chart)",
             "lower_limit": "Lower process limit (empty for run charts)",
             "upper_limit": "Upper process limit (empty for run charts)",
-            "point_type": "common_cause, special_cause_improvement, _concern or _neutral",
+            "point_type": "common_cause, special_cause_improvement, special_cause_concern,"
+            " special_cause_neutral_high or special_cause_neutral_low",
             "rule": "The special-cause rule that flagged the point (empty if none)",
             "missing": "Whether the period has no data",
         },
@@ -147,11 +155,13 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "chart": "xmr, p or run",
             "points": "Periods with data",
             "variation": "Variation of the latest point: common_cause, special_cause_improvement,"
-            " special_cause_concern or special_cause_neutral (empty for run charts)",
+            " special_cause_concern, special_cause_neutral_high or special_cause_neutral_low"
+            " (empty for run charts)",
             "variation_icon": "Making Data Count variation icon shown for the latest point",
             "assurance": "Assurance icon state: pass, fail, inconsistent or none",
             "improved_after_change": "Special-cause improvement on or after the first change",
-            "sustained": "The latest 7 points all better than the baseline mean",
+            "sustained": "Improved after the change, and the latest 7 points all better than"
+            " the baseline centre line",
             "judged": "Whether SPC could judge the measure (enough points, a direction)",
             "target": "The target, in the measure's unit (empty if none)",
         },
@@ -329,10 +339,11 @@ def table_csv(frame: pd.DataFrame) -> bytes:
 
 def data_package(analysis: CohortAnalysis, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     """The Frictionless Data Package describing ``tables`` (no dates, no random ids)."""
-    cohort = analysis.cohort
+    cohort, policy = analysis.cohort, analysis.policy
     resources = []
     for name, frame in tables.items():
         description, columns = DESCRIPTIONS[name]
+        description = description.format(first_shown=policy.largest_suppressed + 1)
         fields = [
             {"name": column, "type": _field_type(frame[column]), "description": columns[column]}
             for column in frame.columns
@@ -355,7 +366,8 @@ def data_package(analysis: CohortAnalysis, tables: Mapping[str, pd.DataFrame]) -
         "title": f"{cohort.name}: evaluation data",
         "description": (
             "Tidy tables behind the cohort's evaluation report, with the report's disclosure "
-            "control (counts of 1 to 7 below cohort level are hidden). Produced by collab."
+            f"control (counts of people from {policy.smallest_suppressed} to "
+            f"{policy.largest_suppressed} below cohort level are hidden). Produced by collab."
         ),
         "resources": resources,
     }

@@ -3,7 +3,7 @@
 1. Lock the output folder (one build at a time), roll back any half-done
    commit a killed run left, and delete its temporary and kernel files.
 2. Read the registry; load and validate every cohort once. Every input file
-   is hashed as it is read (:mod:`collablib.build.fileio`); those hashes, and
+   is hashed as it is read (:mod:`collablib.data.inputs`); those hashes, and
    nothing computed later, describe the report. Bad input fails that cohort
    at once, with its message, and never starts a kernel.
 3. Decide, by content hash (:mod:`collablib.build.state`), which selected

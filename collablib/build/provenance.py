@@ -45,7 +45,6 @@ __all__ = [
     "file_table",
     "git_state",
     "input_files",
-    "load",
     "lock_digest",
     "package_versions",
     "project_data_files",
@@ -147,7 +146,7 @@ def file_table(
     """[{"file": path relative to the data folder, "sha256": ...}], in the given order.
 
     A file that was read for this build carries the hash of the bytes that were
-    read (see :mod:`collablib.build.fileio`), never a hash taken later.
+    read (see :mod:`collablib.data.inputs`), never a hash taken later.
     """
     rows = []
     for path in files:
@@ -297,13 +296,6 @@ def data_as_of(survey_dates: Iterable[Any], measure_dates: Iterable[Any] = ()) -
     if not dates:
         return None
     return max(dates).strftime("%Y-%m-%d")
-
-
-def load(
-    facts_json: str | None, cohort_id: str, data_dir: str | os.PathLike[str] | None = None
-) -> dict[str, Any]:
-    """The provenance passed by the pipeline, or (interactive use) computed now."""
-    return json.loads(facts_json) if facts_json else collect(cohort_id, data_dir)
 
 
 def data_as_of_cohort(data: Any) -> str | None:

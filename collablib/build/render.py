@@ -16,7 +16,7 @@ existing HTML; when a cell raised, the executed notebook, with its error, is
 kept under ``<output>/_failed/`` for debugging.
 
 **What the kernel read.** The pipeline appends one cell to the notebook it
-executes. It displays the kernel's input log (:mod:`collablib.build.fileio`): the
+executes. It displays the kernel's input log (:mod:`collablib.data.inputs`): the
 SHA-256 of every input file as the kernel read it. Before anything is
 rendered, every one of those hashes must equal the hash of the same file as
 the pipeline read it when it validated the data and keyed the build, and the
@@ -362,6 +362,15 @@ def render_cohort(
             f"HTML export failed: {type(exc).__name__}: {exc}", "execution", attempts=attempts
         ) from exc
     files = record.get("files") or {}
+    if not files:
+        # Publishing a report without its tables would delete the previous tables and leave the
+        # index with no figures for a report it links, so this is a failed build.
+        raise BuildFailure(
+            "the notebook left no `analysis` (the CohortAnalysis from collablib.analyse), so "
+            "there are no tables to publish beside the report",
+            "execution",
+            attempts=attempts,
+        )
     data = {str(name): str(text).encode("utf-8") for name, text in files.items()}
     return RenderedReport(pages, data, attempts)
 

@@ -3,8 +3,8 @@
 Next to the reports, ``.build/`` holds:
 
 - ``<cohort_id>.json``: the cohort's **build record**: its build key, the
-  components of that key, the SHA-256 of each rendering it wrote, and the
-  figures the index shows;
+  components of that key, and the SHA-256 of each file it wrote (the two
+  renderings and the tidy data, from which the index takes its figures);
 - ``figures/<cohort_id>.json``: the cohort's survey counts from the last time
   its data **validated**, which other cohorts' comparisons use (so a cohort
   whose new data are bad never changes another cohort's report);
@@ -15,7 +15,7 @@ Next to the reports, ``.build/`` holds:
 Only hashes of content are compared, never file modification times, so
 touching a file changes nothing and restoring an old version of a file makes
 the old report current again. Input hashes are those of the bytes that were
-read for the build (:mod:`collablib.build.fileio`), never hashes taken after it, and
+read for the build (:mod:`collablib.data.inputs`), never hashes taken after it, and
 an output counts as up to date only if its bytes still have the hash recorded
 when it was written: a 0-byte or hand-edited report is rebuilt.
 

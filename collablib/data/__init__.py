@@ -5,6 +5,7 @@
 ``registry``        ``data/cohorts.csv``: which cohorts exist and when they ran
 ``ingest``          raw CSV and XLSX files into all-text tables that remember spreadsheet rows
 ``schemas``         the pandera rules of the data dictionary
+``measure_schemas`` the same for ``measures.csv`` and ``changes.csv``
 ``survey_mapping``  how a survey tool's export maps onto the canonical survey table
 ``cleaning``        blank, test and duplicate rows, answer labels, "not answered"
 ``measures``        ``measures.csv`` and ``changes.csv``: teams' improvement measures
@@ -20,6 +21,7 @@ __all__ = [
     "ingest",
     "inputs",
     "loaders",
+    "measure_schemas",
     "measures",
     "policy",
     "registry",

@@ -30,7 +30,6 @@ Bad input raises :class:`~collablib.errors.CollabError` naming file, row, column
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +52,6 @@ __all__ = [
     "NUMBERS",
     "PERFORMANCE",
     "QUESTION_MAP",
-    "QUESTION_PATTERN",
     "REQUIRED",
     "SETTINGS_FILE",
     "SUPPRESSED_MARKERS",
@@ -363,6 +361,3 @@ def read_results(path: Path, min_responses: int = DEFAULT_MIN_RESPONSES) -> pd.D
             "was_fraction": as_fraction,
         }
     )
-
-
-QUESTION_PATTERN = re.compile(r"^Q\d+$")

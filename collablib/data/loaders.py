@@ -33,7 +33,6 @@ from collablib.paths import resolve_data_dir
 
 __all__ = [
     "NOTICE_FILE",
-    "SURVEY_FILE",
     "TEAMS_FILE",
     "CohortData",
     "import_survey",
@@ -46,7 +45,6 @@ __all__ = [
 ]
 
 TEAMS_FILE = "teams.csv"
-SURVEY_FILE = "final_survey.csv"
 
 
 @dataclass

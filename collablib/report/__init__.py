@@ -11,7 +11,8 @@
 ``style``         NHS colours and the chart style
 ================  =============================================================================
 
-These functions take results (:mod:`collablib.analysis`) and compute no statistic of their own.
+These functions take results (:mod:`collablib.analysis`) and compute no statistic of their own:
+what they work out is only for display (percentages of a bar's segments, counts for alt text).
 """
 
 __all__ = [

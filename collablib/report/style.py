@@ -18,10 +18,10 @@ collab chart some other way must do the same. None of collab's own labels uses
 mathtext; write symbols as plain Unicode (e.g. "≥", "±", "²").
 
 The style is applied only inside :func:`chart_style` (a ``with`` block around
-:func:`matplotlib.rc_context`), never globally: apart from the Agg backend that
-:mod:`collablib.report.survey_plots` selects, collab changes no global rcParams and leaves
-them as they were after each chart, so an analyst's own plots in the same
-session keep matplotlib's defaults, mathtext included.
+:func:`matplotlib.rc_context`), never globally: collab selects no backend and
+changes no global rcParams, and leaves them as they were after each chart, so
+an analyst's own plots in the same session keep matplotlib's defaults, mathtext
+included.
 """
 
 from __future__ import annotations

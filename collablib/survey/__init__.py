@@ -10,7 +10,8 @@
 ``quotes``            which comments may be quoted, and how they are attributed
 ====================  =========================================================================
 
-Nothing here reads a file, draws a chart or writes HTML.
+Nothing here reads an input file, draws a chart or writes HTML (the only file read is
+the package's own list of first names, ``resources/first_names.txt``, for redaction).
 """
 
 __all__ = [

@@ -182,10 +182,6 @@ class SuppressionTable:
         model = ReaderModel(self, policy, known_small=known_small, known_not_small=known_not_small)
         return model.range(target)
 
-    def recoverable(self, target: Quantity, policy: DisclosurePolicy | None = None) -> bool:
-        """Whether what the reader knows pins ``target`` to a single value."""
-        return not ReaderModel(self, policy).differs(target)
-
 
 class ReaderModel:
     """The mixed-integer programme of one state of a :class:`SuppressionTable`.
