@@ -102,7 +102,8 @@ def provenance_matches_disk(page: Path, data: Path, cohort_id: str) -> bool:
 
     The registry is listed by the cohort's own row, whose hash is of the row's values.
     """
-    from collablib.build.provenance import registry_row_entry, sha256_file
+    from collablib.build.provenance import registry_row_entry
+    from collablib.data.inputs import sha256_file
     from collablib.data.registry import load_registry
 
     rows = table_by_caption(page.read_text(encoding="utf-8"), "Input files and their SHA-256")

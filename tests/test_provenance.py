@@ -3,6 +3,7 @@ from pathlib import Path
 import pandas as pd
 
 from collablib.build import provenance
+from collablib.data import inputs
 
 
 def test_provenance_lists_every_input_with_its_sha256(demo_data):
@@ -26,17 +27,15 @@ def test_input_hashes_are_of_the_bytes_read_not_of_the_file_now(data_copy):
 
     log = InputLog()
     teams = data_copy / "raw" / "cohort-2" / "teams.csv"
-    before = provenance.sha256_file(teams)
-    from collablib.data import inputs
-
+    before = inputs.sha256_file(teams)
     inputs.INPUT_LOG.clear()
     load_cohort("cohort-2", data_copy)
     teams.write_text(teams.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     facts = provenance.collect("cohort-2", data_copy)
     row = next(r for r in facts["inputs"] if r["file"] == "raw/cohort-2/teams.csv")
-    assert row["sha256"] == before != provenance.sha256_file(teams)
+    assert row["sha256"] == before != inputs.sha256_file(teams)
     # A file nothing had read is read (and recorded) when the facts are collected.
-    assert inputs.input_hash(teams, log) == provenance.sha256_file(teams) == log.get(teams)
+    assert inputs.input_hash(teams, log) == inputs.sha256_file(teams) == log.get(teams)
 
 
 def test_git_state_notes_data_outside_the_repository(tmp_path):

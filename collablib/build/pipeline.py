@@ -57,7 +57,7 @@ from collablib.build.render import (
 )
 from collablib.build.validation import comparison_figures, expected_work, load_and_check
 from collablib.build.workers import Planned, build_planned
-from collablib.data.inputs import INPUT_LOG, input_hash, read_input, sha256_bytes
+from collablib.data.inputs import INPUT_LOG, input_hash, read_input, sha256_bytes, sha256_file
 from collablib.data.loaders import CohortData
 from collablib.data.registry import Cohort, load_registry, registry_path
 from collablib.errors import CollabError, describe_os_error, display_path
@@ -475,7 +475,7 @@ class _Build:
             str(p.relative_to(self.data_dir)): input_hash(p)
             for p in buildstate.data_files(self.data_dir)
         }
-        outputs = {"index.html": provenance.sha256_file(index)}
+        outputs = {"index.html": sha256_file(index)}
         for cohort in cohorts:
             outputs.update(self.outputs[cohort.cohort_id])
         buildstate.write_state(

@@ -28,7 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from collablib.data.inputs import InputLog, input_hash, is_input_file
+from collablib.data.inputs import InputLog, input_hash, is_input_file, sha256_file
 from collablib.paths import PROJECT_ROOT, REGISTRY_FILE, report_notebook, resolve_data_dir
 
 __all__ = [
@@ -50,7 +50,6 @@ __all__ = [
     "project_data_files",
     "registry_row_entry",
     "run_facts",
-    "sha256_file",
     "to_json",
 ]
 
@@ -72,15 +71,6 @@ KEY_PACKAGES = (
 PROJECT_DATA_FILES = (REGISTRY_FILE, "survey_mapping.toml", "disclosure.toml", "NOTICE.txt")
 #: Code whose changes change every report.
 CODE_PATHS = ("collablib", "requirements.lock", "pyproject.toml")
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def code_files() -> list[Path]:

@@ -60,9 +60,8 @@ from collablib.build.provenance import (
     input_files,
     project_data_files,
     run_facts,
-    sha256_file,
 )
-from collablib.data.inputs import is_input_file
+from collablib.data.inputs import is_input_file, sha256_file
 from collablib.errors import describe_os_error
 from collablib.paths import PROJECT_ROOT
 

@@ -39,6 +39,7 @@ __all__ = [
     "read_input_text",
     "recording",
     "sha256_bytes",
+    "sha256_file",
 ]
 
 
@@ -117,6 +118,20 @@ def recording() -> Iterator[InputLog]:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes as they are on disk now, as hex (not recorded in any log).
+
+    For checks that need no parsing: whether inputs still match a build record,
+    and hashes of code and outputs. Reads in blocks, so a large file is never
+    held in memory.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_input(path: str | os.PathLike[str], log: InputLog | None = None) -> bytes:
