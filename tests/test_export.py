@@ -177,6 +177,36 @@ def test_the_files_are_byte_reproducible_and_a_valid_data_package(analyses, tmp_
     )
 
 
+def test_every_cohort_publishes_the_same_schema_even_when_a_table_is_empty(analyses, tmp_path):
+    """Files of several cohorts append cleanly: one type per column, whatever the data."""
+    from frictionless import Package
+
+    from collablib.build.export import data_package
+
+    def schema(package: dict) -> dict[str, list[tuple[str, str]]]:
+        return {
+            r["name"]: [(f["name"], f["type"]) for f in r["schema"]["fields"]]
+            for r in package["resources"]
+        }
+
+    schemas = {
+        cohort: schema(json.loads(export_files(a)["datapackage.json"]))
+        for cohort, a in analyses.items()
+    }
+    first = schemas["cohort-2"]
+    assert all(s == first for s in schemas.values())
+    assert dict(first["cpes"])["baseline_n"] == "integer"
+    assert dict(first["overview"])["start_date"] == "date"
+    analysis = analyses["cohort-2"]
+    empty = {name: frame.iloc[0:0] for name, frame in analysis.tables().items()}
+    assert schema(data_package(analysis, empty)) == first
+    for name, frame in empty.items():
+        (tmp_path / f"{name}.csv").write_bytes(table_csv(frame))
+    (tmp_path / "datapackage.json").write_text(json.dumps(data_package(analysis, empty)))
+    report = Package(str(tmp_path / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
 def test_collab_export_writes_the_files(tmp_path, capsys):
     status = main(
         [

@@ -24,6 +24,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -37,11 +38,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DESCRIPTIONS",
+    "FIELD_TYPES",
     "FORMULA_PREFIXES",
     "analysis_tables",
     "cpes_summary_from_table",
     "data_package",
     "export_files",
+    "field_type",
     "headline_from_tables",
     "read_tables",
     "table_csv",
@@ -204,6 +207,55 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+_TYPED_COLUMNS = {
+    "integer": (
+        *("teams", "teams_responding", "respondents", "n", "positive", "points", "rows"),
+        *("this_positive", "this_n", "other_positive", "other_n"),
+        *("baseline_year", "baseline_n", "followup_year", "followup_n"),
+    ),
+    "number": (
+        *("pct", "ci_low", "ci_high", "diff", "p_value"),
+        *("value", "centre", "lower_limit", "upper_limit", "target"),
+        *("baseline_score", "followup_score", "change", "change_ci_low", "change_ci_high"),
+    ),
+    "boolean": (
+        *("respondents_suppressed", "n_suppressed", "positive_suppressed"),
+        *("significant", "small_numbers", "missing", "primary", "judged"),
+        *("improved_after_change", "sustained", "method_change"),
+    ),
+    "date": ("start_date", "end_date", "data_as_of", "period"),
+}
+#: The Frictionless type of each published column (any other column is a string). A column
+#: has one type in every table and every cohort, empty tables included, so the files of
+#: several cohorts append cleanly in a spreadsheet or a dashboard (Power BI, say).
+FIELD_TYPES: Mapping[str, str] = MappingProxyType(
+    {column: kind for kind, columns in _TYPED_COLUMNS.items() for column in columns}
+)
+
+
+def field_type(column: str) -> str:
+    """The Frictionless type of a published column (:data:`FIELD_TYPES`)."""
+    return FIELD_TYPES.get(column, "string")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each column cast to its declared type (nullable, so empty stays empty)."""
+    out = frame.copy()
+    for column in out.columns:
+        kind, series = field_type(column), out[column]
+        if kind == "integer":
+            out[column] = pd.to_numeric(series).astype("Int64")
+        elif kind == "number":
+            out[column] = pd.to_numeric(series).astype(float)
+        elif kind == "boolean":
+            out[column] = series.astype("boolean")
+        elif kind == "date":
+            out[column] = pd.to_datetime(series)
+        else:
+            out[column] = series.astype("string")
+    return out
+
+
 def _survey_items(analysis: CohortAnalysis) -> pd.DataFrame:
     head = analysis.survey.headline
     measures = [*head.items, "recommend"]
@@ -297,25 +349,13 @@ def analysis_tables(analysis: CohortAnalysis) -> dict[str, pd.DataFrame]:
         expected = list(DESCRIPTIONS[name][1])
         if list(frame.columns) != expected:
             raise AssertionError(f"table {name} has columns {list(frame.columns)}, not {expected}")
-    return tables
+    return {name: _typed(frame) for name, frame in tables.items()}
 
 
 def _safe_text(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
-
-
-def _field_type(series: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(series):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(series):
-        return "integer"
-    if pd.api.types.is_float_dtype(series):
-        return "number"
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return "date"
-    return "string"
 
 
 def table_csv(frame: pd.DataFrame) -> bytes:
@@ -345,7 +385,7 @@ def data_package(analysis: CohortAnalysis, tables: Mapping[str, pd.DataFrame]) -
         description, columns = DESCRIPTIONS[name]
         description = description.format(first_shown=policy.largest_suppressed + 1)
         fields = [
-            {"name": column, "type": _field_type(frame[column]), "description": columns[column]}
+            {"name": column, "type": field_type(column), "description": columns[column]}
             for column in frame.columns
         ]
         resources.append(
