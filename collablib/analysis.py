@@ -46,6 +46,7 @@ from collablib.survey.quotes import CommentCounts
 __all__ = [
     "CohortAnalysis",
     "ImprovementResults",
+    "Participation",
     "Provenance",
     "SurveyResults",
     "analyse",
@@ -86,13 +87,16 @@ class ImprovementResults:
     ``summary`` has one row per measure (icons, whether it improved after the
     first change and whether that was sustained); ``points`` one row per
     period (value, centre line, limits, point type and the rule that flagged
-    it); ``headline`` is counted from ``summary``.
+    it); ``headline`` is counted from ``summary``; ``status_counts`` counts the
+    primary measures in each status (:data:`collablib.spc.improvement.STATUS_ORDER`),
+    for the status chart of a large cohort.
     """
 
     measures: tuple[MeasureAnalysis, ...]
     summary: pd.DataFrame
     points: pd.DataFrame
     headline: ImprovementHeadline
+    status_counts: pd.Series
 
     def measure(self, team_id: str, measure_id: str) -> MeasureAnalysis:
         """One team's measure; a :class:`KeyError` names the ones there are if it is not found."""
@@ -101,6 +105,22 @@ class ImprovementResults:
                 return m
         known = ", ".join(f"{m.team_id}/{m.measure_id}" for m in self.measures)
         raise KeyError(f"no measure {team_id}/{measure_id}; the cohort has {known or 'none'}")
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Who took part: the number of project teams by tumour group and by NHS England region.
+
+    Each is a count per value, most teams first (ties in order of first appearance).
+    """
+
+    by_tumour_group: pd.Series
+    by_region: pd.Series
+
+    @classmethod
+    def of(cls, teams: pd.DataFrame) -> Participation:
+        """Count the teams of a cohort's ``teams.csv``."""
+        return cls(teams["tumour_group"].value_counts(), teams["region"].value_counts())
 
 
 @dataclass(frozen=True)
@@ -128,6 +148,7 @@ class CohortAnalysis:
 
     cohort: Cohort
     teams: pd.DataFrame
+    participation: Participation
     survey: SurveyResults
     improvement: ImprovementResults
     cpes: CohortCpes | None
@@ -213,12 +234,14 @@ def analyse(
     return CohortAnalysis(
         cohort=data.cohort,
         teams=data.teams,
+        participation=Participation.of(data.teams),
         survey=survey,
         improvement=ImprovementResults(
             measures=measures,
             summary=summary,
             points=spc_summary.points_table(measures),
             headline=spc_summary.headline(summary),
+            status_counts=improvement.status_counts(measures),
         ),
         cpes=cpes,
         provenance=Provenance(facts, provenance_facts.data_as_of_cohort(data)),

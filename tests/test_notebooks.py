@@ -52,6 +52,26 @@ def test_report_notebook_cells_stay_thin():
             assert len(statements) <= 8, cell.source
 
 
+def test_report_notebook_analyses_once_and_then_only_renders():
+    """Every figure comes from the one ``analyse()`` call: no loading, pooling or counting here."""
+    import ast
+
+    nb = nbformat.read(PROJECT_ROOT / "notebooks" / "cohort_report.ipynb", as_version=4)
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    called = [
+        node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Call)
+    ]
+    assert called.count("analyse") == 1
+    computing = {
+        *("load_cohort", "load_programme_year", "load_comparators", "pool", "cohort_figures"),
+        *("headline", "item_summary", "compare_cohort", "analyse_cohort", "status_counts"),
+        *("value_counts", "groupby", "sum", "mean", "median", "pivot_table", "merge", "apply"),
+    }
+    assert not computing & set(called), sorted(computing & set(called))
+
+
 def test_cells_that_show_something_end_with_the_thing_shown():
     """A display call inside an if-block shows nothing; each showing cell must end with it."""
     import ast
