@@ -88,7 +88,7 @@ class ImprovementResults:
     first change and whether that was sustained); ``points`` one row per
     period (value, centre line, limits, point type and the rule that flagged
     it); ``headline`` is counted from ``summary``; ``status_counts`` counts the
-    primary measures in each status (:data:`collablib.spc.improvement.STATUS_ORDER`),
+    primary measures in each status (:data:`collablib.spc.vocabulary.STATUS_ORDER`),
     for the status chart of a large cohort.
     """
 

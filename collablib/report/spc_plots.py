@@ -27,8 +27,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from collablib.report.style import FIG_WIDTH, NHS_BLACK, NHS_DARK_GREY, NHS_PALE_GREY, chart_style
+from collablib.spc import vocabulary
 from collablib.spc.improvement import MeasureAnalysis, format_value, status
-from collablib.spc.vocabulary import ASSURANCE, VARIATION
+from collablib.spc.vocabulary import ASSURANCE, CHARTS, NOT_JUDGED, VARIATION, VARIATION_LABELS
 
 __all__ = [
     "COMMON",
@@ -261,9 +262,8 @@ def _point_handles() -> list[Line2D]:
     return [
         Line2D([], [], marker=m, color=c, lw=0, markersize=6, label=label)
         for label, (c, m) in (
-            ("Common cause", POINT_STYLE["common_cause"]),
-            ("Improvement", POINT_STYLE["special_cause_improvement"]),
-            ("Concern", POINT_STYLE["special_cause_concern"]),
+            (VARIATION_LABELS[point], POINT_STYLE[point])
+            for point in ("common_cause", "special_cause_improvement", "special_cause_concern")
         )
     ]
 
@@ -273,14 +273,14 @@ def _status_word(a: MeasureAnalysis) -> str:
     word = status(a)
     return (
         "too few points to judge"
-        if word == "Not judged" and a.chart == "run"
+        if word == NOT_JUDGED and a.chart == "run"
         else (word[0].lower() + word[1:])
     )
 
 
 def measure_alt_text(a: MeasureAnalysis) -> str:
     """Alt text for :func:`spc_chart`: what the chart shows, in words and numbers."""
-    kind = {"xmr": "XmR chart", "p": "p chart", "run": "run chart"}[a.chart]
+    kind = CHARTS[a.chart].sentence
     counts = a.frame["point_type"].value_counts() if a.chart != "run" else pd.Series(dtype=int)
     parts = [
         f"{kind} of {a.measure_name} for {a.team_name}, {a.points} points"
@@ -316,13 +316,13 @@ def small_multiples_alt_text(analyses: Sequence[MeasureAnalysis]) -> str:
 def status_chart(counts: pd.Series, title: str | None = None) -> Figure:
     """Bar chart of primary measures by status (for cohorts too large for small multiples)."""
     colours = {
-        "Improved, sustained": IMPROVEMENT,
-        "Improved, not yet sustained": IMPROVEMENT,
-        "No significant change": COMMON,
-        "Concern": CONCERN,
-        "Not judged": NHS_PALE_GREY,
+        vocabulary.IMPROVED_SUSTAINED: IMPROVEMENT,
+        vocabulary.IMPROVED_NOT_SUSTAINED: IMPROVEMENT,
+        vocabulary.NO_CHANGE: COMMON,
+        vocabulary.CONCERN: CONCERN,
+        NOT_JUDGED: NHS_PALE_GREY,
     }
-    hatches = {"Improved, not yet sustained": "//", "Not judged": ".."}
+    hatches = {vocabulary.IMPROVED_NOT_SUSTAINED: "//", NOT_JUDGED: ".."}
     with chart_style():
         fig = Figure(figsize=(FIG_WIDTH, 0.8 + 0.45 * len(counts)), layout="constrained")
         ax = fig.add_subplot()

@@ -15,11 +15,10 @@ from collablib.cpes.analysis import CpesSummary
 from collablib.data.cleaning import CleaningLog
 from collablib.report.formatting import fmt_ci, fmt_int, fmt_p, fmt_pct, fmt_points
 from collablib.spc.summary import ImprovementHeadline
-from collablib.spc.vocabulary import ASSURANCE, VARIATION_LABELS
+from collablib.spc.vocabulary import ASSURANCE, CHARTS, VARIATION_LABELS, after_change
 from collablib.survey.metrics import RATING_ITEMS, Headline
 
 __all__ = [
-    "CHART_NAMES",
     "FLAG_WORDS",
     "SHORT_LABELS",
     "cleaning_table",
@@ -206,32 +205,23 @@ def cohort_headline_row(name: str, head: Headline) -> dict[str, str]:
     return row
 
 
-CHART_NAMES = {"xmr": "XmR", "p": "p chart", "run": "Run chart"}
-
-
 def measures_table(analyses) -> pd.DataFrame:
     """One row per team and measure: the improvement-measures summary for reviewers."""
     from collablib.spc.improvement import format_value
 
     rows = []
     for a in analyses:
-        if a.improved_after_change is None:
-            improved = "Not judged"
-        elif a.improved_after_change:
-            improved = "Yes, sustained" if a.sustained else "Yes, not yet sustained"
-        else:
-            improved = "No"
         rows.append(
             (
                 a.team_name,
                 a.measure_name + (" (primary)" if a.primary else ""),
-                CHART_NAMES[a.chart],
+                CHARTS[a.chart].label,
                 f"{a.points}" + (f" ({a.missing_periods} missing)" if a.missing_periods else ""),
                 format_value(a.baseline_mean, a.unit),
                 format_value(a.latest_value, a.unit),
                 "–" if a.chart == "run" else VARIATION_LABELS.get(a.variation or "", "–"),
                 ASSURANCE[a.assurance].label,
-                improved,
+                after_change(a.improved_after_change, a.sustained),
             )
         )
     return pd.DataFrame(

@@ -41,11 +41,18 @@ import pandas as pd
 from collablib import spc
 from collablib.data.measures import MeasuresData
 from collablib.spc.summary import ImprovementHeadline
+from collablib.spc.vocabulary import (
+    CONCERN,
+    IMPROVED_NOT_SUSTAINED,
+    IMPROVED_SUSTAINED,
+    NO_CHANGE,
+    NOT_JUDGED,
+    STATUS_ORDER,
+)
 
 __all__ = [
     "DETAIL_CHART_LIMIT",
     "SMALL_MULTIPLES_LIMIT",
-    "STATUS_ORDER",
     "SUSTAIN_POINTS",
     "MeasureAnalysis",
     "analyse_cohort",
@@ -363,24 +370,16 @@ DETAIL_CHART_LIMIT = 40
 #: At most this many primary measures are drawn as small multiples; beyond, a status chart.
 SMALL_MULTIPLES_LIMIT = 60
 
-STATUS_ORDER = (
-    "Improved, sustained",
-    "Improved, not yet sustained",
-    "No significant change",
-    "Concern",
-    "Not judged",
-)
-
 
 def status(a: MeasureAnalysis) -> str:
     """One word-group per measure for summaries: improved, no change, concern or not judged."""
     if not a.judged:
-        return "Not judged"
+        return NOT_JUDGED
     if a.improved_after_change:
-        return "Improved, sustained" if a.sustained else "Improved, not yet sustained"
+        return IMPROVED_SUSTAINED if a.sustained else IMPROVED_NOT_SUSTAINED
     if a.variation == "special_cause_concern":
-        return "Concern"
-    return "No significant change"
+        return CONCERN
+    return NO_CHANGE
 
 
 def status_counts(analyses: Sequence[MeasureAnalysis]) -> pd.Series:
@@ -403,13 +402,13 @@ def detail_selection(
 
     def priority(a: MeasureAnalysis) -> int:
         state = status(a)
-        if state == "Concern":
+        if state == CONCERN:
             return 0
         if a.assurance == "fail":
             return 1
         if state.startswith("Improved"):
             return 2
-        return 3 if state == "No significant change" else 4
+        return 3 if state == NO_CHANGE else 4
 
     chosen = sorted((a for a in analyses if a.primary), key=priority)[:limit]
     note = (

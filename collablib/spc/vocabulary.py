@@ -14,6 +14,10 @@ table cells and a ``sentence`` for chart subtitles and alt text.
   which is what tables show.
 - :data:`ASSURANCE` is keyed by assurance (``pass``, ``fail``,
   ``inconsistent``, ``none``).
+- :data:`CHARTS` names each chart type (``xmr``, ``p``, ``run``).
+- :data:`STATUS_ORDER` is a measure's status in summaries
+  (:func:`collablib.spc.improvement.status`), in report order, and
+  :func:`after_change` says whether a measure improved after its first change.
 """
 
 from __future__ import annotations
@@ -22,7 +26,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["ASSURANCE", "VARIATION", "VARIATION_LABELS", "Words"]
+__all__ = [
+    "ASSURANCE",
+    "CHARTS",
+    "CONCERN",
+    "IMPROVED_NOT_SUSTAINED",
+    "IMPROVED_SUSTAINED",
+    "NOT_JUDGED",
+    "NO_CHANGE",
+    "STATUS_ORDER",
+    "VARIATION",
+    "VARIATION_LABELS",
+    "Words",
+    "after_change",
+]
 
 
 @dataclass(frozen=True)
@@ -76,3 +93,24 @@ ASSURANCE: Mapping[str, Words] = _words(
         "none": ("–", "Target: no assurance possible"),
     }
 )
+
+CHARTS: Mapping[str, Words] = _words(
+    {"xmr": ("XmR", "XmR chart"), "p": ("p chart", "p chart"), "run": ("Run chart", "run chart")}
+)
+
+IMPROVED_SUSTAINED = "Improved, sustained"
+IMPROVED_NOT_SUSTAINED = "Improved, not yet sustained"
+NO_CHANGE = "No significant change"
+CONCERN = VARIATION["concern_high"].label
+NOT_JUDGED = "Not judged"
+#: A measure's status in summaries, in the order the report lists them.
+STATUS_ORDER = (IMPROVED_SUSTAINED, IMPROVED_NOT_SUSTAINED, NO_CHANGE, CONCERN, NOT_JUDGED)
+
+
+def after_change(improved: bool | None, sustained: bool | None) -> str:
+    """Whether a measure improved after its first change, and stayed improved, for a table."""
+    if improved is None:
+        return NOT_JUDGED
+    if improved:
+        return "Yes, sustained" if sustained else "Yes, not yet sustained"
+    return "No"
