@@ -289,6 +289,18 @@ def test_xmr_bad_options(kwargs, message):
         spc.xmr(data, **args)
 
 
+def test_a_rebase_date_that_is_not_a_period_is_refused_not_ignored():
+    """NHSRplotthedots ignores such a date, so the chart would silently not rebase."""
+    with pytest.raises(CollabError, match="not one of the periods in the data") as info:
+        spc.xmr(series([1.0, 2, 3, 4]), "value", "date", rebase=["2020-02-15"])
+    assert info.value.value == "2020-02-15" and "2020-02-01" in info.value.allowed
+    data = pd.concat([series([1.0, 2, 3], facet="a"), series([1.0, 2, 3], "2021-01-01", "b")])
+    with pytest.raises(CollabError, match="periods of facet b"):
+        spc.xmr(data, "value", "date", facet_field="team", rebase={"b": ["2020-02-01"]})
+    result = spc.xmr(data, "value", "date", facet_field="team", rebase={"b": ["2021-02-01"]})
+    assert result.loc[result["team"] == "b", "rebase_group"].tolist() == [0, 1, 1]
+
+
 def test_xmr_rejects_text_values_and_duplicate_periods():
     with pytest.raises(CollabError, match="values must be numbers"):
         spc.xmr(series(["1", "x", "3"]), "value", "date")

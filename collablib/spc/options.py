@@ -127,6 +127,25 @@ def _direction(value: Any, facet: Hashable | None = None) -> str:
     return value
 
 
+def _check_rebase(
+    starts: tuple[pd.Timestamp, ...], dates: pd.Series, date_field: str, facet: Any = None
+) -> None:
+    """A rebase starts a new group at one of the data's periods; any other date would be
+    silently ignored (as NHSRplotthedots ignores it), so it is refused here instead."""
+    periods = set(dates)
+    for start in starts:
+        if start not in periods:
+            where = f" of facet {facet}" if facet is not None else ""
+            listed = ", ".join(str(d.date()) for d in sorted(periods)[:6])
+            raise _bad(
+                f"a rebase date is not one of the periods{where} in the data",
+                column=date_field,
+                value=str(start.date()),
+                allowed=f"a date in {date_field}{where}: {listed}"
+                + (" ..." if len(periods) > 6 else ""),
+            )
+
+
 def validate_options(
     data: pd.DataFrame,
     value_field: str,
@@ -218,8 +237,11 @@ def validate_options(
                 allowed=", ".join(map(str, sorted(facets, key=str))),
             )
         rebases: Any = {k: _dates(v, "rebase") for k, v in rebase.items()}
+        for facet, starts in rebases.items():
+            _check_rebase(starts, dates[data[facet_field] == facet], date_field, facet)
     else:
         rebases = _dates(rebase, "rebase")
+        _check_rebase(rebases, dates, date_field)
     if target is not None:
         if isinstance(target, Mapping):
             for k, v in target.items():
