@@ -19,7 +19,6 @@ __all__ = [
     "CollabError",
     "describe_os_error",
     "display_path",
-    "spreadsheet_row",
 ]
 
 _NO_VALUE = object()
@@ -41,14 +40,6 @@ def display_path(path: str | os.PathLike[str] | None) -> str | None:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(p)
-
-
-def spreadsheet_row(position: int) -> int:
-    """Convert a 0-based data-row position into the row number a spreadsheet shows.
-
-    Row 1 is the header, so the first data row is row 2.
-    """
-    return int(position) + 2
 
 
 class CollabError(Exception):

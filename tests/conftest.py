@@ -70,7 +70,7 @@ def write_canonical_survey(data: Path, cohort: str) -> Path:
 
 
 def make_survey(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """A typed survey table, as :func:`collablib.data.loaders.load_survey` returns, from short rows.
+    """A typed survey table, as :func:`collablib.data.loaders.import_survey` gives, from rows.
 
     Missing keys get defaults; ratings use ``None`` for not answered.
     """

@@ -86,7 +86,7 @@ def test_role_groups_are_read_in_order(tmp_path):
     )
     policy = load_policy(tmp_path)
     assert list(policy.groups()) == ["Partners", "Staff"]
-    assert policy.group_of(ES) == "Staff" and policy.group_of(LEP) == "Partners"
+    assert policy.groups() == {"Partners": (LEP,), "Staff": (ES, PTM)}
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-from collablib.errors import CollabError, spreadsheet_row
+from collablib.errors import CollabError
 
 
 def test_paragraph_names_file_row_column_value_and_allowed():
@@ -34,7 +34,3 @@ def test_combine_lists_further_problems_and_summarises_the_rest():
     assert lines[0].startswith("row 2,")
     assert len(lines) == 6  # five problems, then a summary line
     assert lines[-1] == "... and 5 more problem(s) of the same kind."
-
-
-def test_spreadsheet_row_counts_the_header_as_row_one():
-    assert spreadsheet_row(0) == 2

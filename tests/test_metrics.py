@@ -129,8 +129,6 @@ def test_team_with_no_respondents_lowers_coverage():
         "responding": 2,
         "pct": pytest.approx(200 / 3),
     }
-    per_team = metrics.responses_per_team(teams, survey).set_index("team_id")["respondents"]
-    assert per_team.to_dict() == {"T1": 2, "T2": 0, "T3": 1}
 
 
 def test_coverage_matches_teams_within_their_cohort_when_pooled():

@@ -39,7 +39,6 @@ __all__ = [
     "load_cohort",
     "load_data_notice",
     "load_programme_year",
-    "load_survey",
     "load_teams",
     "pool",
 ]
@@ -111,16 +110,6 @@ def import_survey(
     if cohort_id is not None:
         survey.insert(0, "cohort_id", pd.array([cohort_id] * len(survey), dtype="string"))
     return survey.reset_index(drop=False), log, names
-
-
-def load_survey(
-    path: str | os.PathLike[str],
-    teams: pd.DataFrame,
-    cohort_id: str | None = None,
-    mapping: SurveyMapping | None = None,
-) -> pd.DataFrame:
-    """The cleaned, typed survey table of :func:`import_survey` alone."""
-    return import_survey(path, teams, mapping, cohort_id)[0]
 
 
 def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = None) -> CohortData:

@@ -70,13 +70,6 @@ class DisclosurePolicy:
             return {role: (role,) for role in ROLES}
         return dict(self.role_groups)
 
-    def group_of(self, role: str) -> str:
-        """The label of the group ``role`` belongs to."""
-        for label, members in self.groups().items():
-            if role in members:
-                return label
-        raise KeyError(role)
-
     def describe(self) -> str:
         """One sentence for report footnotes."""
         return (

@@ -38,7 +38,6 @@ __all__ = [
     "pool_headlines",
     "rating_counts",
     "recommend_summary",
-    "responses_per_team",
     "role_breakdown",
     "team_coverage",
     "wilson_interval",
@@ -175,17 +174,6 @@ def team_coverage(teams: pd.DataFrame, survey: pd.DataFrame) -> dict[str, Any]:
         "responding": len(responding),
         "pct": percent(len(responding), total),
     }
-
-
-def responses_per_team(teams: pd.DataFrame, survey: pd.DataFrame) -> pd.DataFrame:
-    """Respondents per team, including teams with none (tidy, one row per team)."""
-    keys = (
-        ["cohort_id", "team_id"] if "cohort_id" in teams and "cohort_id" in survey else ["team_id"]
-    )
-    counts = survey.groupby(keys, observed=True).size().rename("respondents").reset_index()
-    out = teams.merge(counts, on=keys, how="left")
-    out["respondents"] = out["respondents"].fillna(0).astype("int64")
-    return out
 
 
 def role_breakdown(survey: pd.DataFrame) -> pd.DataFrame:
