@@ -223,6 +223,13 @@ def _export(args: argparse.Namespace) -> int:
 
         raise OutputError(f"cannot write to {args.output_dir}: {describe_os_error(exc)}.") from exc
     print(f"Wrote {len(written)} files to {args.output_dir} (datapackage.json describes them).")
+    if analysis.survey.not_compared:
+        print(
+            "Left out of comparisons.csv, because their data do not validate now: "
+            + ", ".join(analysis.survey.not_compared)
+            + ".",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

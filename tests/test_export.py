@@ -223,6 +223,17 @@ def test_collab_export_writes_the_files(tmp_path, capsys):
     assert (tmp_path / "datapackage.json").exists() and (tmp_path / "survey_by_role.csv").exists()
 
 
+def test_collab_export_names_a_cohort_it_leaves_out_of_the_comparisons(data_copy, tmp_path, capsys):
+    teams = data_copy / "raw" / "cohort-1" / "teams.csv"
+    teams.write_text(teams.read_text(encoding="utf-8") + "C1-99,,,,,,\n", encoding="utf-8")
+    args = ["--data-dir", str(data_copy), "export", "--cohort", "cohort-2"]
+    assert main([*args, "--output-dir", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "Left out of comparisons.csv" in err and "Cohort 1" in err
+    comparators = pd.read_csv(tmp_path / "comparisons.csv")["comparator_id"]
+    assert "cohort-1" not in set(comparators) and "rare-cancers" in set(comparators)
+
+
 def test_the_data_dictionary_lists_every_published_table_and_column():
     from collablib.build.export import DESCRIPTIONS
     from collablib.paths import PROJECT_ROOT

@@ -352,3 +352,18 @@ def test_dollar_signs_in_names_are_drawn_as_typed_and_do_not_break_the_build(tmp
     alt = next(i["alt"] for i in parse(page).images if "tumour group" in (i.get("alt") or ""))
     assert "$5 to $10 grants 1" in html.unescape(alt)
     assert r"$\href{http://example.org}{x}$ 1" in html.unescape(alt)
+
+
+def test_collab_export_writes_exactly_the_published_tables(built, tmp_path, capsys):
+    from collablib.cli import main
+
+    out, _ = built
+    for cohort in ("cohort-2", "rare-cancers"):
+        target = tmp_path / cohort
+        args = ["--data-dir", str(DEMO_DATA), "export", "--cohort", cohort]
+        assert main([*args, "--output-dir", str(target)]) == 0
+        published = sorted(p.name for p in (out / "data" / cohort).iterdir())
+        assert sorted(p.name for p in target.iterdir()) == published and len(published) == 10
+        for name in published:
+            assert (target / name).read_bytes() == (out / "data" / cohort / name).read_bytes(), name
+    assert "Left out" not in capsys.readouterr().err
