@@ -234,6 +234,21 @@ def test_collab_export_names_a_cohort_it_leaves_out_of_the_comparisons(data_copy
     assert "cohort-1" not in set(comparators) and "rare-cancers" in set(comparators)
 
 
+def test_the_listing_page_describes_every_column_and_escapes_all_text(analyses):
+    from collablib.build.data_listing import listing_page
+    from tests.htmltools import parse
+
+    package = json.loads(export_files(analyses["cohort-2"])["datapackage.json"])
+    hostile = {**package, "title": "<script>alert(1)</script> & co"}
+    page = listing_page(hostile, notice="<b>synthetic</b>")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+    assert "&lt;b&gt;synthetic" in page
+    parsed = parse(page)
+    for resource in package["resources"]:
+        rows = next(t["rows"] for t in parsed.tables if t["caption"].endswith(resource["path"]))
+        assert [r[0] for r in rows[1:]] == [f["name"] for f in resource["schema"]["fields"]]
+
+
 def test_the_data_dictionary_lists_every_published_table_and_column():
     from collablib.build.export import DESCRIPTIONS
     from collablib.paths import PROJECT_ROOT

@@ -811,7 +811,7 @@ def test_a_notebook_that_leaves_no_analysis_fails_and_keeps_the_report_and_its_t
         return {str(p.relative_to(out)): sha(p) for p in (out / "data").rglob("*") if p.is_file()}
 
     tables = tables_now()
-    assert len(tables) == 10 * len(TINY)  # nine tables and a datapackage.json per cohort
+    assert len(tables) == 11 * len(TINY)  # nine tables, datapackage.json and index.html each
     before, index = snapshot(out), headline_table(out)
     draft = notebook.with_name("draft.ipynb")
     nb = json.loads(notebook.read_text(encoding="utf-8"))

@@ -127,7 +127,7 @@ READS_OTHER_FILES = {
     "collablib.build.state": "build records",
     "collablib.build.lock": "the lock file",
     "collablib.build.provenance": "collablib's source and the lock file, to hash them",
-    "collablib.build.htmlexport": "the stylesheet shipped with collablib",
+    "collablib.build.pages": "the stylesheet shipped with collablib",
     "collablib.build.render": "the executed notebook",
     "collablib.survey.privacy_names": "the first-name list shipped with collablib",
     "collablib.cli": "/dev/null, when the reader of its output has gone",

@@ -104,7 +104,12 @@ def test_index_links_every_report_and_shows_the_published_pooled_row(built):
     links = parse(page).links
     for cohort in COHORTS:
         assert f"{cohort}.html" in links and f"{cohort}.code.html" in links
-        assert f"data/{cohort}/" in links and (out / "data" / cohort / "datapackage.json").is_file()
+        assert f"data/{cohort}/index.html" in links
+        listing = (out / "data" / cohort / "index.html").read_text(encoding="utf-8")
+        assert external_resources(listing) == [] and "<script" not in listing.lower()
+        listed = {link for link in parse(listing).links if not link.startswith("#")}
+        files = {p.name for p in (out / "data" / cohort).iterdir()} - {"index.html"}
+        assert listed == files and len(files) == 10  # every table and datapackage.json
     rows = table_by_caption(page, "End-of-collaborative survey: headline results")
     header = rows[0]
     pooled = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:] if len(r) == len(header)}
@@ -363,7 +368,7 @@ def test_collab_export_writes_exactly_the_published_tables(built, tmp_path, caps
         args = ["--data-dir", str(DEMO_DATA), "export", "--cohort", cohort]
         assert main([*args, "--output-dir", str(target)]) == 0
         published = sorted(p.name for p in (out / "data" / cohort).iterdir())
-        assert sorted(p.name for p in target.iterdir()) == published and len(published) == 10
+        assert sorted(p.name for p in target.iterdir()) == published and len(published) == 11
         for name in published:
             assert (target / name).read_bytes() == (out / "data" / cohort / name).read_bytes(), name
     assert "Left out" not in capsys.readouterr().err

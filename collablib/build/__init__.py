@@ -12,6 +12,8 @@
 ``provenance``    which inputs, code and packages produced a report
 ``htmlexport``    the notebook as self-contained HTML (reviewer and analyst renderings)
 ``export``        the tidy tables as CSV and a Frictionless Data Package
+``data_listing``  the page that lists a cohort's tables and their columns
+``pages``         the template folder and stylesheet every page shares
 ``index_page``    ``reports/index.html``
 ``progress``      the live progress display
 ``interrupts``    SIGTERM handled like Ctrl-C
@@ -19,6 +21,7 @@
 """
 
 __all__ = [
+    "data_listing",
     "export",
     "fileio",
     "htmlexport",
@@ -26,6 +29,7 @@ __all__ = [
     "interrupts",
     "kernels",
     "lock",
+    "pages",
     "pipeline",
     "progress",
     "provenance",

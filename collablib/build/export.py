@@ -414,11 +414,18 @@ def data_package(analysis: CohortAnalysis, tables: Mapping[str, pd.DataFrame]) -
 
 
 def export_files(analysis: CohortAnalysis) -> dict[str, bytes]:
-    """File name -> bytes of everything :func:`write_export` writes for one cohort."""
+    """File name -> bytes of everything :func:`write_export` writes for one cohort.
+
+    The CSV tables, ``datapackage.json`` and a page listing them
+    (:mod:`collablib.build.data_listing`).
+    """
+    from collablib.build.data_listing import LISTING_NAME, listing_page
+
     tables = analysis.tables()
     files = {f"{name}.csv": table_csv(frame) for name, frame in tables.items()}
     package = data_package(analysis, tables)
     files["datapackage.json"] = (json.dumps(package, indent=1, sort_keys=True) + "\n").encode()
+    files[LISTING_NAME] = listing_page(package, analysis.notice).encode("utf-8")
     return files
 
 

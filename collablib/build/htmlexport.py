@@ -17,24 +17,20 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+from collablib.build.pages import TEMPLATE_DIR, read_css
+
 __all__ = [
-    "CSS_FILE",
-    "TEMPLATE_DIR",
     "DropStderr",
     "add_table_of_contents",
     "export_html",
-    "read_css",
     "table_of_contents",
 ]
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-CSS_FILE = TEMPLATE_DIR / "collab" / "static" / "collab.css"
 
 _HEADING = re.compile(
     r'<h([23]) id="(?P<id>[^"]+)"[^>]*>(?P<text>.*?)<a class="anchor-link"', re.DOTALL
@@ -53,11 +49,6 @@ class DropStderr(Preprocessor):
                 if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
             ]
         return cell, resources
-
-
-def read_css() -> str:
-    """The collab stylesheet, inlined into every page."""
-    return CSS_FILE.read_text(encoding="utf-8")
 
 
 def export_html(nb: nbformat.NotebookNode, *, title: str, show_code: bool) -> str:

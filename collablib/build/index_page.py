@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
+from collablib.build.data_listing import LISTING_NAME
 from collablib.build.export import cpes_summary_from_table, headline_from_tables, read_tables
 from collablib.build.fileio import atomic_write_text
-from collablib.build.htmlexport import TEMPLATE_DIR, read_css
+from collablib.build.pages import render
 from collablib.build.render import BuildResult, report_paths
 from collablib.build.state import data_folder
 from collablib.cpes.analysis import CpesSummary
@@ -190,11 +190,6 @@ def render_index(
     (:func:`published`).
     """
     figures = published(cohorts, output_dir)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=True,
-        keep_trailing_newline=True,
-    )
     listing = []
     for cohort in cohorts:
         paths = report_paths(output_dir, cohort.cohort_id)
@@ -207,8 +202,8 @@ def render_index(
                 "report": paths["report"].name if paths["report"].exists() else None,
                 "code": paths["code"].name if paths["code"].exists() else None,
                 "data": (
-                    f"{folder.relative_to(output_dir).as_posix()}/"
-                    if cohort.cohort_id in figures
+                    f"{folder.relative_to(output_dir).as_posix()}/{LISTING_NAME}"
+                    if cohort.cohort_id in figures and (folder / LISTING_NAME).exists()
                     else None
                 ),
             }
@@ -220,10 +215,10 @@ def render_index(
         if r.status == "failed"
     ]
     header, rows = headline_rows(cohorts, figures)
-    return env.get_template("index.html.j2").render(
+    return render(
+        "index.html.j2",
         title=INDEX_TITLE,
         notice=load_data_notice(data_dir),
-        css=read_css(),
         cohorts=listing,
         problems=problems,
         headers=header,
