@@ -196,6 +196,14 @@ def test_every_cohort_publishes_the_same_schema_even_when_a_table_is_empty(analy
     first = schemas["cohort-2"]
     assert all(s == first for s in schemas.values())
     assert dict(first["cpes"])["baseline_n"] == "integer"
+    for cohort, analysis in analyses.items():  # no column of numbers is declared as text
+        for name, frame in analysis.tables().items():
+            declared = dict(schemas[cohort][name.replace("_", "-")])
+            for column in frame.columns:
+                values = frame[column].dropna()
+                if declared[column] == "string" and len(values):
+                    numbers = pd.to_numeric(values, errors="coerce")
+                    assert numbers.isna().any(), (cohort, name, column)
     assert dict(first["overview"])["start_date"] == "date"
     analysis = analyses["cohort-2"]
     empty = {name: frame.iloc[0:0] for name, frame in analysis.tables().items()}

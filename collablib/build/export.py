@@ -214,7 +214,7 @@ _TYPED_COLUMNS = {
         *("baseline_year", "baseline_n", "followup_year", "followup_n"),
     ),
     "number": (
-        *("pct", "ci_low", "ci_high", "diff", "p_value"),
+        *("pct", "this_pct", "other_pct", "ci_low", "ci_high", "diff", "p_value"),
         *("value", "centre", "lower_limit", "upper_limit", "target"),
         *("baseline_score", "followup_score", "change", "change_ci_low", "change_ci_high"),
     ),
