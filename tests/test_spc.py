@@ -293,12 +293,37 @@ def test_a_rebase_date_that_is_not_a_period_is_refused_not_ignored():
     """NHSRplotthedots ignores such a date, so the chart would silently not rebase."""
     with pytest.raises(CollabError, match="not one of the periods in the data") as info:
         spc.xmr(series([1.0, 2, 3, 4]), "value", "date", rebase=["2020-02-15"])
-    assert info.value.value == "2020-02-15" and "2020-02-01" in info.value.allowed
+    assert info.value.value == "2020-02-15"
+    assert "the nearest are 2020-02-01 and 2020-03-01" in info.value.allowed
     data = pd.concat([series([1.0, 2, 3], facet="a"), series([1.0, 2, 3], "2021-01-01", "b")])
     with pytest.raises(CollabError, match="periods of facet b"):
         spc.xmr(data, "value", "date", facet_field="team", rebase={"b": ["2020-02-01"]})
     result = spc.xmr(data, "value", "date", facet_field="team", rebase={"b": ["2021-02-01"]})
     assert result.loc[result["team"] == "b", "rebase_group"].tolist() == [0, 1, 1]
+
+
+def test_dates_written_as_text_must_be_unambiguous():
+    with pytest.raises(CollabError, match="YYYY-MM-DD"):  # 1 August, or 8 January?
+        spc.xmr(series([1.0, 2, 3, 4]), "value", "date", rebase=["01/02/2020"])
+
+
+def test_p_chart_refuses_a_target_in_percent_and_dates_for_part():
+    data = pd.DataFrame(
+        {"date": pd.date_range("2021-01-01", periods=4, freq="MS"), "num": [1, 2, 3, 4]}
+    ).assign(den=10)
+    with pytest.raises(CollabError, match="proportion") as info:
+        spc.p_chart(data, "num", "den", "date", target=75)
+    assert "0.75" in info.value.allowed
+    with pytest.raises(CollabError, match="counts points"):
+        spc.p_chart(data, "num", "den", "date", part=["2021-02-01"])
+    with pytest.raises(CollabError, match="counts points"):
+        spc.p_chart(data, "num", "den", "date", freeze=2.5)
+    assert spc.p_chart(data, "num", "den", "date", target=0.75, part=[2])["part"].tolist() == [
+        1,
+        1,
+        2,
+        2,
+    ]
 
 
 def test_xmr_rejects_text_values_and_duplicate_periods():

@@ -16,6 +16,7 @@ screened at 3.267 x their average, runs of 7 points.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +102,9 @@ class SpcOptions:
         return self.rebase
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T].*)?$")
+
+
 def _dates(values: Any, what: str) -> tuple[pd.Timestamp, ...]:
     if values is None:
         return ()
@@ -108,6 +112,13 @@ def _dates(values: Any, what: str) -> tuple[pd.Timestamp, ...]:
         values, Sequence | pd.Index | np.ndarray | pd.Series
     ):
         values = [values]
+    for v in values:  # "01/08/2020" would be read as 8 January: only unambiguous text
+        if isinstance(v, str) and not _ISO_DATE.match(v.strip()):
+            raise _bad(
+                f"{what} dates written as text must be YYYY-MM-DD",
+                value=v,
+                allowed="dates such as 2021-04-01 (or datetime values)",
+            )
     try:
         return tuple(pd.Timestamp(v) for v in values)
     except (ValueError, TypeError):
@@ -132,17 +143,19 @@ def _check_rebase(
 ) -> None:
     """A rebase starts a new group at one of the data's periods; any other date would be
     silently ignored (as NHSRplotthedots ignores it), so it is refused here instead."""
-    periods = set(dates)
+    periods = sorted(set(dates))
     for start in starts:
         if start not in periods:
             where = f" of facet {facet}" if facet is not None else ""
-            listed = ", ".join(str(d.date()) for d in sorted(periods)[:6])
+            before = [d for d in periods if d < start][-1:]
+            after = [d for d in periods if d > start][:1]
+            nearest = " and ".join(str(d.date()) for d in (*before, *after))
             raise _bad(
                 f"a rebase date is not one of the periods{where} in the data",
                 column=date_field,
                 value=str(start.date()),
-                allowed=f"a date in {date_field}{where}: {listed}"
-                + (" ..." if len(periods) > 6 else ""),
+                allowed=f"one of the {len(periods)} dates in {date_field}{where}, from "
+                f"{periods[0].date()} to {periods[-1].date()}; the nearest are {nearest}",
             )
 
 

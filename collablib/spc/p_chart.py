@@ -100,8 +100,12 @@ def p_chart(
         size = end - begin
         facet_part = part.get(facet) if isinstance(part, Mapping) else part
         facet_freeze = freeze.get(facet) if isinstance(freeze, Mapping) else freeze
-        if facet_part is not None and not isinstance(facet_part, Sequence):
+        if facet_part is not None and (
+            isinstance(facet_part, str) or not isinstance(facet_part, Sequence)
+        ):
             facet_part = [facet_part]
+        _check_positions(facet_part, "part")
+        _check_positions([] if facet_freeze is None else [facet_freeze], "freeze")
         if facet_part:
             facet_freeze = None  # part overrides freeze, as in qicharts2
         part_no[begin:end] = _parts(size, facet_part)
@@ -110,6 +114,13 @@ def p_chart(
         )
         direction[begin:end] = options.direction_for(facet)
         targets[begin:end] = options.target_for(facet)
+    outside = targets[~np.isnan(targets) & ((targets < 0) | (targets > 1))]
+    if outside.size:
+        raise _bad(
+            "a p chart's target is a proportion, like its points",
+            value=float(outside[0]),
+            allowed=f"a number from 0 to 1 (for {outside[0]:g}%, {outside[0] / 100:g})",
+        )
     columns = allocate(n, ("cl", "lcl", "ucl", "lcl_95", "ucl_95"))
     flags = allocate_rules(n)
     runs = {
@@ -159,6 +170,17 @@ def p_chart(
         frame[key] = values
     frame["runs_signal"] = runs_signal
     return finish(frame.iloc[np.argsort(order, kind="stable")])
+
+
+def _check_positions(values: Sequence[Any] | None, what: str) -> None:
+    """``part`` and ``freeze`` count points (1-based), as qicharts2 does, not dates."""
+    for value in values or []:
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise _bad(
+                f"{what} counts points (1 is the first point of the facet), not dates",
+                value=value,
+                allowed="whole numbers from 1, such as part=[12] to split after the 12th point",
+            )
 
 
 def _check_counts(num: pd.Series, den: pd.Series, num_field: str, den_field: str) -> None:
