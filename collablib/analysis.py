@@ -60,8 +60,11 @@ __all__ = [
 class SurveyResults:
     """What the end-of-collaborative survey says, below and at cohort level.
 
-    ``by_role`` is the breakdown by role group after disclosure control
-    (:func:`collablib.survey.disclosure.protect_role_breakdown`); ``quotes``
+    ``by_role`` is the breakdown by role group with disclosure control applied
+    (:func:`collablib.survey.disclosure.protect_role_breakdown`): its ``*_shown``
+    columns are what the report shows, while ``respondents``, ``n`` and
+    ``positive`` keep the true counts for analysis. Publish
+    ``tables()["survey_by_role"]``, never these columns; ``quotes``
     are the consented, redacted comments to show, attributed as the role table
     allows; ``not_compared`` names cohorts left out of the comparisons because
     their data have a problem (interactive use only: the pipeline compares
@@ -208,9 +211,16 @@ def analyse(
 ) -> CohortAnalysis:
     """Load, validate and analyse one cohort; every result its report shows, computed once.
 
-    ``comparators`` and ``provenance`` are what the pipeline passes (the other
-    cohorts' recorded figures, and the facts it keyed the build on); left out,
-    they are worked out here. Raises :class:`CollabError` for bad input.
+    The result holds the cohort and its teams, ``participation``, ``survey``,
+    ``improvement``, ``cpes`` and ``provenance`` (see :class:`CohortAnalysis`);
+    its :meth:`~CohortAnalysis.tables` are the tidy tables ``make reports``
+    publishes, with the report's disclosure control. ``data_dir`` defaults to
+    the project's ``data/`` (or ``$COLLAB_DATA_DIR``).
+
+    ``comparators`` and ``provenance`` are for the build pipeline, which passes
+    the other cohorts' figures as they last validated and the facts the build
+    was keyed on; interactively, leave them out and they are worked out from
+    the data as they are now. Raises :class:`CollabError` for bad input.
     """
     data = load_cohort(cohort_id, data_dir)
     policy = load_policy(data_dir)

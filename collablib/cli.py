@@ -105,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     summ.add_argument("--json", action="store_true", help="print JSON (percentages unrounded)")
 
     exp = sub.add_parser(
-        "export", help="write a cohort's tidy tables (CSV) and their datapackage.json"
+        "export",
+        help="write a cohort's tidy tables (CSV), their datapackage.json and an index.html"
+        " listing them (files of those names in DIR are replaced)",
     )
     exp.add_argument("--cohort", required=True, metavar="ID", help="the cohort to export")
     exp.add_argument("--output-dir", required=True, metavar="DIR", help="where to write them")
@@ -215,6 +217,8 @@ def _export(args: argparse.Namespace) -> int:
     from collablib.analysis import analyse
     from collablib.build.export import write_export
 
+    if not args.output_dir.strip():
+        raise OutputError("--output-dir is empty: name the folder to write the files to.")
     analysis = analyse(args.cohort, args.data_dir)
     try:
         written = write_export(analysis, Path(args.output_dir))

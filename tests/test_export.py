@@ -257,6 +257,13 @@ def test_the_listing_page_describes_every_column_and_escapes_all_text(analyses):
         assert [r[0] for r in rows[1:]] == [f["name"] for f in resource["schema"]["fields"]]
 
 
+def test_collab_export_refuses_an_empty_output_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["--data-dir", str(DEMO_DATA), "export", "--cohort", "cohort-2", "--output-dir", ""]
+    assert main(args) == 1
+    assert "--output-dir is empty" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+
+
 def test_the_data_dictionary_lists_every_published_table_and_column():
     from collablib.build.export import DESCRIPTIONS
     from collablib.paths import PROJECT_ROOT

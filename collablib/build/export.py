@@ -105,7 +105,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "This cohort against each other cohort and its pooled programme year. On programme-year"
         " rows, other_* describe the whole pooled year (this cohort included), while diff, its"
         " interval and p_value come from comparing this cohort with the rest of the year (diff"
-        " and interval scaled exactly to the pooled year; see collablib.survey.comparisons).",
+        " and interval scaled exactly to the pooled year, as the report explains).",
         {
             "comparator": "The other cohort, or the pooled programme year",
             "comparator_id": "The other cohort's id, or the programme year (YYYY/YY)",

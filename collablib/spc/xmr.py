@@ -79,10 +79,14 @@ def xmr(
     """Making Data Count XmR chart: limits, special-cause rules and point types per row.
 
     ``rebase`` is a list of dates (or, with ``facet_field``, a mapping of facet
-    to dates): each date starts a new group with its own mean and limits.
-    ``fix_after_n_points`` (>= 12) computes each group's limits from its first n
-    points and extends them. ``improvement_direction`` and ``target`` may be
-    single values or mappings of facet to value.
+    to dates): each date starts a new group with its own mean and limits. Each
+    must be one of the periods in ``date_field`` (text as YYYY-MM-DD); any other
+    date raises :class:`~collablib.errors.CollabError`, where NHSRplotthedots
+    would ignore it. ``fix_after_n_points`` (>= 12) computes each group's limits
+    from its first n points and extends them. ``improvement_direction`` is
+    ``"increase"``, ``"decrease"`` or ``"neutral"``; it and ``target`` may be
+    single values or mappings of facet to value. Pass only the columns you need:
+    input columns are kept, and any named like an output column are replaced.
 
     Returns one row per input row, in input order, with the input columns plus
     ``x`` (date), ``y`` (value), ``facet``, ``rebase_group``, ``mean``, ``lpl``,
