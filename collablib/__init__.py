@@ -7,6 +7,8 @@ computed once::
     a = collablib.analyse("cohort-2")
     a.survey.headline, a.improvement.summary, a.tables()["spc_points"]
 
+and :func:`analyse_programme_year` for a programme year's cohorts taken together.
+
 The package is laid out by stage, and data flows one way through them:
 
 ===========================  ====================================================================
@@ -21,7 +23,8 @@ The package is laid out by stage, and data flows one way through them:
 ``collablib.report``         what a reader sees: charts, tables, sentences, HTML pieces, style
 ``collablib.build``          making the reports: pipeline, kernels, build state, provenance, HTML
                              export, index, tidy data export
-``collablib.analysis``       :func:`analyse`: one cohort's analysis, assembled from the above
+``collablib.analysis``       :func:`analyse`: one cohort's analysis, assembled from the above;
+                             :func:`analyse_programme_year`: a year's cohorts pooled
 ``collablib.cli``            the ``collab`` command
 ===========================  ====================================================================
 
@@ -46,6 +49,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 _LAZY = {
     "analyse": "collablib.analysis",
     "CohortAnalysis": "collablib.analysis",
+    "analyse_programme_year": "collablib.analysis",
     "load_cohort": "collablib.data.loaders",
     "xmr": "collablib.spc",
     "p_chart": "collablib.spc",
@@ -58,6 +62,7 @@ __all__ = [
     "CollabError",
     "__version__",
     "analyse",
+    "analyse_programme_year",
     "assurance",
     "load_cohort",
     "p_chart",

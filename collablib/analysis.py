@@ -47,9 +47,11 @@ __all__ = [
     "CohortAnalysis",
     "ImprovementResults",
     "Participation",
+    "ProgrammeYear",
     "Provenance",
     "SurveyResults",
     "analyse",
+    "analyse_programme_year",
     "load_comparators",
     "programme_year_json",
     "summary_json",
@@ -302,19 +304,43 @@ def summary_json(analysis: CohortAnalysis) -> dict[str, Any]:
     return out
 
 
-def programme_year_json(
-    programme_year: str, data_dir: str | os.PathLike[str] | None = None
-) -> dict[str, Any]:
-    """What ``collab summary --programme-year YYYY/YY --json`` prints: the year's cohorts pooled.
+@dataclass(frozen=True)
+class ProgrammeYear:
+    """A programme year's cohorts taken together: the survey headline, every respondent once."""
 
-    Pooled from each cohort's headline (:func:`collablib.survey.metrics.pool_headlines`),
-    which counts every respondent once.
+    programme_year: str
+    cohorts: tuple[Cohort, ...]
+    headline: Headline
+
+
+def analyse_programme_year(
+    programme_year: str, data_dir: str | os.PathLike[str] | None = None
+) -> ProgrammeYear:
+    """Pool every cohort of a programme year (``"2020/21"``, say), as NHS England reports a year.
+
+    Pooled from each cohort's headline (:func:`collablib.survey.metrics.pool_headlines`):
+    every figure is a count or follows from counts, so this equals the headline of all
+    the year's answers together, each respondent counted once. Raises
+    :class:`CollabError` for an unknown year or bad input.
     """
     cohorts = load_programme_year(programme_year, data_dir)
     heads = [metrics.headline(c.teams, c.survey) for c in cohorts]
-    out = metrics.pool_headlines(heads).as_json()
+    return ProgrammeYear(
+        programme_year, tuple(c.cohort for c in cohorts), metrics.pool_headlines(heads)
+    )
+
+
+def programme_year_json(
+    programme_year: str, data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """What ``collab summary --programme-year YYYY/YY --json`` prints.
+
+    The headline of :func:`analyse_programme_year`, with its scope.
+    """
+    year = analyse_programme_year(programme_year, data_dir)
+    out = year.headline.as_json()
     out["scope"] = {
         "programme_year": programme_year,
-        "cohorts": [c.cohort.cohort_id for c in cohorts],
+        "cohorts": [c.cohort_id for c in year.cohorts],
     }
     return out
