@@ -11,15 +11,31 @@ the duration of a build, so both signals take the same path.
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import threading
 from collections.abc import Iterator
 
 __all__ = [
+    "KERNEL_CLIENT_LOGGERS",
     "BuildInterrupted",
+    "quiet_kernel_clients",
     "signals_ignored",
     "sigterm_raises",
 ]
+
+#: The libraries that talk to the kernels. Once a build stops, it kills its kernels on
+#: purpose, and their closing sockets make these log errors and tracebacks ("Exception in
+#: callback ... zmqstream") that say nothing about the build.
+KERNEL_CLIENT_LOGGERS = (
+    "tornado",
+    "asyncio",
+    "zmq",
+    "traitlets",
+    "jupyter_client",
+    "nbclient",
+    "papermill",
+)
 
 
 class BuildInterrupted(Exception):
@@ -71,3 +87,15 @@ def signals_ignored() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def quiet_kernel_clients() -> None:
+    """Silence :data:`KERNEL_CLIENT_LOGGERS` for the rest of a stopped build's process.
+
+    Called when a build stops on a signal, before its kernels are killed: the
+    one line the build then prints says what was finished, and no library's
+    traceback about a socket it lost follows it. The process ends soon after,
+    so nothing later is hidden.
+    """
+    for name in KERNEL_CLIENT_LOGGERS:  # children (tornado.application ...) inherit the level
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
