@@ -28,3 +28,15 @@ def test_after_a_stop_the_kernel_clients_log_nothing_and_collab_still_does(caplo
     logging.getLogger("collablib.build").error("collab's own message")
     messages = [r.getMessage() for r in caplog.records]
     assert messages == ["before the stop", "collab's own message"]
+
+
+def test_killing_a_builds_kernels_silences_the_kernel_clients_first(caplog, restore_levels):
+    """Every stop path kills kernels through KernelRun.kill_all, so the quieting lives there."""
+    import threading
+
+    from collablib.build.kernels import KernelRun
+
+    caplog.set_level(logging.DEBUG)
+    assert KernelRun(threading.Event()).kill_all() == 0
+    logging.getLogger("tornado.application").error("Exception in callback")
+    assert caplog.records == []

@@ -36,6 +36,8 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
+from collablib.build.interrupts import quiet_kernel_clients
+
 __all__ = [
     "PREFIX",
     "IPCKernelManager",
@@ -144,7 +146,14 @@ class KernelRun:
             self._live.discard(km)
 
     def kill_all(self) -> int:
-        """Kill every kernel of this build that is still running; return how many."""
+        """Kill every kernel of this build that is still running; return how many.
+
+        Only a stopping build kills its kernels, so the kernel libraries' loggers are
+        silenced first (:func:`~collablib.build.interrupts.quiet_kernel_clients`): the
+        sockets of killed kernels would make them print tracebacks after the build's
+        one-line summary. This holds on every stop path (the workers' and the pipeline's).
+        """
+        quiet_kernel_clients()
         with self._lock:
             managers = list(self._live)
         for km in managers:

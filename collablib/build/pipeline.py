@@ -49,12 +49,7 @@ from collablib.build import kernels, provenance
 from collablib.build import state as buildstate
 from collablib.build.fileio import OutputError
 from collablib.build.index_page import write_index
-from collablib.build.interrupts import (
-    BuildInterrupted,
-    quiet_kernel_clients,
-    signals_ignored,
-    sigterm_raises,
-)
+from collablib.build.interrupts import BuildInterrupted, signals_ignored, sigterm_raises
 from collablib.build.lock import BuildLock, locked_output_folder
 from collablib.build.progress import PlainProgress, Progress
 from collablib.build.render import (
@@ -283,7 +278,6 @@ class _Build:
         except (KeyboardInterrupt, BuildInterrupted) as exc:
             signum = exc.signum if isinstance(exc, BuildInterrupted) else signal.SIGINT
             with signals_ignored():
-                quiet_kernel_clients()
                 self.kernels.stop.set()
                 self.kernels.kill_all()
                 kernels.remove_own_kernel_files()
