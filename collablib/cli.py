@@ -261,9 +261,8 @@ def _summary_text(result: dict[str, Any]) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from collablib.build.pipeline import select_cohorts
     from collablib.data.loaders import load_cohort
-    from collablib.data.registry import load_registry
+    from collablib.data.registry import load_registry, select_cohorts
     from collablib.paths import resolve_data_dir
 
     data_dir = resolve_data_dir(args.data_dir)

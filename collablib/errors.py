@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "CollabError",
     "describe_os_error",
     "display_path",
+    "refuse_unknown",
 ]
 
 _NO_VALUE = object()
@@ -52,6 +53,9 @@ class CollabError(Exception):
     file, row, column, value, allowed:
         Where the problem is and what would have been accepted. ``row`` is the
         spreadsheet row number (header = row 1).
+    detail:
+        Lines printed as they are after the paragraph, such as the offending
+        line of a settings file with a caret under the column.
     others:
         Further problems found in the same pass, listed after the first.
     """
@@ -65,9 +69,11 @@ class CollabError(Exception):
         column: str | None = None,
         value: object = _NO_VALUE,
         allowed: str | None = None,
+        detail: str | None = None,
         others: Sequence[CollabError] = (),
     ) -> None:
         self.problem = problem
+        self.detail = detail
         self.file = display_path(file)
         self.row = row
         self.column = column
@@ -82,7 +88,7 @@ class CollabError(Exception):
         return self.value is not _NO_VALUE
 
     def paragraph(self) -> str:
-        """One short paragraph: where, what, the bad value and what is allowed."""
+        """One short paragraph: where, what, the bad value and what is allowed (then any detail)."""
         where = []
         if self.file:
             where.append(self.file)
@@ -95,6 +101,8 @@ class CollabError(Exception):
             text += f" Found: {_quote(self.value)}."
         if self.allowed:
             text += f" Allowed: {self.allowed.rstrip('.')}."
+        if self.detail:
+            text += "\n" + self.detail.rstrip("\n")
         return text
 
     @property
@@ -124,6 +132,7 @@ class CollabError(Exception):
             column=first.column,
             value=first.value,
             allowed=first.allowed,
+            detail=first.detail,
             others=[*first.others, *rest],
         )
         return combined
@@ -150,3 +159,16 @@ def describe_os_error(exc: OSError) -> str:
         errno.EPERM: "permission denied",
     }
     return reasons.get(exc.errno or -1, exc.strerror or type(exc).__name__)
+
+
+def refuse_unknown(
+    names: Iterable[str], known: Sequence[str], problem: str, file: str | os.PathLike[str]
+) -> None:
+    """Raise for the first of ``names`` (settings, sections, fields) that is not in ``known``.
+
+    A misspelt setting silently ignored is a setting not applied, so settings
+    files refuse what they do not know, and say what they do.
+    """
+    for name in names:
+        if name not in known:
+            raise CollabError(problem, file=file, value=name, allowed=", ".join(known))

@@ -10,7 +10,9 @@ exercised end to end:
 - ``rare-cancers``: a UTF-8-with-BOM CSV worded as agree/disagree statements
   (the cohort's own ``survey_mapping.toml`` maps its headers), with " yes "/"Y"
   answers and "Don't know";
-- ``cohort-3``: a plain UTF-8 CSV with numeric answers, blank rows and a test row.
+- ``cohort-3``: a Google Forms sheet downloaded as CSV: no response-id column, UK
+  times (the cohort's own ``survey_mapping.toml``), numeric answers, blank rows and
+  a test row.
 
 Every export cleans back to exactly the canonical rows, so the headline
 figures do not change.
@@ -364,27 +366,44 @@ def rare_cancers(folder: Path, teams: list[dict], rows: list[dict], rng: random.
     return path
 
 
+#: Cohort 3's own mapping: the Google Sheet's UK locale writes times day first.
+COHORT_3_MAPPING = """\
+# Cohort 3 ran its survey in Google Forms and downloaded the linked Google Sheet as CSV, exactly
+# as it came: no response-id column (collab numbers responses by time and row) and no e-mail
+# column (the form did not collect them). The sheet's locale is UK, so times are day first.
+[survey]
+date_format = "%d/%m/%Y %H:%M:%S"
+"""
+
+
 def cohort_3(folder: Path, teams: list[dict], rows: list[dict], rng: random.Random) -> Path:
-    """Plain UTF-8 CSV with numeric answers, blank rows and a test submission."""
+    """A Google Forms sheet as downloaded: no response id, UK times, numeric answers.
+
+    Also blank rows and a test submission. The form collected no e-mails, so
+    resubmissions cannot be checked, which the report says.
+    """
     header = [
         "Timestamp",
-        "Response ID",
-        "Team",
-        "Role",
+        "Which project team are you part of?",
+        "Which best describes your role in the project team?",
         "How much has taking part improved your ability to work as a team?",
         "How much has taking part improved patient and carer experience of cancer care?",
         "How much has taking part improved staff experience of delivering cancer care?",
         "Would you recommend taking part in the collaborative to others?",
-        "Any other comments",
+        "Is there anything else you would like to tell us about the collaborative?",
         "May we quote your comments anonymously in reports?",
     ]
+    names = {t["team_id"]: t["team_name"] for t in teams}
+
+    def uk_time(iso: str) -> str:
+        return datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M:%S")
+
     body = []
     for row in rows:
         body.append(
             [
-                row["submitted_at"] + f":{rng.randint(0, 59):02d}",
-                row["response_id"],
-                row["team_id"],
+                uk_time(row["submitted_at"] + f":{rng.randint(0, 59):02d}"),
+                names[row["team_id"]],
                 row["role"],
                 *[row[i] or _blank_or(i, rng, "Prefer not to say") for i in ITEMS],
                 row["recommend"],
@@ -396,20 +415,10 @@ def cohort_3(folder: Path, teams: list[dict], rows: list[dict], rng: random.Rand
     body.insert(len(body) - 4, [""] * len(header))
     body.insert(
         0,
-        [
-            "2022-04-01 08:55:02",
-            "R220000",
-            "test",
-            "Role",
-            "4",
-            "4",
-            "4",
-            "Yes",
-            "test submission",
-            "No",
-        ],
+        ["01/04/2022 08:55:02", "test", "Role", "4", "4", "4", "Yes", "test submission", "No"],
     )
-    path = folder / "cohort3-final-survey-responses.csv"
+    (folder / "survey_mapping.toml").write_text(COHORT_3_MAPPING, encoding="utf-8")
+    path = folder / "Cohort 3 final survey (Responses) - Form responses 1.csv"
     path.write_text(_csv_text(header, body), encoding="utf-8", newline="")
     return path
 

@@ -77,7 +77,10 @@ def test_labels_become_values(tmp_path, teams):
     assert survey["recommend"].tolist() == ["Yes", "No"]
     assert survey["role"].tolist() == ["Project team member"] * 2
     assert log.columns_used["recommend"] == HEADER[8]
-    assert log.columns_ignored == ["Name"]
+    # "Name" is mapped to the identity field name (for duplicate_key), never to the survey table.
+    assert log.columns_used["name"] == "Name"
+    assert log.columns_ignored == []
+    assert "name" not in survey.columns
 
 
 def test_team_can_be_given_by_name(tmp_path, teams):
@@ -242,7 +245,9 @@ def test_name_columns_are_matched_like_headers_and_redacted_from_quotes(
         row(rid="2", name="Amy Lee", comment="Søren Madsen kept us going.", consent="Yes"),
     ]
     survey, log, names = clean(tmp_path, rows, teams, header=[*HEADER[:2], header, *HEADER[3:]])
-    assert header.strip() in log.columns_ignored  # never used as a field, never shown
+    # Read only as an identity column (for duplicate_key and redaction), never a survey field.
+    assert header.strip() in {log.columns_used.get("name"), log.columns_used.get("email")}
+    assert set(survey.columns).isdisjoint({"name", "email", header.strip()})
     quotes = consented_quotes(survey, names)["quote"].tolist()
     assert quotes == [
         "[name removed] here: thanks to [name removed] and the team.",
@@ -300,3 +305,10 @@ def test_respondent_names_reads_every_matching_column():
         name_columns=("Respondent name", "Email address"), redact_names=("Dr Okafor",)
     )
     assert respondent_names(raw, mapping) == {"Zoë Hartley", "bjorn lindqvist", "Dr Okafor"}
+
+
+def test_a_long_cell_that_folds_to_a_marker_is_still_a_test_submission(tmp_path, teams):
+    # Only ASCII letters and digits count towards ruling a cell out as too long to be a marker.
+    rows = [row(comment="TEST" + "!" * 200 + " \u2014" * 50), row(rid="2")]
+    _, log, _ = clean(tmp_path, rows, teams)
+    assert log.test_rows == [2]

@@ -162,8 +162,15 @@ def test_missing_teams_file(data_copy):
 
 def test_missing_cohort_folder(data_copy):
     shutil.rmtree(data_copy / "raw" / "cohort-2")
-    with pytest.raises(CollabError, match="data folder does not exist"):
+    with pytest.raises(CollabError, match=r"data folder .*cohort-2/ does not exist") as info:
         load_cohort("cohort-2", data_copy)
+    err = info.value  # named at its cohorts.csv row, where the id is written
+    assert (err.file, err.row, err.column, err.value) == (
+        str(data_copy / "cohorts.csv"),
+        3,
+        "cohort_id",
+        "cohort-2",
+    )
 
 
 def test_empty_survey(canonical):

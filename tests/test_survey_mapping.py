@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from collablib.data.survey_mapping import find_survey_file, load_mapping, normalise
+from collablib.data.matching import normalise
+from collablib.data.survey_mapping import find_survey_file, load_mapping
 from collablib.errors import CollabError
 
 
@@ -46,7 +47,7 @@ def test_labels_map_to_values(demo_data):
     assert normalise("Prefer not to say") in mapping.not_answered_lookup()
 
 
-def test_cohort_file_overrides_project_file_key_by_key(tmp_path: Path):
+def test_cohort_file_adds_to_project_lists_and_replaces_named_settings(tmp_path: Path):
     (tmp_path / "survey_mapping.toml").write_text(
         '[columns]\nteam_working = ["Team working"]\nrole = ["Role"]\n'
         '[survey]\nfiles = ["*.csv"]\n',
@@ -60,7 +61,8 @@ def test_cohort_file_overrides_project_file_key_by_key(tmp_path: Path):
         encoding="utf-8",
     )
     mapping = load_mapping(tmp_path, cohort)
-    assert mapping.columns["team_working"] == ("Our team works better together",)
+    # A cohort's headers are added to the project's (its own first), never in place of them.
+    assert mapping.columns["team_working"] == ("Our team works better together", "Team working")
     assert mapping.columns["role"] == ("Role",)
     assert mapping.files == ("*.csv",)
     assert mapping.date_format == "%d/%m/%Y %H:%M"

@@ -59,7 +59,7 @@ from collablib.build.validation import comparison_figures, expected_work, load_a
 from collablib.build.workers import Planned, build_planned
 from collablib.data.inputs import INPUT_LOG, input_hash, read_input, sha256_bytes, sha256_file
 from collablib.data.loaders import CohortData
-from collablib.data.registry import Cohort, load_registry, registry_path
+from collablib.data.registry import Cohort, load_registry, registry_path, select_cohorts
 from collablib.errors import CollabError, describe_os_error, display_path
 from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
 from collablib.survey.comparisons import CohortFigures
@@ -154,26 +154,6 @@ class BuildSummary:
             f"interrupted by {name} after {self.seconds:.1f} s: {', '.join(parts)}. "
             "Every report in place is complete; the next run rebuilds what was not finished."
         )
-
-
-def select_cohorts(
-    cohorts: Sequence[Cohort], cohort_ids: Sequence[str] | None, data_dir: Path
-) -> list[Cohort]:
-    """The registry cohorts named in ``cohort_ids`` (all when ``None``), in registry order."""
-    if not cohort_ids:
-        return list(cohorts)
-    known = {c.cohort_id for c in cohorts}
-    unknown = [c for c in cohort_ids if c not in known]
-    if unknown:
-        raise CollabError(
-            "no such cohort in the registry",
-            file=registry_path(data_dir),
-            column="cohort_id",
-            value=unknown[0],
-            allowed=", ".join(c.cohort_id for c in cohorts),
-        )
-    wanted = set(cohort_ids)
-    return [c for c in cohorts if c.cohort_id in wanted]
 
 
 def default_jobs() -> int:

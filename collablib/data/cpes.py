@@ -30,7 +30,6 @@ Bad input raises :class:`~collablib.errors.CollabError` naming file, row, column
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +38,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from collablib.data.ingest import drop_blank_rows, read_table
-from collablib.data.inputs import input_exists, input_folder_exists, list_inputs, read_input_text
+from collablib.data.inputs import input_exists, input_folder_exists, list_inputs, read_toml
+from collablib.data.matching import normalise
 from collablib.data.schemas import validate
-from collablib.data.survey_mapping import normalise
 from collablib.errors import CollabError
 from collablib.paths import resolve_data_dir
 
@@ -168,11 +167,8 @@ def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None
 def _settings(path: Path) -> int:
     if not input_exists(path):
         return DEFAULT_MIN_RESPONSES
-    try:
-        settings = tomllib.loads(read_input_text(path, "CPES settings file"))
-        value = settings.get("suppression", {}).get("min_responses", DEFAULT_MIN_RESPONSES)
-    except tomllib.TOMLDecodeError as exc:
-        raise CollabError(f"not valid TOML ({exc})", file=path) from None
+    settings = read_toml(path, "CPES settings file")
+    value = settings.get("suppression", {}).get("min_responses", DEFAULT_MIN_RESPONSES)
     if not isinstance(value, int) or value < 1:
         raise CollabError(
             "min_responses must be a whole number of at least 1",

@@ -20,13 +20,16 @@ renamed zip) is refused with a message saying what the file appears to be.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -34,10 +37,11 @@ from collablib.data.inputs import read_input
 from collablib.errors import CollabError
 
 __all__ = [
-    "CSV_ENCODINGS",
+    "CP1252_UNDEFINED",
     "ROW_INDEX_NAME",
     "SUPPORTED_SUFFIXES",
     "SourceInfo",
+    "csv_codec",
     "decode_text",
     "drop_blank_rows",
     "read_csv_text",
@@ -49,13 +53,6 @@ ROW_INDEX_NAME = "row"
 
 #: File extensions the readers accept.
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
-
-#: Encodings tried in order for CSV text. Windows-1252 decodes almost any byte,
-#: so it must come last; its five undefined bytes still fail.
-CSV_ENCODINGS: tuple[tuple[str, str], ...] = (
-    ("utf-8-sig", "UTF-8"),
-    ("cp1252", "Windows-1252"),
-)
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "a PDF document"),
@@ -77,20 +74,35 @@ class SourceInfo:
     format: str  # "CSV" or "XLSX"
     encoding: str | None  # for CSV: "UTF-8", "UTF-8 with BOM" or "Windows-1252"
     sheet: str | None  # for XLSX: the sheet read
+    sheets: tuple[str, ...] = ()  # for XLSX: every sheet in the workbook, in order
+    sheet_chosen: bool = False  # for XLSX: chosen as the only sheet with the wanted headers
 
     def describe(self) -> str:
         if self.format == "XLSX":
-            return f"Excel workbook (XLSX), sheet \u201c{self.sheet}\u201d"
+            text = f"Excel workbook (XLSX), sheet \u201c{self.sheet}\u201d"
+            if self.sheet_chosen:
+                text += f" of {len(self.sheets)}, the only one with the survey\u2019s columns"
+            return text
         return f"CSV text, {self.encoding} encoding"
 
 
 def read_table(
-    path: str | os.PathLike[str], *, what: str | None = None, sheet: str | int | None = None
+    path: str | os.PathLike[str],
+    *,
+    what: str | None = None,
+    sheet: str | int | None = None,
+    sheet_test: Callable[[list[str]], bool] | None = None,
+    sheet_setting: str = "sheet",
 ) -> tuple[pd.DataFrame, SourceInfo]:
     """Read a CSV or XLSX file as text, indexed by spreadsheet row number.
 
     The format is decided by the file's content as well as its name, so a
     workbook renamed ``.csv`` or a PDF renamed ``.xlsx`` gets a clear message.
+    A workbook is read from ``sheet`` (a 0-based number or a name) when given.
+    Otherwise, when ``sheet_test`` is given and the workbook has several sheets,
+    the one sheet whose header row passes the test is read; when none does,
+    the first sheet is read (the caller's header check then names the sheets);
+    when several do, that is an error naming them and ``sheet_setting``.
     Raises :class:`CollabError` for a missing, unreadable or unsupported file.
     """
     path = Path(path)
@@ -110,7 +122,7 @@ def read_table(
                 file=path,
                 allowed="CSV files named .csv, or Excel workbooks named .xlsx",
             )
-        return _read_xlsx(data, path, label, sheet)
+        return _read_xlsx(data, path, label, sheet, sheet_test, sheet_setting)
     if kind not in ("text",):
         raise CollabError(
             f"{label} is not a CSV or XLSX file: it looks like {kind}",
@@ -159,19 +171,33 @@ def read_csv_text(path: str | os.PathLike[str], *, what: str | None = None) -> p
     return frame
 
 
-def decode_text(data: bytes, path: Path, label: str) -> tuple[str, str]:
-    """Decode CSV bytes as UTF-8 (with or without BOM) or else Windows-1252.
+#: The five bytes Windows-1252 leaves undefined: text holding one is not Windows-1252.
+CP1252_UNDEFINED: tuple[bytes, ...] = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
-    Returns the text and a description of the encoding used.
+_CHUNK = 1 << 20
+
+
+def csv_codec(data: bytes, path: Path, label: str) -> tuple[str, str]:
+    """The codec that decodes CSV bytes, and how to describe it: UTF-8 (BOM or not) or cp1252.
+
+    UTF-8 is checked chunk by chunk and nothing decoded is kept, so a 50 MB
+    export is never held as a second, decoded copy (Python keeps text with a
+    curly apostrophe at 2 to 4 bytes a character). Windows-1252 decodes every
+    byte except five, so it is the fallback; a file with one of those five is
+    in neither encoding.
     """
-    for codec, name in CSV_ENCODINGS:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        if codec == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf"):
-            name = "UTF-8 with BOM"
-        return text, name
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), _CHUNK):
+            decoder.decode(data[start : start + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        pass
+    else:
+        bom = data.startswith(codecs.BOM_UTF8)
+        return "utf-8-sig", "UTF-8 with BOM" if bom else "UTF-8"
+    if not any(byte in data for byte in CP1252_UNDEFINED):
+        return "cp1252", "Windows-1252"
     raise CollabError(
         f"{label} is in an unexpected text encoding (neither UTF-8 nor Windows-1252)",
         file=path,
@@ -179,9 +205,25 @@ def decode_text(data: bytes, path: Path, label: str) -> tuple[str, str]:
     )
 
 
+def decode_text(data: bytes, path: Path, label: str) -> tuple[str, str]:
+    """Decode CSV bytes as UTF-8 (with or without BOM) or else Windows-1252 (:func:`csv_codec`).
+
+    Returns the text and a description of the encoding used.
+    """
+    codec, name = csv_codec(data, path, label)
+    return data.decode(codec), name
+
+
+def _is_blank(data: bytes, codec: str) -> bool:
+    """Whether the decoded text is only white space, decoding no more than it must."""
+    if data[:_CHUNK].decode(codec, errors="ignore").strip():
+        return False
+    return not data.decode(codec).strip()
+
+
 def _read_csv(data: bytes, path: Path, label: str) -> tuple[pd.DataFrame, SourceInfo]:
-    text, encoding = decode_text(data, path, label)
-    if not text.strip():
+    codec, encoding = csv_codec(data, path, label)
+    if _is_blank(data, codec):
         raise CollabError(
             f"{label} is empty: it has no header row",
             file=path,
@@ -189,7 +231,8 @@ def _read_csv(data: bytes, path: Path, label: str) -> tuple[pd.DataFrame, Source
         )
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
+            encoding=codec,
             dtype="string",
             keep_default_na=False,
             skip_blank_lines=False,
@@ -221,7 +264,12 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(
-    data: bytes, path: Path, label: str, sheet: str | int | None
+    data: bytes,
+    path: Path,
+    label: str,
+    sheet: str | int | None,
+    sheet_test: Callable[[list[str]], bool] | None = None,
+    sheet_setting: str = "sheet",
 ) -> tuple[pd.DataFrame, SourceInfo]:
     import openpyxl
 
@@ -235,7 +283,21 @@ def _read_xlsx(
         ) from None
     try:
         names = book.sheetnames
-        if sheet is None:
+        chosen = False
+        if sheet is None and sheet_test is not None and len(names) > 1:
+            passing = [n for n in names if sheet_test(_header_row(book[n]))]
+            if len(passing) > 1:
+                raise CollabError(
+                    f"{label} has {len(passing)} sheets that could be the one to read ("
+                    + ", ".join(f"\u201c{n}\u201d" for n in passing)
+                    + ")",
+                    file=path,
+                    allowed=f"name the sheet to read with {sheet_setting}, e.g. "
+                    f'sheet = "{passing[0]}" (or its number, {names.index(passing[0]) + 1})',
+                )
+            sheet_name = passing[0] if passing else names[0]
+            chosen = bool(passing)
+        elif sheet is None:
             sheet_name = names[0]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(names):
@@ -270,7 +332,14 @@ def _read_xlsx(
     while body and not any(c.strip() for c in body[-1]):
         body.pop()  # trailing empty rows Excel keeps in the used range
     frame = pd.DataFrame(body, columns=header, dtype="string")
-    return _tidy(frame), SourceInfo(path, "XLSX", None, sheet_name)
+    return _tidy(frame), SourceInfo(path, "XLSX", None, sheet_name, tuple(names), chosen)
+
+
+def _header_row(worksheet: Any) -> list[str]:
+    """The first row of a worksheet as text (empty for an empty sheet)."""
+    for row in worksheet.iter_rows(min_row=1, max_row=1, values_only=True):
+        return [_cell_text(v).strip() for v in row]
+    return []
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,10 +17,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import threading
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from collablib.errors import CollabError, describe_os_error
 
@@ -37,6 +40,7 @@ __all__ = [
     "list_inputs",
     "read_input",
     "read_input_text",
+    "read_toml",
     "recording",
     "sha256_bytes",
     "sha256_file",
@@ -180,6 +184,75 @@ def read_input_text(path: str | os.PathLike[str], what: str = "file") -> str:
             file=path,
             allowed="a text file saved as UTF-8",
         ) from None
+
+
+#: Typographic quotes that word processors put in place of TOML's straight quotes.
+TYPOGRAPHIC_QUOTES = "\u201c\u201d\u2018\u2019"
+
+_QUOTES_HINT = (
+    "typographic quotes (\u201c \u201d \u2018 \u2019), which Word and some editors put in: "
+    "TOML needs straight quotes (\" or ')"
+)
+#: A typographic quote where a TOML string opens: after ``=``, ``[``, ``,`` or ``{``.
+_QUOTE_AS_DELIMITER = re.compile(r"[=\[,{]\s*[\u201c\u201d\u2018\u2019]")
+_TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def read_toml(
+    path: str | os.PathLike[str],
+    what: str,
+    allowed: str = "the layout documented in data/README.md",
+) -> dict[str, Any]:
+    """Read a TOML settings file; a syntax error names the line and points at the column.
+
+    ``tomllib`` says only "Invalid value (at line 16, column 12)". The error
+    raised here also prints that line with a caret under the column, and says
+    so when a typographic quote (\u201c \u201d \u2018 \u2019) stands where a string
+    should open or close: Word and some e-mail programs put them in place of the
+    straight quotes TOML needs, and that is the usual cause. A byte-order mark
+    (Notepad's "UTF-8 with BOM") is allowed.
+    """
+    text = read_input_text(path, what).removeprefix("\ufeff")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(exc, text, path, what, allowed) from None
+
+
+def _toml_error(
+    exc: tomllib.TOMLDecodeError,
+    text: str,
+    path: str | os.PathLike[str],
+    what: str,
+    allowed: str,
+) -> CollabError:
+    """The :func:`read_toml` message: reason, place, the line with a caret, the quotes hint."""
+    reason = str(exc)
+    lines = text.split("\n")  # as tomllib counts lines: only a line feed ends one
+    where = _TOML_WHERE.search(reason)
+    line_no = column = 0
+    place = ""
+    if where:
+        reason = reason[: where.start()]
+        line_no, column = int(where.group(1)), int(where.group(2))
+        place = f" at line {line_no}, column {column}"
+    elif reason.endswith("(at end of document)") and text.strip():
+        # An unclosed bracket or string: point after the last thing written.
+        reason = reason.removesuffix("(at end of document)")
+        line_no = max(n for n, line in enumerate(lines, 1) if line.strip())
+        column = len(lines[line_no - 1].rstrip()) + 1
+        place = f" at the end of the file (line {line_no})"
+    detail = hint = None
+    if line_no:
+        line = lines[line_no - 1].rstrip("\r") if line_no <= len(lines) else ""
+        # Copy the line's own tabs so the caret lines up however tabs are shown.
+        lead = "".join(ch if ch == "\t" else " " for ch in line[: column - 1])
+        detail = f"    {line}\n    {lead}^"
+        at_caret = line[column - 1 : column]
+        if (at_caret and at_caret in TYPOGRAPHIC_QUOTES) or _QUOTE_AS_DELIMITER.search(line):
+            hint = "; the line has " + _QUOTES_HINT
+    problem = f"the {what} is not valid TOML: {reason.strip()}{place}{hint or ''}"
+    return CollabError(problem, file=path, allowed=allowed, detail=detail)
 
 
 def input_exists(path: str | os.PathLike[str]) -> bool:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from collablib.data.cleaning import CleaningLog, clean_survey
+from collablib.data.cleaning import CleaningLog, clean_survey, has_survey_headers
 from collablib.data.ingest import drop_blank_rows, read_csv_text, read_table
 from collablib.data.inputs import input_exists, read_input_text
 from collablib.data.measures import MeasuresData, load_measures
-from collablib.data.registry import Cohort, get_cohort, load_registry
+from collablib.data.registry import Cohort, get_cohort, load_registry, registry_path
 from collablib.data.schemas import (
     RATING_COLUMNS,
     TEAMS_COLUMNS,
@@ -28,7 +28,7 @@ from collablib.data.schemas import (
     validate,
 )
 from collablib.data.survey_mapping import SurveyMapping, find_survey_file, load_mapping
-from collablib.errors import CollabError
+from collablib.errors import CollabError, display_path
 from collablib.paths import resolve_data_dir
 
 __all__ = [
@@ -99,7 +99,13 @@ def import_survey(
     cleaning log and the respondent names found in the export.
     """
     mapping = mapping or SurveyMapping()
-    raw, source = read_table(path, what=Path(path).name, sheet=mapping.sheet)
+    raw, source = read_table(
+        path,
+        what=Path(path).name,
+        sheet=mapping.sheet,
+        sheet_test=has_survey_headers(mapping),
+        sheet_setting="[survey] sheet in the cohort's survey_mapping.toml",
+    )
     text, log, names = clean_survey(raw, source, mapping, teams)
     survey = text.copy()
     survey["submitted_at"] = pd.to_datetime(survey["submitted_at"], format="ISO8601")
@@ -124,11 +130,7 @@ def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = 
         cohort = get_cohort(cohort, data_dir)
     folder = cohort.raw_dir(data_dir)
     if not folder.is_dir():
-        raise CollabError(
-            "the cohort's data folder does not exist",
-            file=folder,
-            allowed=f"a folder data/raw/{cohort.cohort_id}/ holding {TEAMS_FILE} and the survey",
-        )
+        raise _missing_folder(cohort, folder, data_dir)
     teams_path = folder / TEAMS_FILE
     teams = load_teams(teams_path, cohort.cohort_id)
     mapping = load_mapping(data_dir, folder)
@@ -147,6 +149,30 @@ def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = 
         survey_log=log,
         names=frozenset(names),
         measures=measures,
+    )
+
+
+def _missing_folder(cohort: Cohort, folder: Path, data_dir: Path) -> CollabError:
+    """The cohorts.csv row of a cohort whose data folder is missing, and what folders there are."""
+    raw = folder.parent
+    present = sorted(p.name for p in raw.iterdir() if p.is_dir()) if raw.is_dir() else []
+    near = [p for p in present if p.casefold() == cohort.cohort_id.casefold()]
+    unused = [p for p in present if p not in {c.cohort_id for c in load_registry(data_dir)}]
+    allowed = f"a folder {display_path(folder)}/ holding {TEAMS_FILE} and the survey export"
+    if near:
+        allowed += (
+            f", or the cohort_id spelt as its folder is ({near[0]}): upper and lower case "
+            "must match"
+        )
+    elif unused:
+        allowed += ", or the cohort_id of a folder no cohort uses: " + ", ".join(unused)
+    return CollabError(
+        f"this cohort's data folder {display_path(folder)}/ does not exist",
+        file=registry_path(data_dir),
+        row=cohort.row,
+        column="cohort_id",
+        value=cohort.cohort_id,
+        allowed=allowed,
     )
 
 

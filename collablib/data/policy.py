@@ -8,13 +8,12 @@ are shown together as one group. :mod:`collablib.survey.disclosure` applies it.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from collablib.data.inputs import input_exists, read_input_text
+from collablib.data.inputs import input_exists, read_toml
 from collablib.data.schemas import ROLES
-from collablib.errors import CollabError
+from collablib.errors import CollabError, refuse_unknown
 from collablib.paths import resolve_data_dir
 
 __all__ = [
@@ -148,21 +147,9 @@ def load_policy(data_dir: str | os.PathLike[str] | None = None) -> DisclosurePol
     path = resolve_data_dir(data_dir) / POLICY_FILE
     if not input_exists(path):
         return DisclosurePolicy()
-    try:
-        settings = dict(
-            tomllib.loads(read_input_text(path, "disclosure policy")).get("disclosure", {})
-        )
-    except tomllib.TOMLDecodeError as exc:
-        raise CollabError(f"not valid TOML ({exc})", file=path) from None
+    settings = dict(read_toml(path, "disclosure policy").get("disclosure", {}))
     known = {"smallest_suppressed", "largest_suppressed", "symbol", "secondary", "role_groups"}
-    for key in settings:
-        if key not in known:
-            raise CollabError(
-                "unknown setting in [disclosure]",
-                file=path,
-                value=key,
-                allowed=", ".join(sorted(known)),
-            )
+    refuse_unknown(settings, sorted(known), "unknown setting in [disclosure]", path)
     if "role_groups" in settings:
         settings["role_groups"] = check_role_groups(settings["role_groups"], path)
     policy = DisclosurePolicy(**settings)

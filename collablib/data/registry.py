@@ -7,7 +7,8 @@ no code changes. The registry is validated on every read.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,7 @@ __all__ = [
     "load_registry",
     "programme_years",
     "registry_path",
+    "select_cohorts",
 ]
 
 #: Cohort ids that would overwrite collab's own files: ``index.html``, and the build state
@@ -41,6 +43,8 @@ class Cohort:
     programme_year: str
     start_date: date
     end_date: date
+    #: Its row in cohorts.csv as a spreadsheet shows it (header = row 1), for messages.
+    row: int | None = field(default=None, compare=False)
 
     def raw_dir(self, data_dir: str | os.PathLike[str] | None = None) -> Path:
         """The folder that holds this cohort's raw input files."""
@@ -122,6 +126,7 @@ def load_registry(data_dir: str | os.PathLike[str] | None = None) -> list[Cohort
                 programme_year=str(rec["programme_year"]),
                 start_date=start,
                 end_date=end,
+                row=int(row),
             )
         )
     return cohorts
@@ -140,6 +145,28 @@ def get_cohort(cohort_id: str, data_dir: str | os.PathLike[str] | None = None) -
         value=cohort_id,
         allowed=", ".join(c.cohort_id for c in cohorts),
     )
+
+
+def select_cohorts(
+    cohorts: Sequence[Cohort],
+    cohort_ids: Sequence[str] | None,
+    data_dir: str | os.PathLike[str] | None,
+) -> list[Cohort]:
+    """The registry cohorts named in ``cohort_ids`` (all when ``None``), in registry order."""
+    if not cohort_ids:
+        return list(cohorts)
+    known = {c.cohort_id for c in cohorts}
+    unknown = [c for c in cohort_ids if c not in known]
+    if unknown:
+        raise CollabError(
+            "no such cohort in the registry",
+            file=registry_path(data_dir),
+            column="cohort_id",
+            value=unknown[0],
+            allowed=", ".join(c.cohort_id for c in cohorts),
+        )
+    wanted = set(cohort_ids)
+    return [c for c in cohorts if c.cohort_id in wanted]
 
 
 def programme_years(cohorts: list[Cohort]) -> list[str]:

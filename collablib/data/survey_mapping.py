@@ -3,13 +3,20 @@
 Survey tools export question wording as column headers and answer labels
 instead of codes. A mapping file in TOML says which header is which
 canonical field and which label is which value. The project-wide file is
-``data/survey_mapping.toml``; a cohort may add ``data/raw/<cohort_id>/survey_mapping.toml``,
-whose entries override the project's key by key (a cohort's list of header
-texts for a field replaces the project's list for that field).
+``data/survey_mapping.toml``; a cohort may add ``data/raw/<cohort_id>/survey_mapping.toml``.
 
-Headers and labels are matched after :func:`normalise`: case, accents,
-spacing and punctuation are ignored, so ``"Would you recommend taking part?"``
-matches ``"would you recommend taking part"``. Canonical column names and
+Merging works the same way for every list table (``[columns]``, each
+``[values.*]``, ``[not_answered]``, ``[test_submissions]``, ``[privacy]``):
+the cohort's texts are *added* to the project's, and a project text is
+dropped only when the cohort lists it under ``remove = [...]`` in that table.
+In ``[columns]`` and ``[values.*]`` a text means one thing only, so a cohort
+that lists a header or label under another key moves it there (the cohort's
+key wins for that text, and only for it). ``[survey]`` holds settings, not
+lists: a setting the cohort names replaces the project's.
+
+Headers and labels are matched after :func:`~collablib.data.matching.normalise`:
+case, accents, spacing and punctuation are ignored, so ``"Would you recommend
+taking part?"`` matches ``"would you recommend taking part"``. Canonical column names and
 values (``team_working``, ``Yes``, ``3``) always match as well, so a tidy
 ``final_survey.csv`` needs no mapping at all.
 
@@ -19,19 +26,21 @@ The file format is documented in ``data/README.md``.
 from __future__ import annotations
 
 import os
-import re
-import tomllib
-import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from collablib.data.inputs import input_exists, list_inputs, read_input_text
+from collablib.data.inputs import input_exists, list_inputs, read_toml
+from collablib.data.matching import normalise  # also re-exported: it was defined here
 from collablib.data.schemas import RATING_COLUMNS, RATING_VALUES, ROLES, SURVEY_COLUMNS, YES_NO
-from collablib.errors import CollabError
+from collablib.errors import CollabError, refuse_unknown
 
 __all__ = [
+    "HEADER_FIELDS",
+    "IDENTITY_FIELDS",
+    "MAPPED_FIELDS",
     "MAPPING_FILE",
     "OPTIONAL_FIELDS",
     "REQUIRED_FIELDS",
@@ -53,8 +62,22 @@ REQUIRED_FIELDS: tuple[str, ...] = (
     "recommend",
     *RATING_COLUMNS,
 )
+#: Fields an export must have a column for: all the required ones but the response id,
+#: which is built when an export has none (Google Forms).
+HEADER_FIELDS: tuple[str, ...] = tuple(f for f in REQUIRED_FIELDS if f != "response_id")
+
 #: Fields that may be absent from an export; they are then blank (consent blank = No).
 OPTIONAL_FIELDS: tuple[str, ...] = ("comment", "consent_to_quote")
+
+#: Columns that identify the respondent. They are mapped like the survey fields so that
+#: ``[survey] duplicate_key`` can name them, but they never enter the survey table.
+IDENTITY_FIELDS: tuple[str, ...] = ("email", "name")
+
+#: Every field a ``[columns]`` key may name.
+MAPPED_FIELDS: tuple[str, ...] = (*SURVEY_COLUMNS, *IDENTITY_FIELDS)
+
+#: The settings of ``[survey]``: a cohort's value replaces the project's.
+SURVEY_SETTINGS: tuple[str, ...] = ("files", "sheet", "date_format", "id_columns", "duplicate_key")
 
 #: Fields whose answers are labels mapped to canonical values, and those values.
 VALUE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -65,19 +88,6 @@ VALUE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def normalise(text: object) -> str:
-    """Fold text for matching: no accents, lower case, punctuation as spaces, single spaces.
-
-    ``"  4 - Greatly IMPROVED! "`` and ``"4 greatly improved"`` both become
-    ``"4 greatly improved"``. Apostrophes are dropped rather than spaced, so
-    ``"Don't know"`` and ``"dont know"`` both become ``"dont know"``.
-    """
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = re.sub(r"['\u2019\u2018`]", "", stripped)
-    return re.sub(r"[\W_]+", " ", stripped.casefold()).strip()
-
-
 @dataclass(frozen=True)
 class SurveyMapping:
     """A merged survey mapping (project-wide file plus any cohort override)."""
@@ -85,6 +95,8 @@ class SurveyMapping:
     files: tuple[str, ...] = ("final_survey.csv",)
     sheet: str | int | None = None
     date_format: str | None = None
+    id_columns: tuple[str, ...] = ()
+    duplicate_key: tuple[str, ...] = ()
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     values: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     not_answered: tuple[str, ...] = ()
@@ -93,10 +105,12 @@ class SurveyMapping:
     name_columns: tuple[str, ...] = ()
     redact_names: tuple[str, ...] = ()
     sources: tuple[Path, ...] = ()
+    #: For each ``[survey]`` setting given, the file that set it (for messages).
+    setting_files: Mapping[str, Path] = field(default_factory=dict)
 
     def header_lookup(self) -> dict[str, str]:
         """Normalised header text -> canonical field (canonical names always included)."""
-        lookup = {normalise(f): f for f in (*SURVEY_COLUMNS,)}
+        lookup = {normalise(f): f for f in MAPPED_FIELDS}
         for fld, headers in self.columns.items():
             for header in headers:
                 lookup[normalise(header)] = fld
@@ -137,24 +151,101 @@ def _as_tuple(value: Any, where: str, path: Path) -> tuple[str, ...]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(read_input_text(path, "survey mapping"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CollabError(
-            f"the survey mapping is not valid TOML ({exc})",
-            file=path,
-            allowed="the layout documented in data/README.md",
-        ) from None
+    return read_toml(path, "survey mapping")
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
+REMOVE = "remove"
+
+
+def _merge_list_table(
+    base: Mapping[str, Any], over: Mapping[str, Any], where: str, exclusive: bool, path: Path
+) -> dict[str, list[str]]:
+    """Merge one list table of a cohort file into the project's (see the module docstring).
+
+    ``exclusive`` tables (``[columns]``, ``[values.*]``) let a text belong to one
+    key only, so a cohort that lists a text under another key moves it there.
+    """
+    merged = {k: list(_as_tuple(v, f"[{where}] {k}", path)) for k, v in base.items()}
+    over = dict(over)
+    for text in _as_tuple(over.pop(REMOVE, []), f"[{where}] {REMOVE}", path):
+        key = normalise(text)
+        present = [item for items in merged.values() for item in items]
+        if not any(normalise(item) == key for item in present):
+            raise CollabError(
+                f"[{where}] {REMOVE} names a text the project mapping does not list there",
+                file=path,
+                column=f"[{where}] {REMOVE}",
+                value=text,
+                allowed="one of " + "; ".join(f"\u201c{t}\u201d" for t in present)
+                if present
+                else "nothing: the project mapping lists nothing there",
+            )
+        merged = {k: [i for i in items if normalise(i) != key] for k, items in merged.items()}
+    for k, value in over.items():
+        new = list(_as_tuple(value, f"[{where}] {k}", path))
+        folded = {normalise(t) for t in new}
+        if exclusive:
+            merged = {
+                other: [i for i in items if other == k or normalise(i) not in folded]
+                for other, items in merged.items()
+            }
+        merged[k] = new + [i for i in merged.get(k, []) if normalise(i) not in folded]
     return merged
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The project mapping ``base`` with a cohort's ``over`` merged in (module docstring)."""
+    merged = dict(base)
+    for table, value in over.items():
+        if not isinstance(value, dict):
+            merged[table] = value  # _build reports it
+        elif table == "survey":
+            merged[table] = {**base.get(table, {}), **value}
+        elif table == "values":
+            sets = dict(base.get("values", {}))
+            for set_name, labels in value.items():
+                if not isinstance(labels, dict):
+                    sets[set_name] = labels  # _build reports it
+                    continue
+                sets[set_name] = _merge_list_table(
+                    sets.get(set_name, {}), labels, f"values.{set_name}", True, path
+                )
+            merged[table] = sets
+        else:
+            merged[table] = _merge_list_table(
+                base.get(table, {}), value, table, table == "columns", path
+            )
+    return merged
+
+
+def _without_remove(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` without its ``remove`` lists, to check the rest of a cohort file on its own."""
+    out: dict[str, Any] = {}
+    for table, value in raw.items():
+        if table == "values" and isinstance(value, dict):
+            out[table] = {
+                k: {kk: vv for kk, vv in v.items() if kk != REMOVE} if isinstance(v, dict) else v
+                for k, v in value.items()
+            }
+        elif table != "survey" and isinstance(value, dict):
+            out[table] = {k: v for k, v in value.items() if k != REMOVE}
+        else:
+            out[table] = value
+    return out
+
+
+def _has_remove(raw: dict[str, Any]) -> str | None:
+    """The first table of ``raw`` that has a ``remove`` list, if any."""
+    for table, value in raw.items():
+        if not isinstance(value, dict):
+            continue
+        if table == "values":
+            for set_name, labels in value.items():
+                if isinstance(labels, dict) and REMOVE in labels:
+                    return f"values.{set_name}"
+        elif REMOVE in value:
+            return table
+    return None
 
 
 _KNOWN_TABLES = {"survey", "columns", "values", "not_answered", "test_submissions", "privacy"}
@@ -190,15 +281,17 @@ def _build(raw: dict[str, Any], sources: tuple[Path, ...]) -> SurveyMapping:
             allowed=", ".join(f"[{t}]" for t in sorted(_KNOWN_TABLES)),
         )
     survey = raw.get("survey", {})
+    refuse_unknown(
+        survey, SURVEY_SETTINGS, "unknown setting in [survey] of the survey mapping", path
+    )
     columns: dict[str, tuple[str, ...]] = {}
+    refuse_unknown(
+        raw.get("columns", {}),
+        MAPPED_FIELDS,
+        "unknown field in [columns] of the survey mapping",
+        path,
+    )
     for fld, headers in raw.get("columns", {}).items():
-        if fld not in SURVEY_COLUMNS:
-            raise CollabError(
-                "unknown field in [columns] of the survey mapping",
-                file=path,
-                value=fld,
-                allowed=", ".join(SURVEY_COLUMNS),
-            )
         columns[fld] = _as_tuple(headers, f"[columns] {fld}", path)
     values: dict[str, dict[str, tuple[str, ...]]] = {}
     allowed_sets = {
@@ -228,10 +321,26 @@ def _build(raw: dict[str, Any], sources: tuple[Path, ...]) -> SurveyMapping:
     tests = raw.get("test_submissions", {})
     privacy = raw.get("privacy", {})
     sheet = survey.get("sheet")
+    duplicate_key = _as_tuple(survey.get("duplicate_key", []), "[survey] duplicate_key", path)
+    for fld in duplicate_key:
+        if fld not in MAPPED_FIELDS:
+            raise CollabError(
+                "[survey] duplicate_key names a field that is not mapped",
+                file=path,
+                column="[survey] duplicate_key",
+                value=fld,
+                allowed="fields named in [columns]: " + ", ".join(MAPPED_FIELDS),
+            )
+    id_columns = _as_tuple(survey.get("id_columns", []), "[survey] id_columns", path)
+    date_format = survey.get("date_format")
+    if date_format is not None:
+        _check_date_format(date_format, path)
     return SurveyMapping(
         files=_file_patterns(survey.get("files", ["final_survey.csv"]), path),
         sheet=sheet - 1 if isinstance(sheet, int) else sheet,
-        date_format=survey.get("date_format"),
+        date_format=date_format,
+        id_columns=id_columns,
+        duplicate_key=duplicate_key,
         columns=columns,
         values=values,
         not_answered=_as_tuple(
@@ -245,20 +354,62 @@ def _build(raw: dict[str, Any], sources: tuple[Path, ...]) -> SurveyMapping:
     )
 
 
+def _check_date_format(date_format: object, path: Path) -> None:
+    """``[survey] date_format`` must be ``strptime`` codes that can read a time they write.
+
+    ``%-d`` (a common web example), ``%s`` or a typo would otherwise fail on
+    every row, or crash the parser, rather than be named here once.
+    """
+    sample = datetime(2021, 4, 12, 14, 5, 6)
+    try:
+        if not isinstance(date_format, str) or not date_format.strip():
+            raise ValueError
+        datetime.strptime(sample.strftime(date_format), date_format)
+    except ValueError:
+        raise CollabError(
+            "[survey] date_format is not a layout Python's strptime can read",
+            file=path,
+            column="[survey] date_format",
+            value=date_format,
+            allowed='strptime codes such as "%d/%m/%Y %H:%M" (12/04/2021 14:05) or '
+            '"%d/%m/%Y %H:%M:%S"; %-d and %s are not strptime codes',
+        ) from None
+
+
 def load_mapping(
     data_dir: str | os.PathLike[str], cohort_folder: str | os.PathLike[str] | None = None
 ) -> SurveyMapping:
-    """The project mapping merged with the cohort's override (either may be absent)."""
+    """The project mapping merged with the cohort's own file (either may be absent).
+
+    Each file is checked on its own first, so a problem is reported in the file
+    that has it; then the cohort's file is merged in as the module docstring says.
+    """
     raw: dict[str, Any] = {}
     sources: list[Path] = []
-    for path in (
-        Path(data_dir) / MAPPING_FILE,
-        Path(cohort_folder) / MAPPING_FILE if cohort_folder else None,
-    ):
-        if path is not None and input_exists(path):
-            raw = _merge(raw, _read_toml(path))
-            sources.append(path)
-    return _build(raw, tuple(sources))
+    setting_files: dict[str, Path] = {}
+    project = Path(data_dir) / MAPPING_FILE
+    if input_exists(project):
+        raw = _read_toml(project)
+        table = _has_remove(raw)
+        if table is not None:
+            raise CollabError(
+                f"[{table}] {REMOVE} is for a cohort's own mapping file",
+                file=project,
+                column=f"[{table}] {REMOVE}",
+                allowed="remove the entry from the list itself in the project mapping",
+            )
+        _build(raw, (project,))
+        sources.append(project)
+        setting_files.update(dict.fromkeys(raw.get("survey", {}), project))
+    if cohort_folder is not None:
+        cohort = Path(cohort_folder) / MAPPING_FILE
+        if input_exists(cohort):
+            own = _read_toml(cohort)
+            _build(_without_remove(own), (cohort,))
+            raw = _merge(raw, own, cohort)
+            sources.append(cohort)
+            setting_files.update(dict.fromkeys(own.get("survey", {}), cohort))
+    return replace(_build(raw, tuple(sources)), setting_files=setting_files)
 
 
 def find_survey_file(folder: Path, mapping: SurveyMapping) -> Path:

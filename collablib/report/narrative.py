@@ -16,6 +16,7 @@ from collablib.cpes.analysis import CpesSummary
 from collablib.data.cleaning import CleaningLog
 from collablib.data.policy import DisclosurePolicy
 from collablib.data.registry import Cohort
+from collablib.data.respondents import DERIVED_ID, field_words
 from collablib.data.schemas import ROLES
 from collablib.report.formatting import fmt_ci, fmt_pct, fmt_points
 from collablib.survey.metrics import Headline
@@ -144,6 +145,11 @@ def data_quality_sentence(log: CleaningLog) -> str:
         removed.append(plural(len(log.test_rows), "test submission"))
     if log.duplicate_rows:
         removed.append(plural(len(log.duplicate_rows), "earlier duplicate submission"))
+    if log.resubmission_rows:
+        removed.append(
+            plural(len(log.resubmission_rows), "earlier submission")
+            + f" by someone who answered again (same {field_words(log.duplicate_key)})"
+        )
     text = (
         f"The survey arrived as \u201c{log.source.path.name}\u201d ({log.source.describe()}) "
         f"with {plural(log.rows_in_file, 'row')} after the header. "
@@ -152,7 +158,25 @@ def data_quality_sentence(log: CleaningLog) -> str:
         text += f"Cleaning removed {_and(removed)}, leaving "
     else:
         text += "Nothing needed removing, leaving "
-    return text + f"{plural(log.rows_used, 'response')} for this report."
+    text += f"{plural(log.rows_used, 'response')} for this report."
+    if log.ids_built_from == DERIVED_ID:
+        text += (
+            " The export has no response-id column, so each response was identified by its "
+            "submission time and its row in the file."
+        )
+    elif log.ids_built_from:
+        text += (
+            " Responses were identified by their "
+            + field_words(log.ids_built_from)
+            + " (the survey mapping's id_columns)."
+        )
+    if log.duplicate_key_missing:
+        text += (
+            " Whether anyone answered twice could not be checked: the export has no "
+            + field_words(log.duplicate_key_missing)
+            + (" column." if len(log.duplicate_key_missing) == 1 else " columns.")
+        )
+    return text
 
 
 def comparison_findings(comparisons: pd.DataFrame) -> list[str]:
