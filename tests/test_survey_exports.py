@@ -675,3 +675,35 @@ def test_a_cohort_can_switch_off_project_settings(data):
     assert (merged.duplicate_key, merged.id_columns) == ((), ())
     assert merged.setting_files["duplicate_key"] == folder(data) / "survey_mapping.toml"
     assert merged.setting_files["files"] == data / "survey_mapping.toml"
+
+
+def test_an_export_named_after_the_form_is_listed_with_the_setting_to_read_it(data, capsys):
+    # Microsoft Forms names its download after the form's title, without "survey" in it.
+    path = ms_forms(data, [ms_row(1, dt.datetime(2021, 3, 20, 10), "a@x", "A")])
+    path.rename(path.with_name("End of collaborative feedback(1-3).xlsx"))
+    assert refused(data, capsys) == (
+        f"{folder(data)}: no survey file found in the cohort folder. Allowed: final_survey.csv, "
+        "or a survey export matching final_survey.xlsx, *[Ss]urvey*.xlsx, *[Ss]urvey*.csv. "
+        "Files here: End of collaborative feedback(1-3).xlsx; to read one, name it under "
+        "[survey] in the cohort's survey_mapping.toml, e.g. "
+        'files = ["End of collaborative feedback*"], leaving the file as downloaded.'
+    )
+    cohort_mapping(data, '[survey]\nfiles = ["End of collaborative feedback*"]\n')
+    assert summary(data, capsys)["respondents"] == 1
+
+
+def test_a_question_worded_otherwise_is_pointed_at_the_columns_table(data, capsys):
+    header = ["Timestamp", "Email address", "Which service are you from?", *QUESTIONS[1:]]
+    write_csv(
+        folder(data) / "Alpha survey (Responses).csv",
+        header,
+        [["2022-03-12 09:15:02", "", TEAM, *answers()[1:]]],
+    )
+    message = refused(data, capsys)
+    assert (
+        "; for a question worded otherwise, add its header under [columns] team_id in the "
+        "cohort's survey_mapping.toml. Headers found: Timestamp; Email address; Which service"
+        in message
+    )
+    cohort_mapping(data, '[columns]\nteam_id = ["Which service are you from?"]\n')
+    assert summary(data, capsys)["respondents"] == 1

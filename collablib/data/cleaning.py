@@ -227,6 +227,8 @@ def map_headers(
             column=fld,
             allowed=f"a column headed {fld}"
             + (" or one of: " + "; ".join(f"\u201c{h}\u201d" for h in known) if known else "")
+            + f"; for a question worded otherwise, add its header under [columns] {fld} in the "
+            "cohort's survey_mapping.toml"
             + f". Headers found: {'; '.join(frame.columns)}."
             + _sheet_hint(source),
         )

@@ -17,7 +17,7 @@ import pandas as pd
 from collablib.data.cleaning import CleaningLog, clean_survey, has_survey_headers
 from collablib.data.ingest import drop_blank_rows, read_csv_text, read_table
 from collablib.data.inputs import input_exists, read_input_text
-from collablib.data.measures import MeasuresData, load_measures
+from collablib.data.measures import CHANGES_FILE, MEASURES_FILE, MeasuresData, load_measures
 from collablib.data.registry import Cohort, get_cohort, load_registry, registry_path
 from collablib.data.schemas import (
     RATING_COLUMNS,
@@ -134,7 +134,7 @@ def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = 
     teams_path = folder / TEAMS_FILE
     teams = load_teams(teams_path, cohort.cohort_id)
     mapping = load_mapping(data_dir, folder)
-    survey_path = find_survey_file(folder, mapping)
+    survey_path = find_survey_file(folder, mapping, (TEAMS_FILE, MEASURES_FILE, CHANGES_FILE))
     survey, log, names = import_survey(survey_path, teams, mapping, cohort.cohort_id)
     measures = load_measures(folder, teams)
     return CohortData(

@@ -26,7 +26,7 @@ The file format is documented in ``data/README.md``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -412,11 +412,15 @@ def load_mapping(
     return replace(_build(raw, tuple(sources)), setting_files=setting_files)
 
 
-def find_survey_file(folder: Path, mapping: SurveyMapping) -> Path:
+def find_survey_file(
+    folder: Path, mapping: SurveyMapping, other_inputs: Iterable[str] = ()
+) -> Path:
     """The survey file in a cohort folder: the first of ``[survey] files`` patterns that matches.
 
     ``final_survey.csv`` wins if present. A pattern matching several files is an
     error, because guessing which export is current could silently use the wrong one.
+    When nothing matches, the message lists the folder's CSV and XLSX files, less
+    ``other_inputs`` (the cohort's other files), and how to name the export.
     """
     patterns = ("final_survey.csv", *[p for p in mapping.files if p != "final_survey.csv"])
     for pattern in patterns:
@@ -430,10 +434,18 @@ def find_survey_file(folder: Path, mapping: SurveyMapping) -> Path:
                 allowed=f"exactly one file matching {pattern}; name the one to use under "
                 "[survey] files in the cohort's survey_mapping.toml",
             )
-    raise CollabError(
-        "no survey file found in the cohort folder",
-        file=folder,
-        allowed="final_survey.csv, or a survey export matching " + ", ".join(patterns[1:])
-        if len(patterns) > 1
-        else "final_survey.csv",
-    )
+    others = [
+        p.name
+        for suffix in ("*.csv", "*.xlsx")
+        for p in list_inputs(folder, suffix)
+        if p.name not in set(other_inputs)
+    ]
+    allowed = "final_survey.csv, or a survey export matching " + ", ".join(patterns[1:])
+    if others:
+        example = others[0].split("(")[0].rstrip() or others[0]
+        allowed += (
+            f". Files here: {', '.join(sorted(others))}; to read one, name it under [survey] "
+            f'in the cohort\'s survey_mapping.toml, e.g. files = ["{example}*"], leaving the '
+            "file as downloaded"
+        )
+    raise CollabError("no survey file found in the cohort folder", file=folder, allowed=allowed)
