@@ -9,6 +9,7 @@ paragraph without a traceback.
 
 from __future__ import annotations
 
+import difflib
 import errno
 import os
 from collections.abc import Iterable, Sequence
@@ -167,8 +168,15 @@ def refuse_unknown(
     """Raise for the first of ``names`` (settings, sections, fields) that is not in ``known``.
 
     A misspelt setting silently ignored is a setting not applied, so settings
-    files refuse what they do not know, and say what they do.
+    files refuse what they do not know, say what they do, and suggest the
+    nearest known name (``date_fromat``: did you mean ``date_format``?).
     """
     for name in names:
         if name not in known:
-            raise CollabError(problem, file=file, value=name, allowed=", ".join(known))
+            near = difflib.get_close_matches(str(name), list(known), n=1)
+            raise CollabError(
+                problem + (f" (did you mean {near[0]}?)" if near else ""),
+                file=file,
+                value=name,
+                allowed=", ".join(known),
+            )

@@ -1,3 +1,5 @@
+import pytest
+
 from collablib.errors import CollabError
 
 
@@ -34,3 +36,19 @@ def test_combine_lists_further_problems_and_summarises_the_rest():
     assert lines[0].startswith("row 2,")
     assert len(lines) == 6  # five problems, then a summary line
     assert lines[-1] == "... and 5 more problem(s) of the same kind."
+
+
+def test_refuse_unknown_names_the_setting_and_suggests_the_nearest():
+    from collablib.errors import refuse_unknown
+
+    refuse_unknown(["date_format"], ["files", "date_format"], "unknown setting", "m.toml")
+    with pytest.raises(CollabError) as info:
+        refuse_unknown(
+            ["files", "date_fromat"], ["files", "date_format"], "unknown setting", "m.toml"
+        )
+    assert info.value.message == (
+        'm.toml: unknown setting (did you mean date_format?). Found: "date_fromat". '
+        "Allowed: files, date_format."
+    )
+    with pytest.raises(CollabError, match=r"^m.toml: unknown setting\. Found"):
+        refuse_unknown(["zzz"], ["files", "date_format"], "unknown setting", "m.toml")
