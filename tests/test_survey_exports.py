@@ -707,3 +707,44 @@ def test_a_question_worded_otherwise_is_pointed_at_the_columns_table(data, capsy
     )
     cohort_mapping(data, '[columns]\nteam_id = ["Which service are you from?"]\n')
     assert summary(data, capsys)["respondents"] == 1
+
+
+def test_no_email_name_or_built_id_reaches_any_published_table(data, capsys):
+    """Identity columns feed duplicate_key, id_columns and redaction, and nothing else."""
+    from collablib.analysis import analyse
+
+    cohort_mapping(data, '[survey]\nid_columns = ["email", "submitted_at"]\n')
+    people = [
+        ("ottilie.brandt@example.nhs.uk", "Ottilie Brandt"),
+        ("q.vance@nhs.net", "Quentin Vance"),
+    ]
+    rows = []
+    for n, (email, name) in enumerate(people * 2):
+        line = ms_row(
+            n + 1,
+            dt.datetime(2021, 3, 20 + n, 10),
+            email,
+            name,
+            comment=f"{name.split()[0]} and {email} made this work.",
+        )
+        line[-1] = "Yes"
+        rows.append(line)
+    ms_forms(data, rows)
+    analysis = analyse(COHORT, data)
+    assert analysis.survey.data_quality.resubmission_rows == [2, 3]
+    ids = set(load_cohort(COHORT, data).survey["response_id"])
+    published = "\n".join(
+        frame.to_csv(index=False) for frame in analysis.tables().values()
+    ) + json.dumps(summary(data, capsys))
+    for secret in [
+        *(p for person in people for p in person),
+        "Ottilie",
+        "Quentin",
+        "Brandt",
+        "Vance",
+        "ottilie",
+        "vance",
+        *ids,
+    ]:
+        assert secret not in published, secret
+    assert "[name removed] and [email removed] made this work." in published

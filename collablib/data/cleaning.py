@@ -325,7 +325,7 @@ def clean_survey(
         frame[fld] = frame[fld].where(~known, recoded).where(~is_missing, "").astype("string")
     frame["team_id"] = _recode_teams(frame["team_id"], teams)
     frame["submitted_at"] = recode_dates(frame["submitted_at"], mapping.date_format)
-    check_dates(frame["submitted_at"], mapping.date_format, file, log.columns_used)
+    stamp = check_dates(frame["submitted_at"], mapping.date_format, file, log.columns_used)
     if "response_id" not in log.columns_used or mapping.id_columns:
         frame["response_id"], log.ids_built_from = build_ids(frame, identity, raw, mapping)
 
@@ -337,7 +337,6 @@ def clean_survey(
     )
     validate(frame, schema, file)
 
-    stamp = pd.to_datetime(frame["submitted_at"], format="ISO8601")
     keep = latest(frame["response_id"], stamp)
     log.duplicate_rows = sorted(int(r) for r in frame.index.difference(keep))
     frame = frame.loc[keep]

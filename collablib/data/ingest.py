@@ -42,7 +42,6 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "SourceInfo",
     "csv_codec",
-    "decode_text",
     "drop_blank_rows",
     "read_csv_text",
     "read_table",
@@ -203,15 +202,6 @@ def csv_codec(data: bytes, path: Path, label: str) -> tuple[str, str]:
         file=path,
         allowed="a CSV saved as UTF-8 (in Excel: Save As > CSV UTF-8) or as Windows-1252",
     )
-
-
-def decode_text(data: bytes, path: Path, label: str) -> tuple[str, str]:
-    """Decode CSV bytes as UTF-8 (with or without BOM) or else Windows-1252 (:func:`csv_codec`).
-
-    Returns the text and a description of the encoding used.
-    """
-    codec, name = csv_codec(data, path, label)
-    return data.decode(codec), name
 
 
 def _is_blank(data: bytes, codec: str) -> bool:

@@ -83,17 +83,19 @@ def _fits(values: pd.Series, layout: str) -> bool:
 
 def check_dates(
     values: pd.Series, date_format: str | None, file: Path, headers: dict[str, str]
-) -> None:
-    """One error for every submission time that cannot be read, pointing at ``date_format``.
+) -> pd.Series:
+    """The submission times as timestamps, or one error for all that cannot be read.
 
-    Blank times are left to validation. The message shows the first bad row,
-    counts the others, and suggests a ``date_format`` when one layout reads them all.
+    Blank times are left to validation (``NaT`` here). The message shows the
+    first bad row, counts the others, names ``date_format`` and suggests one
+    when a layout reads them all. The timestamps are returned so that cleaning
+    orders duplicates by them without parsing the column again.
     """
+    parsed = pd.to_datetime(values.where(values != ""), format="ISO8601", errors="coerce")
     text = values[values != ""]
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    bad = text[parsed.isna()]
+    bad = text[parsed.loc[text.index].isna()]
     if bad.empty:
-        return
+        return parsed
     row = int(bad.index[0])
     more = len(bad) - 1
     header = headers.get("submitted_at", "submitted_at")
