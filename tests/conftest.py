@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
+import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -113,14 +117,43 @@ def make_teams(team_ids: list[str]) -> pd.DataFrame:
     )
 
 
+# --- running in parallel (pytest-xdist) ----------------------------------------------------------
+
+
+def shared_once(tmp_path_factory, name: str, make: Callable[[Path], Any]) -> tuple[Path, Any]:
+    """Make something once per test run, even across pytest-xdist workers.
+
+    ``make(folder)`` fills ``folder`` and returns a picklable result. Workers share the
+    parent of their temporary folders; the first to get the lock makes it, and the
+    others wait for it and then read the result. Without xdist this is a plain call.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / f"shared-{name}"
+    result_file = base / f"shared-{name}.pickle"
+    with (base / f"shared-{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result_file.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a half-made one from a failed attempt
+            folder.mkdir()
+            result = make(folder)
+            result_file.write_bytes(pickle.dumps(result))
+        return folder, pickle.loads(result_file.read_bytes())
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """Every demo cohort built once into a temporary reports folder: (folder, summary)."""
+    """Every demo cohort built once into a temporary reports folder: (folder, summary).
+
+    Made once per test run, shared by every xdist worker: tests must only read it.
+    """
     from collablib.build.pipeline import build_reports
 
-    out = tmp_path_factory.mktemp("reports")
-    summary = build_reports(data_dir=DEMO_DATA, output_dir=out, jobs=2)
-    return out, summary
+    def make(folder: Path):
+        return build_reports(data_dir=DEMO_DATA, output_dir=folder, jobs=2)
+
+    return shared_once(tmp_path_factory, "demo-reports", make)
 
 
 CHROMIUM_ARGS = [
@@ -278,6 +311,7 @@ MINI_NOTEBOOK_CELLS = (
     "        time.sleep(0.05)",
     "analysis = analyse(cohort_id, data_dir, comparators=comparators, provenance=provenance)\n"
     "others, _ = load_comparators(cohort_id, data_dir, comparators)\n"
+    "show.paragraph(f'{analysis.cohort.name}: evaluation report')\n"
     "show.paragraph(f'{analysis.cohort.name}: {analysis.survey.headline.respondents} '\n"
     "               'responses; compared with: '\n"
     "               + ', '.join(f'{o.name} {o.counts}' for o in others))",
@@ -287,9 +321,11 @@ MINI_NOTEBOOK_CELLS = (
 
 
 def write_mini_notebook(path: Path) -> Path:
-    """A report notebook with the real parameters, reading and provenance, but no charts.
+    """A report notebook with the real parameters, reading, tables and provenance, but no charts.
 
-    Build and fault tests use it so that a kernel run takes a few seconds.
+    Build, incremental and fault tests use it so that a kernel run takes a few seconds: what
+    they test is the pipeline, which treats every notebook alike. The full notebook is built
+    once per test run (:func:`built`), and tests of the reports themselves read that.
     """
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook

@@ -18,7 +18,13 @@ import pytest
 
 from collablib.build import state as buildstate
 from collablib.cli import main
-from tests.conftest import DEMO_DATA, read_rows, write_canonical_survey, write_rows
+from tests.conftest import (
+    DEMO_DATA,
+    read_rows,
+    write_canonical_survey,
+    write_mini_notebook,
+    write_rows,
+)
 
 COHORTS = ["cohort-1", "rare-cancers"]
 
@@ -32,22 +38,44 @@ def snapshot(out: Path) -> dict[str, str]:
 
 
 def run(data: Path, out: Path, *extra: str) -> tuple[int, str]:
-    """Run `collab reports` in-process; return the exit status and everything printed."""
+    """Run `collab reports` in-process with the mini notebook (``tests/conftest.py``); return
+    the exit status and everything printed."""
     import contextlib
     import io
 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
         status = main(
-            ["--data-dir", str(data), "reports", "--output-dir", str(out), "-j", "2", *extra]
+            [
+                "--data-dir",
+                str(data),
+                "reports",
+                "--output-dir",
+                str(out),
+                "--notebook",
+                str(notebook_of(data)),
+                "-j",
+                "2",
+                *extra,
+            ]
         )
     return status, buffer.getvalue()
 
 
+def notebook_of(data: Path) -> Path:
+    return data.parent / "mini.ipynb"
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    """A two-cohort copy of the demo data, built once."""
+    """A two-cohort copy of the demo data, built once with the mini notebook.
+
+    What these tests check is the pipeline's decisions, which do not depend on the
+    notebook; that the full report is byte-reproducible is checked on the demo build
+    (``test_pipeline.py``).
+    """
     root = tmp_path_factory.mktemp("incremental")
+    write_mini_notebook(root / "mini.ipynb")
     data = root / "data"
     shutil.copytree(DEMO_DATA, data)
     rows = [r for r in read_rows(data / "cohorts.csv") if r["cohort_id"] in COHORTS]
@@ -149,9 +177,11 @@ def test_force_rebuilds_and_the_same_inputs_give_the_same_bytes(project):
     assert after == before  # byte-for-byte, index included
 
 
-def test_an_interrupted_build_never_leaves_a_broken_report(project):
+def test_an_interrupted_build_never_leaves_a_broken_report(project, tmp_path):
     data, out = project
     before = snapshot(out)
+    gate = tmp_path / "gate"  # the mini notebook waits here, so the kill lands mid-notebook
+    gate.mkdir()
     collab = Path(sys.executable).with_name("collab")
     proc = subprocess.Popen(
         [
@@ -161,6 +191,8 @@ def test_an_interrupted_build_never_leaves_a_broken_report(project):
             "reports",
             "--output-dir",
             str(out),
+            "--notebook",
+            str(notebook_of(data)),
             "--force",
             "--cohort",
             "rare-cancers",
@@ -168,15 +200,16 @@ def test_an_interrupted_build_never_leaves_a_broken_report(project):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env={**os.environ, "COLLAB_TEST_GATE": str(gate)},
     )
     from collablib.build.kernels import runtime_dir
 
     deadline = time.time() + 120
-    while time.time() < deadline and not list(runtime_dir().glob(f"collab-{proc.pid}-*.json")):
-        time.sleep(0.1)
-    assert list(runtime_dir().glob(f"collab-{proc.pid}-*.json")), "the kernel never started"
-    time.sleep(3.0)  # the kernel is now part-way through the notebook
-    os.killpg(proc.pid, signal.SIGKILL)
+    while time.time() < deadline and not (gate / "rare-cancers.ready").exists():
+        time.sleep(0.05)
+    assert (gate / "rare-cancers.ready").exists(), "the kernel never reached the notebook"
+    assert list(runtime_dir().glob(f"collab-{proc.pid}-*.json")), "no kernel file"
+    os.killpg(proc.pid, signal.SIGKILL)  # the kernel is part-way through the notebook
     proc.wait()
     assert snapshot(out) == before  # every report intact and unchanged
     status, text = run(data, out, "--cohort", "rare-cancers")  # cleans up what the kill left

@@ -14,7 +14,13 @@ from collablib.data.loaders import load_cohort
 from collablib.data.registry import load_registry
 from collablib.report.formatting import fmt_pct
 from collablib.survey.metrics import RATING_ITEMS, headline
-from tests.conftest import DEMO_DATA, read_rows, write_canonical_survey, write_rows
+from tests.conftest import (
+    DEMO_DATA,
+    read_rows,
+    write_canonical_survey,
+    write_mini_notebook,
+    write_rows,
+)
 from tests.htmltools import external_resources, parse, table_by_caption
 
 COHORTS = ["cohort-1", "cohort-2", "rare-cancers", "cohort-3"]
@@ -140,7 +146,10 @@ def test_a_failing_cohort_keeps_its_old_report_and_does_not_stop_the_others(buil
     rows[2]["team_working"] = "7"
     write_rows(survey, rows)
 
-    summary = build_reports(["cohort-1", "rare-cancers"], data_dir=data, output_dir=out, jobs=2)
+    mini = write_mini_notebook(tmp_path / "mini.ipynb")  # the pipeline is under test, not charts
+    summary = build_reports(
+        ["cohort-1", "rare-cancers"], data_dir=data, output_dir=out, jobs=2, notebook=mini
+    )
     status = {r.cohort_id: r for r in summary.results}
     assert status["cohort-1"].status == "failed"
     assert status["cohort-1"].kind == "data"
@@ -207,6 +216,21 @@ def test_unknown_cohort_is_refused_before_anything_runs(tmp_path):
     with pytest.raises(CollabError, match="no such cohort"):
         build_reports(["nope"], data_dir=DEMO_DATA, output_dir=tmp_path)
     assert not (tmp_path / "index.html").exists()
+
+
+def test_a_forced_rebuild_of_the_full_report_gives_the_same_bytes(built, tmp_path):
+    """The real notebook, charts and all, is byte-reproducible: same inputs, same pages."""
+    previous, _ = built
+    out = tmp_path / "reports"
+    shutil.copytree(previous, out)
+    before = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}
+    summary = build_reports(
+        ["rare-cancers"], data_dir=DEMO_DATA, output_dir=out, jobs=1, force=True
+    )
+    assert summary.exit_code == 0 and summary.with_status("built"), summary.text()
+    after = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}
+    assert after.keys() == before.keys()
+    assert [name for name in after if after[name] != before[name]] == []  # index included
 
 
 def test_adding_a_cohort_needs_only_a_folder_and_a_registry_row(tmp_path):

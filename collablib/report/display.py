@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from collablib.report.style import chart_style
@@ -73,15 +74,19 @@ def esc(text: object) -> str:
 def png_bytes(fig: Figure) -> bytes:
     """Render ``fig`` to PNG bytes with no timestamp or software metadata (byte-reproducible).
 
-    Saved inside :func:`collablib.report.style.chart_style`, the style the chart was
+    Drawn inside :func:`collablib.report.style.chart_style`, the style the chart was
     drawn in: tick labels that matplotlib creates only now, at draw time, then
     get the same rcParams, including no mathtext for text from data.
+
+    The figure is drawn once, on an Agg canvas at the final resolution, so its
+    constrained layout runs in that same draw and reuses its text measurements.
+    ``Figure.savefig`` would draw it twice: once to lay it out and once to print.
     """
     buffer = io.BytesIO()
     with chart_style():
-        fig.savefig(
-            buffer, format="png", dpi=PNG_DPI, metadata={"Software": None}, facecolor="white"
-        )
+        fig.set_dpi(PNG_DPI)
+        fig.set_facecolor("white")
+        FigureCanvasAgg(fig).print_png(buffer, metadata={"Software": None})
     return buffer.getvalue()
 
 

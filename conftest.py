@@ -1,0 +1,46 @@
+"""Test-run settings for the whole project (tests/ and the nbval notebooks).
+
+Fixtures live in ``tests/conftest.py``; this file only keeps pytest-xdist's parallel
+workers from splitting what must run together, which has to cover ``notebooks/`` too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Test modules whose tests share a module-scoped fixture that is costly to make, or that run
+#: in order on shared state. Under pytest-xdist each goes to one worker as a whole, so the
+#: fixture is made once and the order holds. Notebooks (nbval) always go whole: their cells
+#: run one after another in one kernel. Every other test is scheduled on its own.
+WHOLE_MODULES = {
+    "test_analysis.py",
+    "test_cpes.py",
+    "test_export.py",
+    "test_incremental.py",
+    "test_plots.py",
+    "test_report_safety.py",
+    "test_spc_plots.py",
+}
+
+
+def whole_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file for a whole module, else the test itself."""
+    file = nodeid.split("::", 1)[0]
+    return file if Path(file).name in WHOLE_MODULES or file.endswith(".ipynb") else nodeid
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Schedule tests one by one, except that whole modules and notebooks stay together.
+
+    pytest-xdist's own ``--dist loadgroup`` marks tests by rewriting their node ids, which
+    pytest 9 no longer allows, so the grouping is done here, in the scheduler.
+    """
+    if config.getvalue("dist") != "load":
+        return None  # --dist loadfile, each, ...: pytest-xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WholeModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return whole_unit(nodeid)
+
+    return WholeModuleScheduling(config, log)
