@@ -13,13 +13,12 @@ import base64
 import html
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from collablib.report.style import chart_style
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "CSS_DPI",
@@ -81,7 +80,14 @@ def png_bytes(fig: Figure) -> bytes:
     The figure is drawn once, on an Agg canvas at the final resolution, so its
     constrained layout runs in that same draw and reuses its text measurements.
     ``Figure.savefig`` would draw it twice: once to lay it out and once to print.
+
+    matplotlib is imported here, not with this module: a notebook that shows only
+    tables and text (and every kernel of the build tests) need not load it.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from collablib.report.style import chart_style
+
     buffer = io.BytesIO()
     with chart_style():
         fig.set_dpi(PNG_DPI)
