@@ -320,6 +320,20 @@ MINI_NOTEBOOK_CELLS = (
 )
 
 
+def reports_args(data: Path, out: Path, notebook: Path, *extra: str) -> list[str]:
+    """`collab` arguments to build ``data`` into ``out`` with ``notebook``."""
+    return [
+        "--data-dir",
+        str(data),
+        "reports",
+        "--output-dir",
+        str(out),
+        "--notebook",
+        str(notebook),
+        *extra,
+    ]
+
+
 def write_mini_notebook(path: Path) -> Path:
     """A report notebook with the real parameters, reading, tables and provenance, but no charts.
 

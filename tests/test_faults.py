@@ -32,7 +32,7 @@ from collablib.build.lock import BuildLock
 from collablib.cli import main
 from collablib.data.registry import load_registry
 from collablib.errors import describe_os_error
-from tests.conftest import read_rows, write_rows
+from tests.conftest import read_rows, reports_args, write_rows
 from tests.htmltools import provenance_matches_disk, table_by_caption
 
 TINY = ["alpha", "beta", "gamma"]
@@ -45,20 +45,6 @@ def sha(path: Path) -> str:
 def snapshot(out: Path) -> dict[str, str]:
     """SHA-256 of every cohort report (the index, rebuilt on every run, is left out)."""
     return {p.name: sha(p) for p in sorted(out.glob("*.html")) if p.name != "index.html"}
-
-
-def reports_args(data: Path, out: Path, notebook: Path, *extra: str) -> list[str]:
-    """`collab` arguments to build the tiny project with the mini notebook."""
-    return [
-        "--data-dir",
-        str(data),
-        "reports",
-        "--output-dir",
-        str(out),
-        "--notebook",
-        str(notebook),
-        *extra,
-    ]
 
 
 def run(data: Path, out: Path, notebook: Path, *extra: str) -> tuple[int, str]:

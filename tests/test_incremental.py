@@ -21,6 +21,7 @@ from collablib.cli import main
 from tests.conftest import (
     DEMO_DATA,
     read_rows,
+    reports_args,
     write_canonical_survey,
     write_mini_notebook,
     write_rows,
@@ -45,20 +46,7 @@ def run(data: Path, out: Path, *extra: str) -> tuple[int, str]:
 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-        status = main(
-            [
-                "--data-dir",
-                str(data),
-                "reports",
-                "--output-dir",
-                str(out),
-                "--notebook",
-                str(notebook_of(data)),
-                "-j",
-                "2",
-                *extra,
-            ]
-        )
+        status = main(reports_args(data, out, notebook_of(data), "-j", "2", *extra))
     return status, buffer.getvalue()
 
 
@@ -186,16 +174,7 @@ def test_an_interrupted_build_never_leaves_a_broken_report(project, tmp_path):
     proc = subprocess.Popen(
         [
             str(collab),
-            "--data-dir",
-            str(data),
-            "reports",
-            "--output-dir",
-            str(out),
-            "--notebook",
-            str(notebook_of(data)),
-            "--force",
-            "--cohort",
-            "rare-cancers",
+            *reports_args(data, out, notebook_of(data), "--force", "--cohort", "rare-cancers"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
