@@ -31,6 +31,7 @@ __all__ = [
     "EXIT_BUILD_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "console",
     "main",
 ]
 
@@ -159,16 +160,14 @@ def _skip_unused_slow_imports() -> None:
     check the "iri" string format. That import compiles a grammar and takes about
     1.5 s, a third of the command's start-up, yet no notebook schema has an "iri"
     format. Marking the module absent makes jsonschema skip that one check. Only
-    the ``collab`` command does this, in its own process; importing collablib
-    never does.
+    the ``collab`` command does this (:func:`console`), in its own process;
+    importing collablib, or calling :func:`main`, never does.
     """
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def _reports(args: argparse.Namespace) -> int:
     from pathlib import Path
-
-    _skip_unused_slow_imports()
 
     from collablib.build import state as buildstate
     from collablib.build.interrupts import sigterm_raises
@@ -295,5 +294,11 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
 
-if __name__ == "__main__":  # pragma: no cover
+def console() -> None:
+    """The ``collab`` command (the console script): :func:`main` in a process of its own."""
+    _skip_unused_slow_imports()
     sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    console()

@@ -7,6 +7,7 @@ import fcntl
 import os
 import pickle
 import shutil
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -125,19 +126,26 @@ def shared_once(tmp_path_factory, name: str, make: Callable[[Path], Any]) -> tup
 
     ``make(folder)`` fills ``folder`` and returns a picklable result. Workers share the
     parent of their temporary folders; the first to get the lock makes it, and the
-    others wait for it and then read the result. Without xdist this is a plain call.
+    others wait for it and then read the result. If making it fails, every worker fails
+    with that error, and none tries again. Without xdist this is a plain call.
     """
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent
     folder = base / f"shared-{name}"
     result_file = base / f"shared-{name}.pickle"
+    failure_file = base / f"shared-{name}.failed"
     with (base / f"shared-{name}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if failure_file.exists():  # another worker tried and failed: do not try again
+            raise RuntimeError(f"making {name} failed:\n{failure_file.read_text()}")
         if not result_file.exists():
-            shutil.rmtree(folder, ignore_errors=True)  # a half-made one from a failed attempt
             folder.mkdir()
-            result = make(folder)
+            try:
+                result = make(folder)
+            except BaseException:
+                failure_file.write_text(traceback.format_exc())
+                raise
             result_file.write_bytes(pickle.dumps(result))
         return folder, pickle.loads(result_file.read_bytes())
 
@@ -311,7 +319,6 @@ MINI_NOTEBOOK_CELLS = (
     "        time.sleep(0.05)",
     "analysis = analyse(cohort_id, data_dir, comparators=comparators, provenance=provenance)\n"
     "others, _ = load_comparators(cohort_id, data_dir, comparators)\n"
-    "show.paragraph(f'{analysis.cohort.name}: evaluation report')\n"
     "show.paragraph(f'{analysis.cohort.name}: {analysis.survey.headline.respondents} '\n"
     "               'responses; compared with: '\n"
     "               + ', '.join(f'{o.name} {o.counts}' for o in others))",

@@ -1,4 +1,4 @@
-from pathlib import Path
+import shutil
 
 import pandas as pd
 
@@ -53,11 +53,17 @@ def test_data_as_of_is_the_latest_date_in_the_data():
 
 
 def test_code_digest_changes_with_the_source(monkeypatch, tmp_path):
+    # On a copy of the source: a probe file in the real tree would change the code hash
+    # of every build that other test workers run meanwhile.
+    shutil.copytree(
+        provenance.PROJECT_ROOT / "collablib",
+        tmp_path / "collablib",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    monkeypatch.setattr(provenance, "PROJECT_ROOT", tmp_path)
     first = provenance.code_digest()
-    extra = Path(provenance.PROJECT_ROOT / "collablib" / "survey" / "resources" / "_probe.txt")
-    try:
-        extra.write_text("probe", encoding="utf-8")
-        assert provenance.code_digest() != first
-    finally:
-        extra.unlink()
+    extra = tmp_path / "collablib" / "survey" / "resources" / "_probe.txt"
+    extra.write_text("probe", encoding="utf-8")
+    assert provenance.code_digest() != first
+    extra.unlink()
     assert provenance.code_digest() == first

@@ -89,10 +89,16 @@ def png_bytes(fig: Figure) -> bytes:
     from collablib.report.style import chart_style
 
     buffer = io.BytesIO()
-    with chart_style():
-        fig.set_dpi(PNG_DPI)
-        fig.set_facecolor("white")
-        FigureCanvasAgg(fig).print_png(buffer, metadata={"Software": None})
+    dpi, facecolor, canvas = fig.dpi, fig.get_facecolor(), fig.canvas
+    try:
+        with chart_style():
+            fig.set_dpi(PNG_DPI)
+            fig.set_facecolor("white")
+            FigureCanvasAgg(fig).print_png(buffer, metadata={"Software": None})
+    finally:  # leave the caller's figure as it was, as savefig does
+        fig.set_dpi(dpi)
+        fig.set_facecolor(facecolor)
+        fig.set_canvas(canvas)
     return buffer.getvalue()
 
 
