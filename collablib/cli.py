@@ -291,7 +291,29 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{cohort.cohort_id}: PROBLEM\n{exc.message}", file=sys.stderr)
             continue
         print(f"{cohort.cohort_id}: OK ({len(data.teams)} teams, {len(data.survey)} responses)")
+    failures += _validate_cpes(data_dir)
     return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def _validate_cpes(data_dir: Any) -> int:
+    """List every file of data/cpes/ and what it was read as; print its warnings."""
+    from collablib.data.cpes import load_cpes
+    from collablib.errors import display_path
+
+    try:
+        cpes = load_cpes(data_dir)
+    except CollabError as exc:
+        print(f"CPES: PROBLEM\n{exc.message}", file=sys.stderr)
+        return 1
+    if cpes is None:
+        print("CPES: no data/cpes/ folder (the reports will have no CPES section)")
+        return 0
+    print("CPES files:")
+    for item in cpes.listing:
+        print(f"  {display_path(item.path)}: {item.read_as}")
+    for warning in cpes.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
 
 
 def console() -> None:

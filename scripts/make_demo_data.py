@@ -364,6 +364,7 @@ def write_cpes(all_teams: dict[str, tuple[CohortSpec, list[dict]]]) -> None:
     """The synthetic national CPES extract, with the demo teams' trusts improving on some of
     the questions they targeted."""
     trusts: dict[str, tuple[str, str, bool]] = {}
+    groups: dict[str, set[str]] = {}
     targeted: set[tuple[str, str]] = set()
     keys_by_number = {}
     for spec, teams in all_teams.values():
@@ -372,17 +373,45 @@ def write_cpes(all_teams: dict[str, tuple[CohortSpec, list[dict]]]) -> None:
             code = team["org_code"]
             improves = int(code[2]) % 2 == 0  # about half the trusts improve
             trusts.setdefault(code, (code, team["organisation"], improves))
+            groups.setdefault(code, set()).add(team["tumour_group"])
             for number in filter(None, team["cpes_questions"].split(";")):
                 keys_by_number = {demo_cpes.number(q[0], year): q[0] for q in demo_cpes.QUESTIONS}
                 targeted.add((code, keys_by_number[number]))
     ordered = [trusts[code] for code in sorted(trusts)]
-    demo_cpes.write(DATA / "cpes", ordered, targeted, random.Random(f"{SEED}-cpes"))
-    (DATA / "cpes" / "cpes.toml").write_text(
-        "# CPES settings. Published results resting on fewer responses than this are treated\n"
-        "# as suppressed (the exact national threshold is a setting, not a fixed rule).\n"
-        "[suppression]\nmin_responses = 21\n",
-        encoding="utf-8",
+    demo_cpes.write(
+        DATA / "cpes",
+        ordered,
+        targeted,
+        random.Random(f"{SEED}-cpes"),
+        tumour_groups={code: sorted(names) for code, names in groups.items()},
+        side_seed=f"{SEED}-cpes-side",
     )
+    (DATA / "cpes" / "cpes.toml").write_text(CPES_SETTINGS, encoding="utf-8")
+
+
+CPES_SETTINGS = """\
+# CPES settings: see "CPES" in data/README.md.
+
+[suppression]
+# Published results resting on fewer responses than this are treated as suppressed
+# (the exact national threshold is a setting, not a fixed rule).
+min_responses = 21
+# The same, for the results by cancer type shown as tumour-group context.
+breakdown_min_responses = 21
+
+[files]
+# Which files in data/cpes/ hold results: case-insensitive patterns for their names.
+results = ["*results*", "*ncpes*", "*dashboard*"]
+# A file with no Year column takes its year from its name, found with this pattern.
+year_pattern = '(?<![0-9])(20[0-9]{2})(?![0-9])'
+
+# Where a workbook's table cannot be found automatically (it is looked for in the first
+# 30 rows of every sheet), name its sheet and header row, and the year if need be:
+# [file."NCPES_2022_trust_level_data.xlsx"]
+# sheet = "Trust results"
+# header_row = 4
+# year = 2022
+"""
 
 
 def check_exports(canonical: dict[str, list[dict]]) -> None:

@@ -106,7 +106,7 @@ def test_demo_extract_question_map_and_years(demo_data):
     assert set(cpes.years["year"]) == {2017, 2018, 2019, 2021, 2022, 2023}  # no 2020 survey
     qmap = cpes.questions
     side = qmap[qmap["question_key"] == "side_effects_explained"].set_index("year")
-    assert side.loc["2019", "question_number"] == "Q17"
+    assert side.loc["2019", "question_number"] == "Q13"  # the 2015-2019 questionnaire
     assert side.loc["2021", "question_number"] == "Q19"  # renumbered across years
     assert cpes.results["was_fraction"].any() and (~cpes.results["was_fraction"]).any()
     assert cpes.results["suppressed"].any()
@@ -158,7 +158,7 @@ def test_each_team_and_question_has_baseline_followup_and_change(cohort2):
 def test_questions_are_followed_across_renumbering(cohort2):
     _, _, result = cohort2
     renumbered = result.yearly[
-        (result.yearly["question"] == "Q17") & (result.yearly["year"] == 2021)
+        (result.yearly["question"] == "Q13") & (result.yearly["year"] == 2021)
     ]
     assert not renumbered.empty and (renumbered["question_number"] == "Q19").all()
 
@@ -261,9 +261,17 @@ def test_summary_json_has_the_cpes_list(demo_data):
         "change",
         "change_ci_low",
         "change_ci_high",
+        "score_type",
+        "interval_method",
+        "no_interval_reason",
+        "followup_org_code",
+        "trust_merged",
         "baseline_flag",
         "followup_flag",
+        "baseline_unadjusted",
+        "followup_unadjusted",
     }
+    assert all(item["score_type"] in ("percent", "mean_0_10") for item in items)
     import json
 
     assert json.loads(json.dumps(result))["cpes"] == items

@@ -305,7 +305,11 @@ def test_report_has_the_cpes_section_with_its_caveats(built, cohort_id):
     out, _ = built
     page = html.unescape((out / f"{cohort_id}.html").read_text(encoding="utf-8"))
     assert 'id="What-patients-said-(CPES)"' in page
-    for caveat in ("cannot be attributed to the project", "survey method changed", "never as zero"):
+    for caveat in (
+        "cannot be attributed to the project",
+        "questionnaire was reviewed and its questions renumbered",
+        "never as zero",
+    ):
         assert caveat in page
     data = load_cohort(cohort_id, DEMO_DATA)
     result = cpes_analysis.analyse_cohort(

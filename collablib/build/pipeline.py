@@ -290,6 +290,8 @@ class _Build:
 
         checked = load_and_check(cohorts, data_dir)
         loaded = checked.loaded
+        for warning in checked.warnings:
+            self.warn(warning)
         try:
             figures = comparison_figures(cohorts, loaded, output_dir, self.warn)
         except OSError as exc:

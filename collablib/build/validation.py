@@ -43,6 +43,8 @@ class Validation:
 
     loaded: dict[str, CohortData | CollabError]
     reads: dict[str, dict[str, str]]
+    #: what reading data/cpes/ warned of: files not read, years with no results
+    warnings: tuple[str, ...] = ()
 
 
 def load_and_check(cohorts: Sequence[Cohort], data_dir: Path) -> Validation:
@@ -80,7 +82,7 @@ def load_and_check(cohorts: Sequence[Cohort], data_dir: Path) -> Validation:
             except CollabError as exc:
                 loaded[cohort.cohort_id] = exc
         reads[cohort.cohort_id] = {**shared.hashes, **own.hashes}
-    return Validation(loaded, reads)
+    return Validation(loaded, reads, tuple(cpes.warnings) if cpes is not None else ())
 
 
 def comparison_figures(

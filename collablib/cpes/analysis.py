@@ -10,29 +10,45 @@ as in the **baseline** survey, the one the team looked at when choosing what to 
   started (sample period ending before ``start_date``); the **follow-up year**: the first
   survey whose patients were all treated after it ended (sample period starting after
   ``end_date``), from ``cpes_years.csv``;
-- the **change** from baseline to follow-up in percentage points, with a 95% interval for
-  the difference of two proportions (Newcombe's hybrid score interval, from the two Wilson
-  intervals computed from each score and its number of responses), where both are known and
-  not suppressed.
+- the **change** from baseline to follow-up, where both are known and not suppressed:
 
-Questions are followed across renumbering through ``question_map.csv``. A comparison across
-the 2019-2021 method change is flagged. CPES covers the whole trust, so a change cannot be
-attributed to the project; the report says so.
+  - for a **percentage** (``score_type`` ``percent``), in percentage points, with a 95%
+    interval for the difference of two proportions (Newcombe's hybrid score interval, from
+    the two Wilson intervals computed from each score and its number of responses);
+  - for a **mean out of 10** (``mean_0_10``, the overall rating of care), on that scale,
+    with a 95% interval built from the two published 95% intervals: each year's standard
+    error is its interval's half-width over 1.96, and the difference's standard error is
+    the root sum of their squares (the two surveys are independent samples). Where either
+    year has no published interval, the change has no interval, and
+    ``no_interval_reason`` says why.
+
+Questions are followed across renumbering through ``question_map.csv``, and a trust that
+merged is followed to its successor (``trust_successors.csv``) from the merger's year: such
+a change is flagged "trust merged: compare with care". A comparison across the 2019-2021
+change of questionnaire and contractor is flagged. CPES covers the whole trust, so a change
+cannot be attributed to the project; the report says so.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from collablib.cpes.context import TUMOUR_COLUMNS, tumour_context
+from collablib.cpes.intervals import (
+    FROM_PUBLISHED_CI,
+    NEWCOMBE,
+    difference_interval,
+    mean_difference_interval,
+)
 from collablib.data.cpes import CpesData
+from collablib.data.cpes_layout import MEAN
 from collablib.errors import CollabError
-from collablib.survey.metrics import wilson_interval
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -47,7 +63,6 @@ __all__ = [
     "as_json",
     "by_year",
     "changes",
-    "difference_interval",
     "summary",
     "survey_years",
     "targeted_questions",
@@ -111,15 +126,28 @@ def targeted_questions(
                     "team_id": team.team_id,
                     "team_name": team.team_name,
                     "org_code": team.org_code,
+                    "tumour_group": str(getattr(team, "tumour_group", "") or ""),
                     "question": number,
                     "question_key": match["question_key"].iloc[0],
                     "question_text": match["question_text"].iloc[0],
+                    "score_type": match["score_type"].iloc[0]
+                    if "score_type" in match
+                    else "percent",
                 }
             )
-    return pd.DataFrame(
-        rows,
-        columns=["team_id", "team_name", "org_code", "question", "question_key", "question_text"],
-    )
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+TARGET_COLUMNS = [
+    "team_id",
+    "team_name",
+    "org_code",
+    "tumour_group",
+    "question",
+    "question_key",
+    "question_text",
+    "score_type",
+]
 
 
 def _flag(row: Any) -> str | None:
@@ -139,42 +167,38 @@ def _flag(row: Any) -> str | None:
 def by_year(targets: pd.DataFrame, cpes: CpesData) -> pd.DataFrame:
     """Tidy: one row per team, question and survey year: trust and national scores, flags.
 
-    A year in which the trust has no row gets ``present`` False (the trust took no part).
+    A team's trust is followed to its successor from the year it merged
+    (``source_org_code`` is the trust whose results are shown; ``merged`` says it is
+    not the team's own). A year in which that trust has no row gets ``present`` False.
     """
     if targets.empty:
         return pd.DataFrame(columns=YEARLY_COLUMNS)
-    grid = targets[["team_id", "org_code", "question", "question_key"]].merge(
+    grid = targets[["team_id", "org_code", "question", "question_key", "score_type"]].merge(
         pd.DataFrame({"year": cpes.years["year"].astype(int)}), how="cross"
     )
+    grid["source_org_code"] = [
+        cpes.successor(code, int(year))
+        for code, year in zip(grid["org_code"], grid["year"], strict=True)
+    ]
+    grid["merged"] = grid["source_org_code"] != grid["org_code"]
     trusts = cpes.trusts()[["org_code", "year", "question_key", *TRUST_FIELDS, "performance"]]
+    trusts = trusts.rename(columns={"org_code": "source_org_code"})
     national = cpes.national()[["year", "question_key", "score"]].rename(
         columns={"score": "national"}
     )
-    out = grid.merge(trusts, on=["org_code", "year", "question_key"], how="left", indicator=True)
+    out = grid.merge(
+        trusts, on=["source_org_code", "year", "question_key"], how="left", indicator=True
+    )
     out["present"] = out.pop("_merge") == "both"
     out = out.merge(national, on=["year", "question_key"], how="left")
     out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
+    out["unadjusted"] = out["unadjusted"].fillna(False).astype(bool)
     out["flag"] = [
         _flag(row) if present else None
         for row, present in zip(out.to_dict("records"), out["present"], strict=True)
     ]
     out["question_number"] = out["question_number"].where(out["present"], None)
     return out[YEARLY_COLUMNS].reset_index(drop=True)
-
-
-def difference_interval(p1: float, n1: float, p2: float, n2: float) -> tuple[float, float]:
-    """95% interval for p2 - p1 (percent, percentage points): Newcombe's hybrid score method.
-
-    Built from each proportion's Wilson interval (Newcombe 1998, method 10): with l, u the
-    Wilson limits, the interval is d - sqrt((p2 - l2)^2 + (u1 - p1)^2) to
-    d + sqrt((u2 - p2)^2 + (p1 - l1)^2), where d = p2 - p1.
-    """
-    l1, u1 = wilson_interval(p1 / 100 * n1, n1)
-    l2, u2 = wilson_interval(p2 / 100 * n2, n2)
-    d = p2 - p1
-    return d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2), d + math.sqrt(
-        (u2 - p2) ** 2 + (p1 - l1) ** 2
-    )
 
 
 CHANGE_COLUMNS = [
@@ -193,17 +217,25 @@ CHANGE_COLUMNS = [
     "change",
     "change_ci_low",
     "change_ci_high",
+    "score_type",
+    "interval_method",
+    "no_interval_reason",
+    "followup_org_code",
+    "trust_merged",
     "baseline_flag",
     "followup_flag",
     "baseline_missing",
     "followup_missing",
     "baseline_suppressed",
     "followup_suppressed",
+    "baseline_unadjusted",
+    "followup_unadjusted",
     "method_change",
 ]
 #: The trust-level fields carried from the CPES extract into each team's year-by-year rows.
 TRUST_FIELDS = [
     "question_number",
+    "unadjusted",
     "suppressed",
     "responses",
     "score",
@@ -217,7 +249,10 @@ YEARLY_COLUMNS = [
     "org_code",
     "question",
     "question_key",
+    "score_type",
     "year",
+    "source_org_code",
+    "merged",
     "present",
     *TRUST_FIELDS,
     "flag",
@@ -228,7 +263,9 @@ YEARLY_COLUMNS = [
 def changes(targets: pd.DataFrame, yearly: pd.DataFrame, years: SurveyYears) -> pd.DataFrame:
     """One row per team and question: baseline and follow-up, the change and its interval.
 
-    Suppressed or missing scores are ``NaN`` (``null`` in JSON), never zero.
+    Suppressed or missing scores are ``NaN`` (``null`` in JSON), never zero. The
+    interval depends on the score type (see the module notes); ``interval_method``
+    names the method and ``no_interval_reason`` says why a change has none.
     """
     rows = []
     for t in targets.itertuples():
@@ -248,8 +285,33 @@ def changes(targets: pd.DataFrame, yearly: pd.DataFrame, years: SurveyYears) -> 
         f_n = float(f["responses"]) if f is not None and f["present"] else math.nan
         change = f_score - b_score
         low = high = math.nan
-        if not (math.isnan(change) or math.isnan(b_n) or math.isnan(f_n)):
+        method = reason = ""
+        if math.isnan(change):
+            reason = "no change: a score is missing or suppressed"
+        elif t.score_type == MEAN:
+            limits = [
+                value(b, "ci_low"),
+                value(b, "ci_high"),
+                value(f, "ci_low"),
+                value(f, "ci_high"),
+            ]
+            if any(math.isnan(v) for v in limits):
+                reason = (
+                    "no interval: the published results give no confidence interval for "
+                    "one of the two years, and a mean's interval cannot be found from its "
+                    "count alone"
+                )
+            else:
+                low, high = mean_difference_interval(
+                    b_score, limits[0], limits[1], f_score, limits[2], limits[3]
+                )
+                method = FROM_PUBLISHED_CI
+        elif math.isnan(b_n) or math.isnan(f_n) or b_n <= 0 or f_n <= 0:
+            reason = "no interval: a number of responses is missing"
+        else:
             low, high = difference_interval(b_score, b_n, f_score, f_n)
+            method = NEWCOMBE
+        merged = bool((b is not None and b["merged"]) or (f is not None and f["merged"]))
         rows.append(
             {
                 "team_id": t.team_id,
@@ -267,12 +329,19 @@ def changes(targets: pd.DataFrame, yearly: pd.DataFrame, years: SurveyYears) -> 
                 "change": change,
                 "change_ci_low": low,
                 "change_ci_high": high,
+                "score_type": t.score_type,
+                "interval_method": method,
+                "no_interval_reason": reason if not method else "",
+                "followup_org_code": f["source_org_code"] if f is not None else t.org_code,
+                "trust_merged": merged,
                 "baseline_flag": b["flag"] if b is not None else None,
                 "followup_flag": f["flag"] if f is not None else None,
                 "baseline_missing": b is None or not b["present"],
                 "followup_missing": f is None or not f["present"],
                 "baseline_suppressed": bool(b is not None and b["suppressed"]),
                 "followup_suppressed": bool(f is not None and f["suppressed"]),
+                "baseline_unadjusted": bool(b is not None and b["present"] and b["unadjusted"]),
+                "followup_unadjusted": bool(f is not None and f["present"] and f["unadjusted"]),
                 "method_change": years.method_change,
             }
         )
@@ -335,11 +404,11 @@ def as_json(table: pd.DataFrame) -> list[dict[str, Any]]:
             v = rec[k]
             if isinstance(v, float) and math.isnan(v):
                 v = None
-            elif isinstance(v, (np.integer,)):
-                v = int(v)
-            elif isinstance(v, (np.floating,)):
-                v = float(v)
-            if k in ("baseline_n", "followup_n") and v is not None:
+            elif isinstance(v, np.generic):  # NumPy int, float or bool: the Python value
+                v = v.item()
+            if k in ("interval_method", "no_interval_reason") and not v:
+                v = None  # an interval, or none: only one of the two is given
+            elif k in ("baseline_n", "followup_n") and v is not None:
                 v = int(v)
             elif isinstance(v, float):
                 v = round(v, JSON_DECIMALS)  # 2.9, not 2.9000000000000057 (float noise)
@@ -359,6 +428,13 @@ class CohortCpes:
     summary: CpesSummary
     teams_without: int
     min_responses: int
+    #: each team's own tumour group at its trust, by year (context; see tumour_context)
+    tumour: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TUMOUR_COLUMNS))
+    breakdown_min_responses: int = 21
+    #: survey years in cpes_years.csv with no trust results in any file
+    missing_years: tuple[int, ...] = ()
+    #: every file of data/cpes/ (by name) and what it was read as, for the data-quality log
+    files: tuple[tuple[str, str], ...] = ()
 
     def teams(self) -> list[tuple[str, pd.DataFrame]]:
         """(team name, its rows of :attr:`table`) for every team with a targeted question."""
@@ -413,4 +489,8 @@ def analyse_cohort(
         summary(table, years),
         int(sum(1 for t in teams["team_id"] if t not in targeted_teams)),
         cpes.min_responses,
+        tumour_context(targets, yearly, cpes),
+        cpes.breakdown_min_responses,
+        tuple(cpes.missing_years),
+        tuple((f.path.name, f.read_as) for f in cpes.listing),
     )

@@ -1,28 +1,27 @@
-"""The national Cancer Patient Experience Survey (CPES): reading trust-level results as published.
+"""The national Cancer Patient Experience Survey (CPES): every file of ``data/cpes/``.
 
 ``data/cpes/`` holds:
 
-- one or more results files (``*results*.csv`` or ``.xlsx``), trust-level rows and national
-  rows, in the published layout;
-- ``question_map.csv``: ``question_key, year, question_number, question_text``, because the
-  same question can have different numbers in different years (Q17 in 2019, Q19 in 2021);
-- ``cpes_years.csv``: ``year, sample_start, sample_end, method``: when each survey's patients
-  were treated, and the survey method, which changed between 2019 and 2021 (there was no 2020
-  survey), so that comparisons across the change carry a caveat;
-- ``cpes.toml``: ``[suppression] min_responses``, the smallest number of responses a published
-  score may rest on (the CPES threshold is a setting, not a hard-coded number).
+- results files, in any of the layouts CPES is published in (a plain trust table, the
+  public dashboard data, an official-statistics workbook): read by
+  :mod:`collablib.data.cpes_files`. A file is a results file when its name matches one
+  of the ``[files] results`` patterns of ``cpes.toml`` (by default ``*results*``,
+  ``*ncpes*``, ``*dashboard*``) or it has a ``[file."<name>"]`` section there;
+- ``question_map.csv``: ``question_key, year, question_number, question_text`` and
+  optionally ``score_type`` (``percent``, the default, or ``mean_0_10``), because the
+  same question has different numbers in different years (the questionnaire was reviewed
+  and renumbered in 2021) and the overall rating of care is a mean out of 10;
+- ``cpes_years.csv``: ``year, sample_start, sample_end, method``: when each survey's
+  patients were treated, and how the survey was run, so that comparisons across the
+  2019 to 2021 change (new questionnaire and contractor; no 2020 survey) carry a caveat;
+- ``cpes.toml``: the suppression thresholds, the results-file patterns, the year pattern
+  for files with no year column, and per-file sheet, header row and year;
+- optionally ``trust_successors.csv``: ``old_code, new_code, from_year``: a trust that
+  merged into another, whose results are followed to its successor from that year.
 
-The importer accepts the files as they are really published:
-
-- headers in their original form ("Number of responses") or the R-mangled form of the public
-  dashboard file (``Number.of.responses``): headers are matched after normalising case,
-  spacing and punctuation;
-- counts with thousands separators ("1,234");
-- scores as fractions in some rows and percentages in others. **Rule**: a row whose score,
-  confidence limits and expected-range limits are all at most 1 is in fractions and is
-  multiplied by 100; any other row is already in percent;
-- suppressed results (blank, ``*``, or fewer responses than ``min_responses``) are kept as
-  **suppressed**: the score and its limits are missing, never zero.
+Every file found is listed with what it was read as (:attr:`CpesData.listing`); a file
+that matches no pattern, a survey year with no results, and settings for a file that
+is not there are warnings (:attr:`CpesData.warnings`), shown by ``collab validate``.
 
 Bad input raises :class:`~collablib.errors.CollabError` naming file, row, column and value.
 """
@@ -33,31 +32,53 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from collablib.data.cpes_files import (
+    DEFAULT_MIN_RESPONSES,
+    ResultsFile,
+    read_results,
+    read_results_file,
+)
+from collablib.data.cpes_layout import (
+    FIELDS,
+    NUMBERS,
+    PERCENT,
+    PERFORMANCE,
+    REQUIRED,
+    SCORE_TYPES,
+    SUPPRESSED_MARKERS,
+    is_suppressed_marker,
+    numbers,
+)
+from collablib.data.cpes_settings import DEFAULT_RESULTS_PATTERNS, CpesSettings, load_settings
 from collablib.data.ingest import drop_blank_rows, read_table
-from collablib.data.inputs import input_exists, input_folder_exists, list_inputs, read_toml
-from collablib.data.matching import normalise
+from collablib.data.inputs import input_exists, input_folder_exists, list_inputs
 from collablib.data.schemas import validate
-from collablib.errors import CollabError
+from collablib.errors import CollabError, display_path
 from collablib.paths import resolve_data_dir
 
 __all__ = [
     "CPES_DIR",
     "DEFAULT_MIN_RESPONSES",
+    "DEFAULT_RESULTS_PATTERNS",
     "FIELDS",
     "NUMBERS",
     "PERFORMANCE",
     "QUESTION_MAP",
     "REQUIRED",
+    "SCORE_TYPES",
     "SETTINGS_FILE",
+    "SUCCESSORS_FILE",
     "SUPPRESSED_MARKERS",
     "YEARS_FILE",
     "CpesData",
+    "CpesFile",
+    "CpesSettings",
     "is_suppressed_marker",
     "load_cpes",
+    "load_settings",
     "numbers",
     "read_results",
 ]
@@ -66,43 +87,46 @@ CPES_DIR = "cpes"
 QUESTION_MAP = "question_map.csv"
 YEARS_FILE = "cpes_years.csv"
 SETTINGS_FILE = "cpes.toml"
-DEFAULT_MIN_RESPONSES = 21
+SUCCESSORS_FILE = "trust_successors.csv"
+#: What each project file of data/cpes/ is.
+PROJECT_FILES = {
+    QUESTION_MAP: "question map (question numbers and score types by year)",
+    YEARS_FILE: "survey years (sample periods and methods)",
+    SETTINGS_FILE: "CPES settings",
+    SUCCESSORS_FILE: "trust successors (merged trusts)",
+}
+_ODS = r"^[A-Z0-9]{3,5}$"
 
-#: Canonical field -> header texts seen in published files (matched after normalising).
-FIELDS: dict[str, tuple[str, ...]] = {
-    "geog": ("Geog", "Geography", "Level"),
-    "org_code": ("Trust Code", "Organisation code", "Org code", "ODS code", "Provider code"),
-    "org_name": ("Trust Name", "Organisation name", "Org name", "Provider name"),
-    "year": ("Year", "Survey year"),
-    "question_number": ("Question Number", "Question number", "Question"),
-    "question_text": ("Question Text",),
-    "responses": ("Number of responses", "Responses", "Number of respondents", "Base"),
-    "score": ("Scored percentage", "Score", "Case-mix adjusted score", "Adjusted score"),
-    "ci_low": ("Lower 95% confidence interval", "Lower 95 confidence interval", "Lower CI"),
-    "ci_high": ("Upper 95% confidence interval", "Upper 95 confidence interval", "Upper CI"),
-    "expected_low": ("Expected Range (lower)", "Expected range lower", "Lower expected range"),
-    "expected_high": ("Expected Range (upper)", "Expected range upper", "Upper expected range"),
-    "performance": ("Performance", "Performance category"),
-}
-REQUIRED = ("org_code", "year", "question_number", "responses", "score")
-NUMBERS = ("score", "ci_low", "ci_high", "expected_low", "expected_high")
-SUPPRESSED_MARKERS = {"", "*", "-", "n/a", "na", "s", "suppressed"}
-PERFORMANCE = {
-    "adjusted score above expected upper range": "above",
-    "adjusted score between expected upper and lower ranges": "within",
-    "adjusted score below expected lower range": "below",
-}
+
+@dataclass(frozen=True)
+class CpesFile:
+    """A file of data/cpes/ and what it was read as (or why it was not)."""
+
+    path: Path
+    read_as: str
+    read: bool = True
 
 
 @dataclass
 class CpesData:
-    """All CPES inputs: tidy results, the question map, the survey years, the threshold."""
+    """All CPES inputs: tidy results, the question map, the survey years, the thresholds."""
 
     results: pd.DataFrame
     questions: pd.DataFrame
     years: pd.DataFrame
     min_responses: int = DEFAULT_MIN_RESPONSES
     files: list[Path] = field(default_factory=list)
+    #: whole-trust rows by cancer type (tumour-group context), own small-numbers rule
+    breakdowns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    breakdown_min_responses: int = DEFAULT_MIN_RESPONSES
+    #: ``trust_successors.csv``: old_code, new_code, from_year (empty when absent)
+    successors: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["old_code", "new_code", "from_year"])
+    )
+    listing: list[CpesFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: survey years of cpes_years.csv with no results in any file
+    missing_years: list[int] = field(default_factory=list)
 
     def national(self) -> pd.DataFrame:
         return self.results[self.results["national"]]
@@ -110,28 +134,82 @@ class CpesData:
     def trusts(self) -> pd.DataFrame:
         return self.results[~self.results["national"]]
 
+    def successor(self, org_code: str, year: int) -> str:
+        """The trust whose results stand for ``org_code`` in ``year``, following mergers."""
+        step = {r.old_code: (r.new_code, int(r.from_year)) for r in self.successors.itertuples()}
+        code = org_code
+        for _ in range(len(step) + 1):  # chains are acyclic (checked when read)
+            nxt = step.get(code)
+            if nxt is None or year < nxt[1]:
+                return code
+            code = nxt[0]
+        return code
+
 
 def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None:
     """Read and validate every CPES file; ``None`` when the project has no data/cpes/ folder."""
     folder = resolve_data_dir(data_dir) / CPES_DIR
     if not input_folder_exists(folder):
         return None
-    min_responses = _settings(folder / SETTINGS_FILE)
+    settings = load_settings(folder / SETTINGS_FILE)
     questions = _question_map(folder / QUESTION_MAP)
     years = _years(folder / YEARS_FILE)
-    result_files = [
-        p
-        for p in list_inputs(folder)
-        if "results" in p.name.lower() and p.suffix.lower() in (".csv", ".xlsx")
-    ]
+    successors = _successors(folder / SUCCESSORS_FILE)
+    score_types = {(int(r.year), r.question_number): r.score_type for r in questions.itertuples()}
+    listing: list[CpesFile] = []
+    warnings: list[str] = []
+    result_files = []
+    patterns = ", ".join(f'"{p}"' for p in settings.results_patterns)
+    found = list_inputs(folder)
+    for path in found:
+        if path.name in PROJECT_FILES:
+            listing.append(CpesFile(path, PROJECT_FILES[path.name]))
+        elif not settings.is_results(path.name):
+            listing.append(CpesFile(path, "not read: matches no results-file pattern", False))
+            warnings.append(
+                f"{display_path(path)} was not read: its name matches no results-file pattern "
+                f"({patterns}). If it holds CPES results, add a pattern for it to "
+                f"[files] results in {SETTINGS_FILE}."
+            )
+        elif path.suffix.lower() not in (".csv", ".xlsx"):
+            listing.append(CpesFile(path, "not read: not a .csv or .xlsx file", False))
+            warnings.append(
+                f"{display_path(path)} was not read: its name matches a results-file pattern "
+                "but it is not a .csv or .xlsx file."
+            )
+        else:
+            result_files.append(path)
+    names = {p.name for p in found}
+    for name in sorted(set(settings.files) - names):
+        warnings.append(
+            f'{SETTINGS_FILE} has settings for [file."{name}"], but data/cpes/ has no such '
+            "file, so they were not used."
+        )
     if not result_files:
         raise CollabError(
             "no CPES results files",
             file=folder,
-            allowed="files whose names contain 'results' (.csv or .xlsx)",
+            allowed=f"files whose names match a results-file pattern ({patterns}; set in "
+            f"[files] results in {SETTINGS_FILE}), .csv or .xlsx",
         )
-    frames = [read_results(path, min_responses) for path in result_files]
-    results = pd.concat(frames, ignore_index=True)
+    survey_years = set(int(y) for y in years["year"])
+    read: list[ResultsFile] = [
+        read_results_file(
+            path,
+            settings.min_responses,
+            score_types=score_types,
+            settings=settings.files.get(path.name),
+            survey_years=survey_years,
+            year_pattern=settings.year_pattern,
+            breakdown_min_responses=settings.breakdown_min_responses,
+            settings_file=SETTINGS_FILE,
+        )
+        for path in result_files
+    ]
+    listing.extend(CpesFile(r.path, r.describe()) for r in read)
+    warnings.extend(w for r in read for w in r.warnings)
+    listing.sort(key=lambda f: (f.path.name.lower(), f.path.name))
+    results = pd.concat([r.rows for r in read], ignore_index=True)
     key = {(int(r.year), r.question_number): r.question_key for r in questions.itertuples()}
     results["question_key"] = [
         key.get((int(y), q))
@@ -139,7 +217,7 @@ def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None
     ]
     dup = results.duplicated(["year", "org_code", "question_number", "national"], keep=False)
     if dup.any():
-        first = results[dup].iloc[0]
+        first = results[dup].iloc[-1]
         raise CollabError(
             "the same trust, year and question appears twice",
             file=first["file"],
@@ -148,36 +226,101 @@ def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None
             value=first["question_number"],
             allowed="one row per trust, question and year across the results files",
         )
+    breakdowns = pd.concat([r.breakdowns for r in read], ignore_index=True)
+    breakdowns["question_key"] = [
+        key.get((int(y), q))
+        for y, q in zip(breakdowns["year"], breakdowns["question_number"], strict=True)
+    ]
+    with_data = set(int(y) for y in results.loc[~results["national"], "year"])
+    missing = sorted(survey_years - with_data)
+    for year in missing:
+        warnings.append(
+            f"CPES {year} is a survey year in {YEARS_FILE}, but no results file has trust "
+            "results for it."
+        )
     return CpesData(
         results,
         questions,
         years,
-        min_responses,
+        settings.min_responses,
         [
             *result_files,
-            *(
-                folder / f
-                for f in (QUESTION_MAP, YEARS_FILE, SETTINGS_FILE)
-                if (folder / f).is_file()
-            ),
+            *(folder / f for f in PROJECT_FILES if (folder / f).is_file()),
         ],
+        breakdowns,
+        settings.breakdown_min_responses,
+        successors,
+        listing,
+        warnings,
+        missing,
     )
 
 
-def _settings(path: Path) -> int:
+def _successors(path: Path) -> pd.DataFrame:
+    """``trust_successors.csv``, if present: each merged trust once, chains without loops."""
+    empty = pd.DataFrame(
+        {
+            "old_code": pd.Series(dtype=str),
+            "new_code": pd.Series(dtype=str),
+            "from_year": pd.Series(dtype=int),
+        }
+    )
     if not input_exists(path):
-        return DEFAULT_MIN_RESPONSES
-    settings = read_toml(path, "CPES settings file")
-    value = settings.get("suppression", {}).get("min_responses", DEFAULT_MIN_RESPONSES)
-    if not isinstance(value, int) or value < 1:
-        raise CollabError(
-            "min_responses must be a whole number of at least 1",
-            file=path,
-            column="min_responses",
-            value=value,
-            allowed="e.g. 21",
-        )
-    return value
+        return empty
+    frame, _ = read_table(path, what=SUCCESSORS_FILE)
+    frame = drop_blank_rows(frame)
+    code = pa.Check.str_matches(_ODS, error="an ODS code: 3 to 5 capital letters and digits")
+    schema = pa.DataFrameSchema(
+        {
+            "old_code": pa.Column("string", code),
+            "new_code": pa.Column("string", code),
+            "from_year": pa.Column(
+                "string", pa.Check.str_matches(r"^\d{4}$", error="a year, e.g. 2021")
+            ),
+        },
+        strict=False,
+    )
+    validate(frame, schema, path)
+    problems = [
+        (frame["old_code"] == frame["new_code"], "a trust cannot succeed itself"),
+        (
+            frame.duplicated(["old_code"], keep="first"),
+            "a trust has two successors (each old_code once)",
+        ),
+    ]
+    for bad, why in problems:
+        if bad.any():
+            row = frame.index[bad][0]
+            raise CollabError(
+                why,
+                file=path,
+                row=int(row),
+                column="old_code",
+                value=frame.at[row, "old_code"],
+                allowed="one row per merged trust, naming a different trust as its successor",
+            )
+    step = dict(zip(frame["old_code"], frame["new_code"], strict=True))
+    for row, start in zip(frame.index, frame["old_code"], strict=True):
+        seen, code = {start}, step[start]
+        while code in step:
+            if code in seen:
+                raise CollabError(
+                    "the successors go round in a circle",
+                    file=path,
+                    row=int(row),
+                    column="new_code",
+                    value=step[start],
+                    allowed="chains of mergers that end at a trust with no successor",
+                )
+            seen.add(code)
+            code = step[code]
+    return pd.DataFrame(
+        {
+            "old_code": frame["old_code"].to_numpy(),
+            "new_code": frame["new_code"].to_numpy(),
+            "from_year": frame["from_year"].astype(int).to_numpy(),
+        }
+    )
 
 
 def _question_map(path: Path) -> pd.DataFrame:
@@ -211,6 +354,33 @@ def _question_map(path: Path) -> pd.DataFrame:
             value=frame.at[row, "question_number"],
             allowed="each year's question numbers once",
         )
+    if "score_type" not in frame:
+        frame["score_type"] = pd.array([""] * len(frame), dtype="string")
+    frame["score_type"] = frame["score_type"].where(frame["score_type"] != "", PERCENT)
+    bad = ~frame["score_type"].isin(SCORE_TYPES)
+    if bad.any():
+        row = frame.index[bad][0]
+        raise CollabError(
+            "unknown score type",
+            file=path,
+            row=int(row),
+            column="score_type",
+            value=frame.at[row, "score_type"],
+            allowed="percent (the share of positive answers; the default when blank) or "
+            "mean_0_10 (a mean score out of 10, such as the overall rating of care)",
+        )
+    mixed = frame.groupby("question_key")["score_type"].transform("nunique") > 1
+    if mixed.any():
+        row = frame.index[mixed][-1]
+        raise CollabError(
+            "a question has different score types in different years",
+            file=path,
+            row=int(row),
+            column="score_type",
+            value=frame.at[row, "score_type"],
+            allowed="one score type for each question_key: a percentage and a mean out of "
+            "10 cannot be compared",
+        )
     return frame.reset_index(drop=True)
 
 
@@ -239,121 +409,3 @@ def _years(path: Path) -> pd.DataFrame:
         }
     )
     return out.sort_values("year").reset_index(drop=True)
-
-
-def is_suppressed_marker(series: pd.Series) -> pd.Series:
-    """Cells that mark a suppressed result: blank, ``*``, ``-``, "n/a"..."""
-    return series.str.strip().str.lower().isin(SUPPRESSED_MARKERS)
-
-
-def numbers(series: pd.Series) -> pd.Series:
-    """Published numbers as floats (thousands separators and % allowed); NaN if suppressed or
-    not a number."""
-    cleaned = (
-        series.str.strip()
-        .str.replace(",", "", regex=False)
-        .str.replace("%", "", regex=False)
-        .str.strip()
-    )
-    return pd.to_numeric(cleaned.where(~is_suppressed_marker(series)), errors="coerce").astype(
-        float
-    )
-
-
-def read_results(path: Path, min_responses: int = DEFAULT_MIN_RESPONSES) -> pd.DataFrame:
-    """Read one published results file into tidy rows, scores in percent (see module rules)."""
-    raw, _ = read_table(path, what=path.name)
-    raw = drop_blank_rows(raw)
-    lookup = {normalise(h): f for f, headers in FIELDS.items() for h in (f, *headers)}
-    columns = {}
-    for header in raw.columns:
-        fld = lookup.get(normalise(header))
-        if fld and fld not in columns:
-            columns[fld] = header
-    missing = [f for f in REQUIRED if f not in columns]
-    if missing:
-        raise CollabError(
-            f"no column found for {missing[0]}",
-            file=path,
-            column=missing[0],
-            allowed="a column headed "
-            + " or ".join(f"\u201c{h}\u201d" for h in FIELDS[missing[0]])
-            + f". Headers found: {'; '.join(raw.columns)}",
-        )
-    frame = raw.rename(columns={h: f for f, h in columns.items()})
-    for fld in FIELDS:
-        if fld not in frame:
-            frame[fld] = pd.array([""] * len(frame), dtype="string")
-
-    def parses(series: pd.Series) -> pd.Series:
-        return numbers(series).notna() | is_suppressed_marker(series)
-
-    number_check = pa.Check(
-        parses, error="a number (thousands separators and % allowed), or blank or * when suppressed"
-    )
-    schema = pa.DataFrameSchema(
-        {
-            "year": pa.Column(
-                "string", pa.Check.str_matches(r"^\d{4}$", error="a year, e.g. 2019")
-            ),
-            "question_number": pa.Column(
-                "string", pa.Check.str_matches(r"^Q\d+$", error="a question number such as Q17")
-            ),
-            "responses": pa.Column("string", number_check),
-            **{f: pa.Column("string", number_check) for f in NUMBERS},
-        },
-        strict=False,
-    )
-    validate(frame, schema, path)
-
-    values = {f: numbers(frame[f]).to_numpy() for f in NUMBERS}
-    stack = np.vstack([values[f] for f in NUMBERS])
-    with np.errstate(invalid="ignore"):
-        top = np.nanmax(np.where(np.isnan(stack), -np.inf, stack), axis=0)
-    as_fraction = np.isfinite(top) & (top <= 1.0)
-    for f in NUMBERS:
-        values[f] = np.where(as_fraction, values[f] * 100, values[f])
-    responses = numbers(frame["responses"]).to_numpy()
-    national = (frame["geog"].map(normalise) == "national") | (
-        (frame["org_code"] == "") & (frame["org_name"].map(normalise).isin({"england", "national"}))
-    )
-    suppressed = np.isnan(values["score"]) | (
-        ~national.to_numpy() & (np.nan_to_num(responses, nan=0) < min_responses)
-    )
-    for f in ("score", "ci_low", "ci_high"):
-        values[f] = np.where(suppressed, np.nan, values[f])
-    performance = frame["performance"].map(
-        lambda t: PERFORMANCE.get(normalise(t).replace("  ", " "), "")
-    )
-    bad_code = ~national & ~frame["org_code"].str.match(r"^[A-Z0-9]{3,5}$")
-    if bad_code.any():
-        row = frame.index[bad_code][0]
-        raise CollabError(
-            "value is not an organisation (ODS) code",
-            file=path,
-            row=int(row),
-            column=columns.get("org_code", "org_code"),
-            value=frame.at[row, "org_code"],
-            allowed="3 to 5 capital letters and digits, e.g. RXX",
-        )
-    return pd.DataFrame(
-        {
-            "file": str(path),
-            "row": frame.index.to_numpy(),
-            "national": national.to_numpy(),
-            "org_code": frame["org_code"].to_numpy(),
-            "org_name": frame["org_name"].to_numpy(),
-            "year": frame["year"].astype(int).to_numpy(),
-            "question_number": frame["question_number"].to_numpy(),
-            "question_text": frame["question_text"].to_numpy(),
-            "responses": responses,
-            "score": values["score"],
-            "ci_low": values["ci_low"],
-            "ci_high": values["ci_high"],
-            "expected_low": values["expected_low"],
-            "expected_high": values["expected_high"],
-            "performance": performance.to_numpy(),
-            "suppressed": suppressed,
-            "was_fraction": as_fraction,
-        }
-    )

@@ -38,6 +38,7 @@ from collablib.errors import CollabError
 
 __all__ = [
     "CP1252_UNDEFINED",
+    "HEADER_SEARCH_ROWS",
     "ROW_INDEX_NAME",
     "SUPPORTED_SUFFIXES",
     "SourceInfo",
@@ -49,6 +50,8 @@ __all__ = [
 ]
 
 ROW_INDEX_NAME = "row"
+#: How far down a sheet a header row below a title is looked for.
+HEADER_SEARCH_ROWS = 30
 
 #: File extensions the readers accept.
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
@@ -75,14 +78,20 @@ class SourceInfo:
     sheet: str | None  # for XLSX: the sheet read
     sheets: tuple[str, ...] = ()  # for XLSX: every sheet in the workbook, in order
     sheet_chosen: bool = False  # for XLSX: chosen as the only sheet with the wanted headers
+    header_row: int = 1  # the spreadsheet row of the header (below any title rows)
+    header_found: bool = False  # the header row was found by searching, not given
 
-    def describe(self) -> str:
+    def describe(self, what: str = "the survey\u2019s columns") -> str:
         if self.format == "XLSX":
             text = f"Excel workbook (XLSX), sheet \u201c{self.sheet}\u201d"
             if self.sheet_chosen:
-                text += f" of {len(self.sheets)}, the only one with the survey\u2019s columns"
-            return text
-        return f"CSV text, {self.encoding} encoding"
+                text += f" of {len(self.sheets)}, the only one with {what}"
+        else:
+            text = f"CSV text, {self.encoding} encoding"
+        if self.header_row != 1:
+            how = "found in" if self.header_found else "set to"
+            text += f", header {how} row {self.header_row}"
+        return text
 
 
 def read_table(
@@ -92,8 +101,18 @@ def read_table(
     sheet: str | int | None = None,
     sheet_test: Callable[[list[str]], bool] | None = None,
     sheet_setting: str = "sheet",
+    header_test: Callable[[list[str]], int | bool] | None = None,
+    header_row: int | None = None,
 ) -> tuple[pd.DataFrame, SourceInfo]:
     """Read a CSV or XLSX file as text, indexed by spreadsheet row number.
+
+    **Title rows.** UK official statistics tables have a title (and notes) above the
+    header, and workbooks have a cover or contents sheet first. With ``header_test``,
+    the header is the first of the first :data:`HEADER_SEARCH_ROWS` rows that passes
+    it, and a workbook is read from the one sheet that has such a row (unless
+    ``sheet`` names it); ``header_row`` (1-based) sets the header row instead. No
+    sheet, or several, with such a header is an error naming the sheets looked at and
+    ``sheet_setting``, the setting that resolves it.
 
     The format is decided by the file's content as well as its name, so a
     workbook renamed ``.csv`` or a PDF renamed ``.xlsx`` gets a clear message.
@@ -121,6 +140,12 @@ def read_table(
                 file=path,
                 allowed="CSV files named .csv, or Excel workbooks named .xlsx",
             )
+        if header_test is not None or header_row is not None:
+            from collablib.data.titled import read_xlsx_below_title
+
+            return read_xlsx_below_title(
+                data, path, label, sheet, header_test, header_row, sheet_setting
+            )
         return _read_xlsx(data, path, label, sheet, sheet_test, sheet_setting)
     if kind not in ("text",):
         raise CollabError(
@@ -140,6 +165,10 @@ def read_table(
             file=path,
             allowed="an Excel workbook saved as .xlsx, or rename a text file to .csv",
         )
+    if header_test is not None or header_row is not None:
+        from collablib.data.titled import read_csv_below_title
+
+        return read_csv_below_title(data, path, label, header_test, header_row, sheet_setting)
     return _read_csv(data, path, label)
 
 
@@ -332,10 +361,11 @@ def _header_row(worksheet: Any) -> list[str]:
     return []
 
 
-def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+def _tidy(frame: pd.DataFrame, header_row: int = 1) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda col: col.astype("string").str.strip())
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name=ROW_INDEX_NAME)
+    first = header_row + 1
+    frame.index = pd.RangeIndex(first, len(frame) + first, name=ROW_INDEX_NAME)
     return frame
 
 

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from collablib.report.formatting import fmt_cpes_score
 from collablib.report.style import (
     FIG_WIDTH,
     NHS_BLACK,
@@ -100,10 +101,12 @@ def question_chart(
                     color=NHS_DARK_GREY,
                 )
         labels = []
-        for year in years:
+        for year, row in zip(years, data.itertuples(), strict=True):
             tag = (
                 "\n(baseline)" if year == baseline else "\n(follow-up)" if year == followup else ""
             )
+            if _merged(row):
+                tag += f"\n({row.source_org_code}, merged)"
             labels.append(f"{year}{tag}")
         ax.set_xticks(x, labels, fontsize=8)
         if (years < 2021).any() and (years >= 2021).any():
@@ -112,7 +115,7 @@ def question_chart(
             ax.text(
                 cut,
                 1.0,
-                " survey method changed",
+                " questionnaire changed",
                 transform=ax.get_xaxis_transform(),
                 ha="left",
                 va="top",
@@ -128,10 +131,12 @@ def question_chart(
                 data["expected_high"],
             ]
         ).dropna()
-        low = max(0, (values.min() if len(values) else 0) - 5)
-        high = min(100, (values.max() if len(values) else 100) + 5)
+        mean = _is_mean(data)
+        top, pad = (10.0, 0.25) if mean else (100.0, 5.0)
+        low = max(0, (values.min() if len(values) else 0) - pad)
+        high = min(top, (values.max() if len(values) else top) + pad)
         ax.set_ylim(low, high)
-        ax.set_ylabel("% positive")
+        ax.set_ylabel("Mean score (out of 10)" if mean else "% positive")
         ax.grid(axis="y", color=NHS_PALE_GREY)
         ax.set_axisbelow(True)
         ax.set_title("\n".join(textwrap.wrap(title, 95)), fontsize=9.5, loc="left")
@@ -153,8 +158,23 @@ def question_alt_text(yearly: pd.DataFrame, title: str) -> str:
         elif row.suppressed:
             parts.append(f"{row.year}: suppressed")
         else:
+            score_type = "mean_0_10" if _is_mean(yearly) else "percent"
+            england = (
+                fmt_cpes_score(row.national, score_type)
+                if row.national == row.national
+                else "\u2013"
+            )
+            merged = f" at {row.source_org_code}, the successor trust" if _merged(row) else ""
             parts.append(
-                f"{row.year}: {row.score:.1f}% (England {row.national:.1f}%, "
+                f"{row.year}: {fmt_cpes_score(row.score, score_type)}{merged} (England {england}, "
                 f"{row.flag or 'no'} expected range)"
             )
     return f"Chart of CPES results for {title}. " + "; ".join(parts) + "."
+
+
+def _is_mean(yearly: pd.DataFrame) -> bool:
+    return "score_type" in yearly and bool((yearly["score_type"] == "mean_0_10").any())
+
+
+def _merged(row: object) -> bool:
+    return bool(getattr(row, "merged", False))

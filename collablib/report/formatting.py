@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
     "fmt_ci",
+    "fmt_cpes_score",
     "fmt_int",
     "fmt_p",
     "fmt_pct",
@@ -71,3 +72,10 @@ def fmt_p(value: float | None) -> str:
     if value < 0.001:
         return "< 0.001"
     return f"{round_half_up(value, 3):.3f}"
+
+
+def fmt_cpes_score(score: float, score_type: str = "percent") -> str:
+    """A CPES score as published: "82.1%" for a percentage, "8.83 out of 10" for a mean."""
+    if score_type == "mean_0_10":
+        return f"{round_half_up(score, 2):.2f} out of 10"
+    return f"{round_half_up(score, 1):.1f}%"

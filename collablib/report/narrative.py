@@ -364,8 +364,19 @@ def cpes_summary_sentence(summary: CpesSummary, teams_without: int) -> str:
     return text
 
 
-def cpes_caveats(summary: CpesSummary, min_responses: int) -> list[str]:
-    """The caveats every reader of the CPES section needs, in plain English."""
+def cpes_caveats(
+    summary: CpesSummary,
+    min_responses: int,
+    *,
+    table: pd.DataFrame | None = None,
+    missing_years: Sequence[int] = (),
+) -> list[str]:
+    """The caveats every reader of the CPES section needs, in plain English.
+
+    ``table`` (the cohort's CPES changes) adds the notes that apply to it: mean
+    scores, merged trusts. ``missing_years`` are survey years with no results.
+    """
+    rows = table if table is not None else pd.DataFrame()
     points = [
         "CPES asks patients about their care across the whole trust, not only the part a "
         "project team changed. A change in a trust's score cannot be attributed to the project: "
@@ -373,10 +384,19 @@ def cpes_caveats(summary: CpesSummary, min_responses: int) -> list[str]:
     ]
     if summary.method_change:
         points.append(
-            "The survey method changed between 2019 and 2021 (online responses were added, and "
-            "there was no 2020 survey because of the pandemic). The baseline and follow-up here "
-            "are on different sides of that change, so differences between them may partly "
-            "reflect the new method; treat them with caution."
+            "The survey changed between 2019 and 2021. The questionnaire was reviewed and its "
+            "questions renumbered, and a new contractor (Picker, after Quality Health) ran it. "
+            "Both surveys could be answered on paper or online, and there was no 2020 survey "
+            "because of the pandemic. The baseline and follow-up here are on different sides "
+            "of that change, so they are not directly comparable: treat any difference with "
+            "caution."
+        )
+    if missing_years:
+        years = ", ".join(str(y) for y in missing_years)
+        points.append(
+            f"No CPES results were provided for {years}, although "
+            f"{'it is a survey year' if len(missing_years) == 1 else 'they are survey years'}"
+            " in cpes_years.csv."
         )
     points.append(
         f"Results based on fewer than {min_responses} responses are suppressed in the published "
@@ -384,10 +404,28 @@ def cpes_caveats(summary: CpesSummary, min_responses: int) -> list[str]:
         "never as zero, and no change is calculated from them."
     )
     points.append(
-        "The expected range is the range of scores CPES expects for a trust given its patients; a "
-        "score above or below it is unusually high or low. The change's 95% interval is for the "
-        "difference between two proportions (Newcombe's method) and ignores case-mix adjustment."
+        "The expected range is published with each trust\u2019s case-mix-adjusted score: the "
+        "range the survey expects that trust\u2019s score to fall in. A score above or below it "
+        "is unusually high or low. The published material consulted does not give the exact "
+        "formula, so the published ranges and flags are shown as they are. A result marked "
+        "\u201cunadjusted\u201d had no case-mix-adjusted result published, and has no expected "
+        "range. For a percentage, the change\u2019s 95% interval is for the difference between "
+        "two proportions (Newcombe\u2019s method) and ignores case-mix adjustment."
     )
+    if len(rows) and (rows.get("score_type") == "mean_0_10").any():
+        points.append(
+            "The overall rating of care is a mean score out of 10, not a percentage. Its "
+            "change is shown on the same 0 to 10 scale. The change\u2019s 95% interval is "
+            "built from the two published intervals: the standard error of each year is its "
+            "interval\u2019s half-width divided by 1.96, and the two are combined as the square "
+            "root of the sum of their squares."
+        )
+    if len(rows) and rows.get("trust_merged", pd.Series(dtype=bool)).astype(bool).any():
+        points.append(
+            "Some teams\u2019 trusts merged. For years after a merger, their results are those "
+            "of the merged trust (trust_successors.csv), which serves a different population: "
+            "trust merged: compare with care."
+        )
     return points
 
 

@@ -7,13 +7,21 @@ the notebook cells stay one line each.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from collablib.cpes.analysis import CpesSummary
 from collablib.data.cleaning import CleaningLog
-from collablib.report.formatting import fmt_ci, fmt_int, fmt_p, fmt_pct, fmt_points
+from collablib.report.formatting import (
+    fmt_ci,
+    fmt_cpes_score,
+    fmt_int,
+    fmt_p,
+    fmt_pct,
+    fmt_points,
+)
 from collablib.spc.summary import ImprovementHeadline
 from collablib.spc.vocabulary import ASSURANCE, CHARTS, VARIATION_LABELS, after_change
 from collablib.survey.metrics import RATING_ITEMS, Headline
@@ -25,8 +33,11 @@ __all__ = [
     "cohort_headline_row",
     "comparison_table",
     "cpes_cell",
+    "cpes_files_table",
     "cpes_key_figures",
     "cpes_team_table",
+    "cpes_tumour_table",
+    "fmt_cpes_change",
     "headline_table",
     "improvement_key_figures",
     "key_figures",
@@ -294,49 +305,80 @@ def provenance_inputs(facts: dict[str, Any]) -> pd.DataFrame:
 FLAG_WORDS = {"above": "above expected", "within": "within expected", "below": "below expected"}
 
 
-def cpes_cell(score: float, n: float, flag: str | None, missing: bool, suppressed: bool) -> str:
-    """A CPES result as text: "82.1% (n = 312), within expected"; never a number if suppressed."""
+def fmt_cpes_change(row: Any) -> str:
+    """A CPES change with its interval, in the score's own units, or why it has none."""
+    if row.change != row.change:
+        return "\u2013"
+    mean = getattr(row, "score_type", "percent") == "mean_0_10"
+    digits, unit = (2, " on the 0 to 10 scale") if mean else (1, " points")
+    text = f"{fmt_points(row.change, digits)}{unit}"
+    if row.change_ci_low == row.change_ci_low:
+        text += (
+            f" (95% CI {fmt_points(row.change_ci_low, digits)}"
+            f" to {fmt_points(row.change_ci_high, digits)})"
+        )
+    else:
+        reason = getattr(row, "no_interval_reason", "") or "no interval"
+        text += f" ({reason})"
+    return text
+
+
+def cpes_cell(
+    score: float,
+    n: float,
+    flag: str | None,
+    missing: bool,
+    suppressed: bool,
+    score_type: str = "percent",
+    unadjusted: bool = False,
+) -> str:
+    """A CPES result as text: "82.1% (n = 312), within expected", "8.83 out of 10 (n = 312)";
+    never a number if suppressed. ``unadjusted``: the published file had no case-mix-adjusted
+    result, so the unadjusted one is shown (and it has no expected range)."""
     if missing:
         return "trust not in the survey"
     if suppressed:
         return "suppressed (too few responses)"
     if score is None or score != score:
-        return "–"
-    text = f"{score:.1f}% (n = {int(n):,})"
-    return text + (f", {FLAG_WORDS[flag]}" if flag in FLAG_WORDS else "")
+        return "\u2013"
+    text = f"{fmt_cpes_score(score, score_type)} (n = {int(n):,})"
+    text += f", {FLAG_WORDS[flag]}" if flag in FLAG_WORDS else ""
+    return text + (", unadjusted (no case-mix-adjusted result published)" if unadjusted else "")
 
 
-def cpes_team_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """One team's targeted questions: baseline, follow-up and the change with its interval."""
+def cpes_team_table(rows: pd.DataFrame, min_responses: int | None = None) -> pd.DataFrame:
+    """One team's targeted questions: baseline, follow-up and the change with its interval.
+
+    A result from a merged trust's successor says "trust merged: compare with care". With
+    ``min_responses``, a suppressed result that rests on at least that many responses (the
+    publisher left its score out) reads "not published" rather than "too few responses".
+    """
     out = []
     for r in rows.itertuples():
-        if r.change == r.change:
-            change = (
-                f"{fmt_points(r.change, 1)} points (95% CI {fmt_points(r.change_ci_low, 1)}"
-                f" to {fmt_points(r.change_ci_high, 1)})"
+        score_type = getattr(r, "score_type", "percent")
+        cells = []
+        for when in ("baseline", "followup"):
+            n = getattr(r, f"{when}_n")
+            suppressed = getattr(r, f"{when}_suppressed")
+            if suppressed and min_responses is not None and n == n and n >= min_responses:
+                text = "not published (no score in the published results)"
+            else:
+                text = cpes_cell(
+                    getattr(r, f"{when}_score"),
+                    n,
+                    getattr(r, f"{when}_flag"),
+                    getattr(r, f"{when}_missing"),
+                    suppressed,
+                    score_type,
+                    bool(getattr(r, f"{when}_unadjusted", False)),
+                )
+            cells.append(text)
+        if getattr(r, "trust_merged", False):
+            cells[1] += (
+                f"; trust merged: compare with care (the result of {r.followup_org_code}, "
+                f"which {r.org_code} merged into)"
             )
-        else:
-            change = "–"
-        out.append(
-            (
-                f"{r.question}: {r.question_text}",
-                cpes_cell(
-                    r.baseline_score,
-                    r.baseline_n,
-                    r.baseline_flag,
-                    r.baseline_missing,
-                    r.baseline_suppressed,
-                ),
-                cpes_cell(
-                    r.followup_score,
-                    r.followup_n,
-                    r.followup_flag,
-                    r.followup_missing,
-                    r.followup_suppressed,
-                ),
-                change,
-            )
-        )
+        out.append((f"{r.question}: {r.question_text}", *cells, fmt_cpes_change(r)))
     first = rows.iloc[0]
     return pd.DataFrame(
         out,
@@ -347,6 +389,30 @@ def cpes_team_table(rows: pd.DataFrame) -> pd.DataFrame:
             "Change",
         ],
     )
+
+
+def cpes_files_table(files: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """Every file of data/cpes/ and what it was read as: layout, rows used and left out."""
+    return pd.DataFrame(list(files), columns=["File in data/cpes/", "Read as"])
+
+
+def cpes_tumour_table(rows: pd.DataFrame, min_responses: int) -> pd.DataFrame:
+    """Context: the published results for a team's own tumour group at its trust, by year.
+
+    These rows are unadjusted and rest on few patients, so any with fewer than
+    ``min_responses`` responses show no score (and no count below 8 is shown).
+    """
+    out = []
+    for r in rows.sort_values(["team_id", "question", "year"], kind="stable").itertuples():
+        n = r.responses
+        if n == n and n < min_responses:
+            result = f"not shown (fewer than {min_responses} responses)"
+        elif r.suppressed or r.score != r.score:
+            result = "not published"
+        else:
+            result = f"{fmt_cpes_score(r.score, r.score_type)} (n = {int(n):,})"
+        out.append((r.team_name, r.question, r.tumour_group, str(r.year), r.org_code, result))
+    return pd.DataFrame(out, columns=["Team", "Question", "Cancer type", "Year", "Trust", "Result"])
 
 
 def cpes_key_figures(summary: CpesSummary) -> list[tuple[str, str]]:
