@@ -163,13 +163,18 @@ def describe_os_error(exc: OSError) -> str:
 
 
 def refuse_unknown(
-    names: Iterable[str], known: Sequence[str], problem: str, file: str | os.PathLike[str]
+    names: Iterable[str],
+    known: Sequence[str],
+    problem: str,
+    file: str | os.PathLike[str],
+    column_prefix: str | None = None,
 ) -> None:
     """Raise for the first of ``names`` (settings, sections, fields) that is not in ``known``.
 
     A misspelt setting silently ignored is a setting not applied, so settings
     files refuse what they do not know, say what they do, and suggest the
-    nearest known name (``date_fromat``: did you mean ``date_format``?).
+    nearest known name (``date_fromat``: did you mean ``date_format``?). With
+    ``column_prefix``, the error's column is the setting's full name (``files.results``).
     """
     for name in names:
         if name not in known:
@@ -177,6 +182,7 @@ def refuse_unknown(
             raise CollabError(
                 problem + (f" (did you mean {near[0]}?)" if near else ""),
                 file=file,
+                column=None if column_prefix is None else f"{column_prefix}{name}",
                 value=name,
                 allowed=", ".join(known),
             )

@@ -417,6 +417,39 @@ def write(
     _write_metadata(folder)
 
 
+#: The trust-table headers as published: R-mangled (a dashboard data file) and original.
+MANGLED_HEADER = [
+    "Geog",
+    "Trust.Code",
+    "Trust.Name",
+    "Year",
+    "Question.Number",
+    "Question.Text",
+    "Number.of.responses",
+    "scored.percentage",
+    "Lower.95..confidence.interval",
+    "Upper.95..confidence.interval",
+    "Expected.Range..lower.",
+    "Expected.Range..upper.",
+    "Performance",
+]
+ORIGINAL_HEADER = [
+    "Geog",
+    "Trust Code",
+    "Trust Name",
+    "Year",
+    "Question Number",
+    "Question Text",
+    "Number of responses",
+    "Scored percentage",
+    "Lower 95% confidence interval",
+    "Upper 95% confidence interval",
+    "Expected Range (lower)",
+    "Expected Range (upper)",
+    "Performance",
+]
+
+
 def _fmt(value, score_type: str, as_fraction: bool, suppressed_marker: str) -> str:
     if value is None:
         return suppressed_marker
@@ -427,39 +460,7 @@ def _fmt(value, score_type: str, as_fraction: bool, suppressed_marker: str) -> s
 
 def _write_year(folder: Path, year: int, results: list[Result], rng: random.Random) -> None:
     mangled = year in (2017, 2018)
-    header = (
-        [
-            "Geog",
-            "Trust.Code",
-            "Trust.Name",
-            "Year",
-            "Question.Number",
-            "Question.Text",
-            "Number.of.responses",
-            "scored.percentage",
-            "Lower.95..confidence.interval",
-            "Upper.95..confidence.interval",
-            "Expected.Range..lower.",
-            "Expected.Range..upper.",
-            "Performance",
-        ]
-        if mangled
-        else [
-            "Geog",
-            "Trust Code",
-            "Trust Name",
-            "Year",
-            "Question Number",
-            "Question Text",
-            "Number of responses",
-            "Scored percentage",
-            "Lower 95% confidence interval",
-            "Upper 95% confidence interval",
-            "Expected Range (lower)",
-            "Expected Range (upper)",
-            "Performance",
-        ]
-    )
+    header = MANGLED_HEADER if mangled else ORIGINAL_HEADER
     marker = "" if year < 2021 else "*"
     out = []
     for r in results:
@@ -700,20 +701,7 @@ def _write_dashboard(
         writer.writerows(out)
 
 
-WORKBOOK_HEADER = [
-    "Geog",
-    "Trust Code",
-    "Trust Name",
-    "Question Number",
-    "Question Text",
-    "Number of responses",
-    "Scored percentage",
-    "Lower 95% confidence interval",
-    "Upper 95% confidence interval",
-    "Expected Range (lower)",
-    "Expected Range (upper)",
-    "Performance",
-]
+WORKBOOK_HEADER = [h for h in ORIGINAL_HEADER if h != "Year"]  # one year per workbook
 
 
 def _cell(value: float | None, score_type: str):

@@ -55,7 +55,7 @@ from collablib.data.cpes_layout import (
 from collablib.data.cpes_settings import DEFAULT_RESULTS_PATTERNS, CpesSettings, load_settings
 from collablib.data.ingest import drop_blank_rows, read_table
 from collablib.data.inputs import input_exists, input_folder_exists, list_inputs
-from collablib.data.schemas import validate
+from collablib.data.schemas import row_error, validate
 from collablib.errors import CollabError, display_path
 from collablib.paths import resolve_data_dir
 
@@ -290,14 +290,13 @@ def _successors(path: Path) -> pd.DataFrame:
     ]
     for bad, why in problems:
         if bad.any():
-            row = frame.index[bad][0]
-            raise CollabError(
+            raise row_error(
+                frame,
+                bad,
                 why,
-                file=path,
-                row=int(row),
-                column="old_code",
-                value=frame.at[row, "old_code"],
-                allowed="one row per merged trust, naming a different trust as its successor",
+                path,
+                "old_code",
+                "one row per merged trust, naming a different trust as its successor",
             )
     step = dict(zip(frame["old_code"], frame["new_code"], strict=True))
     for row, start in zip(frame.index, frame["old_code"], strict=True):
@@ -345,41 +344,39 @@ def _question_map(path: Path) -> pd.DataFrame:
     validate(frame, schema, path)
     dup = frame.duplicated(["year", "question_number"], keep="first")
     if dup.any():
-        row = frame.index[dup][0]
-        raise CollabError(
+        raise row_error(
+            frame,
+            dup,
             "a question number is mapped twice in the same year",
-            file=path,
-            row=int(row),
-            column="question_number",
-            value=frame.at[row, "question_number"],
-            allowed="each year's question numbers once",
+            path,
+            "question_number",
+            "each year's question numbers once",
         )
     if "score_type" not in frame:
         frame["score_type"] = pd.array([""] * len(frame), dtype="string")
     frame["score_type"] = frame["score_type"].where(frame["score_type"] != "", PERCENT)
     bad = ~frame["score_type"].isin(SCORE_TYPES)
     if bad.any():
-        row = frame.index[bad][0]
-        raise CollabError(
+        raise row_error(
+            frame,
+            bad,
             "unknown score type",
-            file=path,
-            row=int(row),
-            column="score_type",
-            value=frame.at[row, "score_type"],
-            allowed="percent (the share of positive answers; the default when blank) or "
+            path,
+            "score_type",
+            "percent (the share of positive answers; the default when blank) or "
             "mean_0_10 (a mean score out of 10, such as the overall rating of care)",
         )
     mixed = frame.groupby("question_key")["score_type"].transform("nunique") > 1
     if mixed.any():
-        row = frame.index[mixed][-1]
-        raise CollabError(
+        raise row_error(
+            frame,
+            mixed,
             "a question has different score types in different years",
-            file=path,
-            row=int(row),
-            column="score_type",
-            value=frame.at[row, "score_type"],
-            allowed="one score type for each question_key: a percentage and a mean out of "
-            "10 cannot be compared",
+            path,
+            "score_type",
+            "one score type for each question_key: a percentage and a mean out of 10 cannot "
+            "be compared",
+            last=True,
         )
     return frame.reset_index(drop=True)
 

@@ -59,7 +59,7 @@ from collablib.data.cpes_layout import (
 )
 from collablib.data.ingest import SourceInfo, drop_blank_rows, read_table
 from collablib.data.matching import normalise, normalise_values
-from collablib.data.schemas import validate
+from collablib.data.schemas import row_error, validate
 from collablib.errors import CollabError
 
 __all__ = [
@@ -275,15 +275,15 @@ def read_results_file(
     performance = performance.where(~suppressed, "")
     bad_code = trust & ~frame["org_code"].str.match(r"^[A-Z0-9]{3,5}$")
     if bad_code.any():
-        row = frame.index[bad_code][0]
-        raise CollabError(
+        raise row_error(
+            frame,
+            bad_code,
             "value is not an organisation (ODS) code",
-            file=path,
-            row=int(row),
-            column=columns.get("org_code", "org_code"),
-            value=frame.at[row, "org_code"],
-            allowed="3 to 5 capital letters and digits, e.g. RXX, on a Trust row (rows of "
-            "other geographies, such as CCG or Cancer Alliance, need a Geog column saying so)",
+            path,
+            columns.get("org_code", "org_code"),
+            "3 to 5 capital letters and digits, e.g. RXX, on a Trust row (rows of other "
+            "geographies, such as CCG or Cancer Alliance, need a Geog column saying so)",
+            field="org_code",
         )
     org_code = frame["org_code"].where(~national, "").to_numpy()
     tidy = pd.DataFrame(

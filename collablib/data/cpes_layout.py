@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from collablib.data.matching import normalise_values
+from collablib.data.schemas import row_error
 from collablib.errors import CollabError
 
 __all__ = [
@@ -142,14 +143,14 @@ def levels(frame: pd.DataFrame, path: Path, columns: dict[str, str]) -> pd.Serie
     geog = normalise_values(frame["geog"])
     unknown = ~geog.isin(GEOGRAPHIES)
     if unknown.any():
-        row = frame.index[unknown][0]
-        raise CollabError(
+        raise row_error(
+            frame,
+            unknown,
             "unknown geography level",
-            file=path,
-            row=int(row),
-            column=columns.get("geog", "Geog"),
-            value=frame.at[row, "geog"],
-            allowed="Trust, National, CCG, ICB, Cancer Alliance, STP or Region",
+            path,
+            columns.get("geog", "Geog"),
+            "Trust, National, CCG, ICB, Cancer Alliance, STP or Region",
+            field="geog",
         )
     level = geog.map(GEOGRAPHIES)
     code = frame["org_code"].str.strip().str.lower()
@@ -165,14 +166,14 @@ def kinds(frame: pd.DataFrame, path: Path, columns: dict[str, str]) -> pd.Series
     kind = normalise_values(frame["score_kind"]).str.replace(" ", "", regex=False)
     unknown = ~kind.isin(KINDS)
     if unknown.any():
-        row = frame.index[unknown][0]
-        raise CollabError(
+        raise row_error(
+            frame,
+            unknown,
             "unknown kind of score",
-            file=path,
-            row=int(row),
-            column=columns.get("score_kind", "adjusted.unadjusted.yearonyear"),
-            value=frame.at[row, "score_kind"],
-            allowed="adjusted, unadjusted or yearonyear",
+            path,
+            columns.get("score_kind", "adjusted.unadjusted.yearonyear"),
+            "adjusted, unadjusted or yearonyear",
+            field="score_kind",
         )
     return kind
 

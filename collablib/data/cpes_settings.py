@@ -28,7 +28,7 @@ from pathlib import Path
 
 from collablib.data.cpes_files import DEFAULT_MIN_RESPONSES, DEFAULT_YEAR_PATTERN, FileSettings
 from collablib.data.inputs import input_exists, read_toml
-from collablib.errors import CollabError
+from collablib.errors import CollabError, refuse_unknown
 
 __all__ = ["DEFAULT_RESULTS_PATTERNS", "SMALLEST_THRESHOLD", "CpesSettings", "load_settings"]
 
@@ -129,16 +129,14 @@ def load_settings(path: Path) -> CpesSettings:
 def _known(table: object, keys: set[str], path: Path, section: str) -> None:
     if not isinstance(table, dict):
         raise CollabError(f"[{section}] must be a section", file=path, column=section, value=table)
-    unknown = sorted(set(table) - keys)
-    if unknown:
-        where = f"[{section}]" if section else "the top level"
-        raise CollabError(
-            f"unknown setting in {where}",
-            file=path,
-            column=f"{section}.{unknown[0]}" if section else unknown[0],
-            value=unknown[0],
-            allowed=", ".join(sorted(keys)),
-        )
+    where = f"[{section}]" if section else "the top level"
+    refuse_unknown(
+        sorted(table),
+        sorted(keys),
+        f"unknown setting in {where}",
+        path,
+        column_prefix=f"{section}." if section else "",
+    )
 
 
 def _whole(

@@ -44,6 +44,7 @@ __all__ = [
     "SourceInfo",
     "csv_codec",
     "drop_blank_rows",
+    "open_workbook",
     "read_csv_text",
     "read_table",
     "sniff",
@@ -290,16 +291,7 @@ def _read_xlsx(
     sheet_test: Callable[[list[str]], bool] | None = None,
     sheet_setting: str = "sheet",
 ) -> tuple[pd.DataFrame, SourceInfo]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise CollabError(
-            f"{label} could not be opened as an Excel workbook ({type(exc).__name__}: {exc})",
-            file=path,
-            allowed="an .xlsx workbook saved by Excel or a survey tool",
-        ) from None
+    book = open_workbook(data, path, label)
     try:
         names = book.sheetnames
         chosen = False
@@ -352,6 +344,20 @@ def _read_xlsx(
         body.pop()  # trailing empty rows Excel keeps in the used range
     frame = pd.DataFrame(body, columns=header, dtype="string")
     return _tidy(frame), SourceInfo(path, "XLSX", None, sheet_name, tuple(names), chosen)
+
+
+def open_workbook(data: bytes, path: Path, label: str) -> Any:
+    """An XLSX workbook opened read-only, values not formulas; a damaged file is a clear error."""
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise CollabError(
+            f"{label} could not be opened as an Excel workbook ({type(exc).__name__}: {exc})",
+            file=path,
+            allowed="an .xlsx workbook saved by Excel, a survey tool or a statistics publisher",
+        ) from None
 
 
 def _header_row(worksheet: Any) -> list[str]:

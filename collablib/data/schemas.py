@@ -43,6 +43,7 @@ __all__ = [
     "or_list",
     "programme_year",
     "require_columns",
+    "row_error",
     "survey_schema",
     "text_column",
     "validate",
@@ -289,6 +290,34 @@ def require_columns(
             column=missing[0],
             allowed="a header row with the columns " + ", ".join(columns),
         )
+
+
+def row_error(
+    frame: pd.DataFrame,
+    bad: pd.Series,
+    problem: str,
+    file: str | os.PathLike[str],
+    column: str,
+    allowed: str,
+    *,
+    field: str | None = None,
+    last: bool = False,
+) -> CollabError:
+    """The error for the first (or ``last``) row of ``frame`` where ``bad`` holds.
+
+    It names the spreadsheet row (the frame's index), the ``column`` as the user
+    sees it, and the cell's value (in ``field``, the frame's own name for it, when
+    that differs from ``column``).
+    """
+    row = frame.index[bad][-1 if last else 0]
+    return CollabError(
+        problem,
+        file=file,
+        row=int(row),
+        column=column,
+        value=frame.at[row, field or column],
+        allowed=allowed,
+    )
 
 
 def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, file: str | os.PathLike[str]) -> None:

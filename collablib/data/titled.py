@@ -23,6 +23,7 @@ from collablib.data.ingest import (
     _cell_text,
     _tidy,
     csv_codec,
+    open_workbook,
 )
 from collablib.errors import CollabError
 
@@ -133,16 +134,7 @@ def read_xlsx_below_title(
     header_row: int | None,
     setting: str,
 ) -> tuple[pd.DataFrame, SourceInfo]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise CollabError(
-            f"{label} could not be opened as an Excel workbook ({type(exc).__name__}: {exc})",
-            file=path,
-            allowed="an .xlsx workbook saved by Excel or a statistics publisher",
-        ) from None
+    book = open_workbook(data, path, label)
 
     def top(name: str) -> list[list[str]]:
         return [
