@@ -171,7 +171,9 @@ def cpes_rows(cohorts: Sequence[Cohort], figures: dict[str, Published]) -> list[
                 "below_before": str(summary.below_at_baseline),
                 "below_after": str(summary.below_at_followup),
                 "rises": str(summary.significant_rises),
-                "caveat": "method changed in between" if summary.method_change else "",
+                "caveat": "survey changed in between (new questionnaire and contractor)"
+                if summary.method_change
+                else "",
             }
         )
     return rows
