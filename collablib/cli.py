@@ -276,6 +276,9 @@ def _summary_text(result: dict[str, Any]) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from collablib.cpes.analysis import analyse_cohort
+    from collablib.cpes.checks import coverage_warnings
+    from collablib.data.cpes import load_cpes
     from collablib.data.loaders import load_cohort
     from collablib.data.registry import load_registry, select_cohorts
     from collablib.paths import resolve_data_dir
@@ -283,37 +286,45 @@ def _validate(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir)
     cohorts = select_cohorts(load_registry(data_dir), args.cohorts, data_dir)
     failures = 0
+    try:
+        cpes = load_cpes(data_dir)
+    except CollabError as exc:
+        cpes, failures, cpes_problem = None, 1, exc
+    else:
+        cpes_problem = None
+    warnings: list[str] = []
     for cohort in cohorts:
         try:
             data = load_cohort(cohort, data_dir)
+            # The teams' targeted questions against the CPES question map, as a report reads them.
+            patients = analyse_cohort(
+                cpes, data.teams, cohort.start_date, cohort.end_date, str(data.files["teams"])
+            )
         except CollabError as exc:
             failures += 1
             print(f"{cohort.cohort_id}: PROBLEM\n{exc.message}", file=sys.stderr)
             continue
+        warnings += coverage_warnings(patients, cohort.cohort_id)
         print(f"{cohort.cohort_id}: OK ({len(data.teams)} teams, {len(data.survey)} responses)")
-    failures += _validate_cpes(data_dir)
+    _print_cpes(cpes, cpes_problem, warnings)
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
 
-def _validate_cpes(data_dir: Any) -> int:
-    """List every file of data/cpes/ and what it was read as; print its warnings."""
-    from collablib.data.cpes import load_cpes
+def _print_cpes(cpes: Any, problem: CollabError | None, warnings: list[str]) -> None:
+    """List every file of data/cpes/ and what it was read as; print the CPES warnings."""
     from collablib.errors import display_path
 
-    try:
-        cpes = load_cpes(data_dir)
-    except CollabError as exc:
-        print(f"CPES: PROBLEM\n{exc.message}", file=sys.stderr)
-        return 1
+    if problem is not None:
+        print(f"CPES: PROBLEM\n{problem.message}", file=sys.stderr)
+        return
     if cpes is None:
         print("CPES: no data/cpes/ folder (the reports will have no CPES section)")
-        return 0
+        return
     print("CPES files:")
     for item in cpes.listing:
         print(f"  {display_path(item.path)}: {item.read_as}")
-    for warning in cpes.warnings:
+    for warning in [*cpes.warnings, *warnings]:
         print(f"warning: {warning}", file=sys.stderr)
-    return 0
 
 
 def console() -> None:

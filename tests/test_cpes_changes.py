@@ -246,3 +246,24 @@ def test_the_caveats_state_the_2019_to_2021_change_and_list_years_with_no_data(d
     assert "Picker" in text and "Quality Health" in text
     assert "online responses were added" not in text
     assert "No CPES results were provided for 2022" in text
+
+
+def test_why_a_change_is_missing_says_whether_the_trust_is_absent_or_suppressed(tmp_path):
+    result = analyse(project(tmp_path), teams(("Gone", "RZZ", "Q13"), ("Dorset", "RD3", "Q13")))
+    reasons = dict(zip(result.table["org_code"], result.table["no_interval_reason"], strict=True))
+    assert reasons["RZZ"] == "no change: the trust is not in the 2019 or 2021 results"
+    assert reasons["RD3"] == "no change: the trust is not in the 2021 results"
+
+
+def test_teams_whose_results_cannot_be_found_are_warned_of_before_a_build(tmp_path):
+    from collablib.cpes.checks import coverage_warnings
+
+    result = analyse(project(tmp_path), teams(("Gone", "RZZ", "Q13"), ("Dorset", "RD3", "Q13")))
+    warnings = coverage_warnings(result, "cohort-x")
+    assert len(warnings) == 1 and "team T0's trust (RZZ) is in no CPES results file" in warnings[0]
+
+
+def test_a_successor_whose_old_code_still_has_results_is_warned_of(tmp_path):
+    root = project(tmp_path, "old_code,new_code,from_year\nRAA,R0D,2021\n")
+    warnings = " ".join(load_cpes(root).warnings)
+    assert "says RAA became R0D from 2021, but the results still have RAA in 2021" in warnings

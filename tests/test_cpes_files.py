@@ -85,8 +85,14 @@ def cpes_folder(root: Path, years: tuple[int, ...] = (2019, 2021), toml: str = "
 
 
 def without_cpes(data: Path) -> Path:
-    """A copy of the demo project whose own CPES folder is removed (the CLI needs a project)."""
+    """A copy of the demo project (the CLI needs one) with no CPES folder, and whose teams
+    target no CPES question (``validate`` checks targets against the question map)."""
+    from tests.conftest import read_rows, write_rows
+
     shutil.rmtree(data / "cpes")
+    for teams in sorted((data / "raw").glob("*/teams.csv")):
+        rows = read_rows(teams)
+        write_rows(teams, [{**r, "cpes_questions": ""} for r in rows])
     return data
 
 
@@ -711,3 +717,62 @@ def test_a_suppressed_result_with_many_responses_reads_not_published(tmp_path):
     table = tables.cpes_team_table(result.table, min_responses=21)
     assert table["Baseline (2019)"].iloc[0].startswith("not published")
     assert table["Follow-up (2021)"].iloc[0] == "suppressed (too few responses)"
+
+
+def test_validate_checks_the_teams_targeted_questions_as_a_report_does(data_copy, capsys):
+    from tests.conftest import read_rows, write_rows
+
+    path = data_copy / "raw" / "cohort-2" / "teams.csv"
+    rows = read_rows(path)
+    rows[0]["cpes_questions"] = "Q99"
+    write_rows(path, rows)
+    assert main(["--data-dir", str(data_copy), "validate"]) == 2
+    err = capsys.readouterr().err
+    assert "cohort-2: PROBLEM" in err and "teams.csv" in err and "Q99" in err
+
+
+def test_a_row_given_twice_names_both_places(tmp_path):
+    root = cpes_folder(tmp_path, years=(2022,))
+    header, rows = _split(trust_table(year_column=True))
+    write_csv(root / "cpes" / "cpes_2022_results.csv", header, rows)
+    write_csv(root / "cpes" / "cpes_2022_results (1).csv", header, rows)
+    with pytest.raises(CollabError) as info:
+        load_cpes(root)
+    message = str(info.value)  # the file of the error, and the other place in its text
+    assert "cpes_2022_results.csv, row 2" in message and "(1).csv, row 2" in message
+    assert "England, 2022, question Q13 appears twice" in message
+
+
+def test_a_year_set_for_a_file_must_be_a_survey_year(tmp_path):
+    toml = '[file."NCPES_data.xlsx"]\nyear = 2020\n'
+    root = cpes_folder(tmp_path, years=(2022,), toml=toml)
+    make_workbook(root / "cpes" / "NCPES_data.xlsx", {"Data": trust_table()})
+    with pytest.raises(CollabError) as info:
+        load_cpes(root)
+    assert info.value.value == 2020 and info.value.allowed == "2022"
+
+
+def test_results_for_a_year_that_is_not_a_survey_year_are_warned_of(tmp_path):
+    root = cpes_folder(tmp_path, years=(2022,))
+    header, rows = _split(trust_table(year_column=True))
+    rows = [[*r[:3], 2021, *r[4:]] for r in rows]
+    write_csv(root / "cpes" / "cpes_2021_results.csv", header, rows)
+    warnings = " ".join(load_cpes(root).warnings)
+    assert "has results for 2021, which is not a survey year in cpes_years.csv" in warnings
+
+
+def test_a_score_outside_its_own_interval_is_an_error(tmp_path):
+    root = cpes_folder(tmp_path, years=(2018,))
+    row = ["Trust", "RAA", "A", 2018, "Q13", "Side effects", 300, "78.10", "0.6927", "0.8494"]
+    write_csv(root / "cpes" / "cpes_2018_results.csv", PLAIN, [[*row, "", "", ""]])
+    with pytest.raises(CollabError) as info:
+        load_cpes(root)
+    assert info.value.row == 2 and info.value.value == "78.10"
+    assert "outside its own 95% confidence interval" in str(info.value)
+
+
+def test_a_quoted_threshold_says_to_remove_the_quotes(tmp_path):
+    root = cpes_folder(tmp_path, years=(2019,))
+    (root / "cpes" / "cpes.toml").write_text('[suppression]\nmin_responses = "21"\n')
+    with pytest.raises(CollabError, match="written without quotes"):
+        load_cpes(root)

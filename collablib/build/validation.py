@@ -57,6 +57,7 @@ def load_and_check(cohorts: Sequence[Cohort], data_dir: Path) -> Validation:
     own cohort.
     """
     from collablib.cpes import analysis as cpes_analysis
+    from collablib.cpes.checks import coverage_warnings
     from collablib.data.cpes import load_cpes
     from collablib.data.loaders import load_data_notice
     from collablib.data.policy import load_policy
@@ -71,18 +72,20 @@ def load_and_check(cohorts: Sequence[Cohort], data_dir: Path) -> Validation:
             return Validation({c.cohort_id: exc for c in cohorts}, {})
     loaded: dict[str, CohortData | CollabError] = {}
     reads: dict[str, dict[str, str]] = {}
+    warnings = list(cpes.warnings) if cpes is not None else []
     for cohort in cohorts:
         with inputs.recording() as own:
             try:
                 data = load_cohort(cohort, data_dir)
-                cpes_analysis.analyse_cohort(
+                patients = cpes_analysis.analyse_cohort(
                     cpes, data.teams, cohort.start_date, cohort.end_date, str(data.files["teams"])
                 )
                 loaded[cohort.cohort_id] = data
+                warnings += coverage_warnings(patients, cohort.cohort_id)
             except CollabError as exc:
                 loaded[cohort.cohort_id] = exc
         reads[cohort.cohort_id] = {**shared.hashes, **own.hashes}
-    return Validation(loaded, reads, tuple(cpes.warnings) if cpes is not None else ())
+    return Validation(loaded, reads, tuple(warnings))
 
 
 def comparison_figures(

@@ -39,6 +39,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from collablib.cpes.columns import (
+    CHANGE_COLUMNS,
+    JSON_DECIMALS,
+    JSON_KEYS,
+    TARGET_COLUMNS,
+    TRUST_FIELDS,
+    YEARLY_COLUMNS,
+)
 from collablib.cpes.context import TUMOUR_COLUMNS, tumour_context
 from collablib.cpes.intervals import (
     FROM_PUBLISHED_CI,
@@ -138,18 +146,6 @@ def targeted_questions(
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 
-TARGET_COLUMNS = [
-    "team_id",
-    "team_name",
-    "org_code",
-    "tumour_group",
-    "question",
-    "question_key",
-    "question_text",
-    "score_type",
-]
-
-
 def _flag(row: Any) -> str | None:
     if row is None or row["suppressed"]:
         return None
@@ -201,65 +197,6 @@ def by_year(targets: pd.DataFrame, cpes: CpesData) -> pd.DataFrame:
     return out[YEARLY_COLUMNS].reset_index(drop=True)
 
 
-CHANGE_COLUMNS = [
-    "team_id",
-    "team_name",
-    "org_code",
-    "question",
-    "question_key",
-    "question_text",
-    "baseline_year",
-    "baseline_score",
-    "baseline_n",
-    "followup_year",
-    "followup_score",
-    "followup_n",
-    "change",
-    "change_ci_low",
-    "change_ci_high",
-    "score_type",
-    "interval_method",
-    "no_interval_reason",
-    "followup_org_code",
-    "trust_merged",
-    "baseline_flag",
-    "followup_flag",
-    "baseline_missing",
-    "followup_missing",
-    "baseline_suppressed",
-    "followup_suppressed",
-    "baseline_unadjusted",
-    "followup_unadjusted",
-    "method_change",
-]
-#: The trust-level fields carried from the CPES extract into each team's year-by-year rows.
-TRUST_FIELDS = [
-    "question_number",
-    "unadjusted",
-    "suppressed",
-    "responses",
-    "score",
-    "ci_low",
-    "ci_high",
-    "expected_low",
-    "expected_high",
-]
-YEARLY_COLUMNS = [
-    "team_id",
-    "org_code",
-    "question",
-    "question_key",
-    "score_type",
-    "year",
-    "source_org_code",
-    "merged",
-    "present",
-    *TRUST_FIELDS,
-    "flag",
-    "national",
-]
-
-
 def changes(targets: pd.DataFrame, yearly: pd.DataFrame, years: SurveyYears) -> pd.DataFrame:
     """One row per team and question: baseline and follow-up, the change and its interval.
 
@@ -287,7 +224,7 @@ def changes(targets: pd.DataFrame, yearly: pd.DataFrame, years: SurveyYears) -> 
         low = high = math.nan
         method = reason = ""
         if math.isnan(change):
-            reason = "no change: a score is missing or suppressed"
+            reason = _why_no_change(years, {years.baseline: b, years.followup: f})
         elif t.score_type == MEAN:
             limits = [
                 value(b, "ci_low"),
@@ -348,6 +285,17 @@ def changes(targets: pd.DataFrame, yearly: pd.DataFrame, years: SurveyYears) -> 
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
+def _why_no_change(years: SurveyYears, rows: dict[int | None, Any]) -> str:
+    """Why a change cannot be calculated: no survey year, the trust absent, or suppressed."""
+    if years.baseline is None or years.followup is None:
+        which = "baseline" if years.baseline is None else "follow-up"
+        return f"no change: the CPES years give this cohort no {which} survey"
+    absent = [str(y) for y, row in rows.items() if row is None or not row["present"]]
+    if absent:
+        return f"no change: the trust is not in the {' or '.join(absent)} results"
+    return "no change: a result is suppressed"
+
+
 @dataclass(frozen=True)
 class CpesSummary:
     """A cohort's targeted CPES questions, and how many were below expected before and after."""
@@ -376,22 +324,6 @@ def summary(table: pd.DataFrame, years: SurveyYears) -> CpesSummary:
         significant_rises=int((table["change_ci_low"] > 0).sum()) if len(table) else 0,
         method_change=bool(years.method_change),
     )
-
-
-#: Decimal places kept in ``collab summary --json`` CPES values: far below any published
-#: precision, enough to drop binary floating-point noise from differences.
-JSON_DECIMALS = 9
-#: The :data:`CHANGE_COLUMNS` that ``collab summary --json`` carries, in that order.
-JSON_KEYS = frozenset(CHANGE_COLUMNS) - {
-    "team_name",
-    "question_key",
-    "question_text",
-    "baseline_missing",
-    "followup_missing",
-    "baseline_suppressed",
-    "followup_suppressed",
-    "method_change",
-}
 
 
 def as_json(table: pd.DataFrame) -> list[dict[str, Any]]:

@@ -182,8 +182,8 @@ def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None
     names = {p.name for p in found}
     for name in sorted(set(settings.files) - names):
         warnings.append(
-            f'{SETTINGS_FILE} has settings for [file."{name}"], but data/cpes/ has no such '
-            "file, so they were not used."
+            f'{SETTINGS_FILE} has settings for [file."{name}"], but {display_path(folder)} '
+            "has no such file, so they were not used."
         )
     if not result_files:
         raise CollabError(
@@ -215,16 +215,22 @@ def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None
         key.get((int(y), q))
         for y, q in zip(results["year"], results["question_number"], strict=True)
     ]
-    dup = results.duplicated(["year", "org_code", "question_number", "national"], keep=False)
+    key_columns = ["year", "org_code", "question_number", "national"]
+    dup = results.duplicated(key_columns, keep="first")
     if dup.any():
-        first = results[dup].iloc[-1]
+        second = results[dup].iloc[0]
+        same = (results[key_columns] == second[key_columns]).all(axis=1)
+        first = results[same].iloc[0]
+        who = "England" if second["national"] else f"trust {second['org_code']}"
         raise CollabError(
-            "the same trust, year and question appears twice",
-            file=first["file"],
-            row=int(first["row"]),
+            f"{who}, {second['year']}, question {second['question_number']} appears twice: "
+            f"here and in {display_path(first['file'])}, row {int(first['row'])}",
+            file=second["file"],
+            row=int(second["row"]),
             column="question_number",
-            value=first["question_number"],
-            allowed="one row per trust, question and year across the results files",
+            value=second["question_number"],
+            allowed="one row per trust, question and year across the results files (a file "
+            "downloaded twice, or a year set in cpes.toml that another file already has?)",
         )
     breakdowns = pd.concat([r.breakdowns for r in read], ignore_index=True)
     breakdowns["question_key"] = [
@@ -232,6 +238,21 @@ def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None
         for y, q in zip(breakdowns["year"], breakdowns["question_number"], strict=True)
     ]
     with_data = set(int(y) for y in results.loc[~results["national"], "year"])
+    for year in sorted(with_data - survey_years):
+        where = sorted({display_path(f) for f in results.loc[results["year"] == year, "file"]})
+        warnings.append(
+            f"{', '.join(where)} has results for {year}, which is not a survey year in "
+            f"{YEARS_FILE}, so they are never a baseline or follow-up. Add the year, with its "
+            "sample dates, to use them."
+        )
+    for old, new, start in successors.itertuples(index=False):
+        later = results[(results["org_code"] == old) & (results["year"] >= start)]
+        if len(later):
+            warnings.append(
+                f"{SUCCESSORS_FILE} says {old} became {new} from {start}, but the results still "
+                f"have {old} in {int(later['year'].min())}; {new}'s results are used from "
+                f"{start}. Check from_year."
+            )
     missing = sorted(survey_years - with_data)
     for year in missing:
         warnings.append(

@@ -354,6 +354,15 @@ def _year_of_file(
 ) -> tuple[int, str]:
     """The survey year of a file with no year column: from ``cpes.toml`` or the file name."""
     if settings.year is not None:
+        if survey_years is not None and settings.year not in survey_years:
+            raise CollabError(
+                f"the year set for this file, {settings.year}, is not a survey year in "
+                "cpes_years.csv",
+                file=path,
+                column=f"{where} year",
+                value=settings.year,
+                allowed=", ".join(str(y) for y in sorted(survey_years)),
+            )
         return settings.year, "cpes.toml"
     match = re.search(pattern, path.name)
     if not match:

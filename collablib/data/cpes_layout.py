@@ -208,6 +208,25 @@ def check_ranges(
                 else "a percentage from 0 to 100 (or a fraction from 0 to 1); if this "
                 "question is a mean out of 10, set its score_type to mean_0_10",
             )
+    # A score outside its own interval: most often one value of the row typed as a fraction
+    # and another as a percentage. Published values are rounded, hence the small slack.
+    slack = np.where(score_type == MEAN, 0.01, 0.1)
+    score, low, high = values["score"], values["ci_low"], values["ci_high"]
+    with np.errstate(invalid="ignore"):
+        outside = read & ((low > score + slack) | (high < score - slack))
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        row = frame.index[i]
+        raise CollabError(
+            "the score is outside its own 95% confidence interval "
+            f"({frame.at[row, 'ci_low']} to {frame.at[row, 'ci_high']})",
+            file=path,
+            row=int(row),
+            column=columns.get("score", "score"),
+            value=frame.at[row, "score"],
+            allowed="a score between its interval's limits, all as fractions or all as "
+            "percentages in one row",
+        )
 
 
 def choose(rows: pd.DataFrame, path: Path, columns: dict[str, str]) -> pd.DataFrame:

@@ -154,6 +154,8 @@ def _whole(
             if least > 1
             else ""
         )
+        if isinstance(value, str):
+            why += ", written without quotes"
         raise CollabError(
             f"{key} must be a whole number of at least {least}{why}",
             file=path,

@@ -86,12 +86,12 @@ def _no_header(
 ) -> CollabError:
     if header_row is not None:
         return CollabError(
-            f"{label}: row {header_row} of {where}, the header row set in {setting}, is empty",
+            f"row {header_row} of {where}, the header row set in {setting}, is empty",
             file=path,
             allowed=f"the number of the row that names the columns, in {setting}",
         )
     return CollabError(
-        f"{label}: no header row with the required columns in the first "
+        "no header row with the required columns in the first "
         f"{HEADER_SEARCH_ROWS} rows of {where}",
         file=path,
         allowed=f"a header row naming the required columns, or set the header row in "
@@ -148,11 +148,18 @@ def read_xlsx_below_title(
         if isinstance(sheet, int):
             if not 0 <= sheet < len(names):
                 raise CollabError(
-                    f"{label} has no sheet number {sheet + 1}", file=path, allowed=quoted
+                    f"the workbook has no sheet number {sheet + 1}",
+                    file=path,
+                    allowed=f"1 to {len(names)}: {quoted}",
                 )
             sheet = names[sheet]
         if sheet is not None and sheet not in names:
-            raise CollabError(f"{label} has no sheet called {sheet}", file=path, allowed=quoted)
+            raise CollabError(
+                f"the workbook has no sheet called \u201c{sheet}\u201d (names must match exactly, "
+                "capitals and spaces included)",
+                file=path,
+                allowed=quoted,
+            )
         chosen = False
         number: int | None = header_row
         if sheet is None and test is not None:
@@ -219,7 +226,7 @@ def _choose_sheet(
     example = passing[0] if passing else list(tops)[-1]
     return_hint = "" if header_row is not None else " (and, if needed, the header row)"
     raise CollabError(
-        f"{label}: {what}",
+        what,
         file=path,
         allowed=f'name the sheet{return_hint} in {setting}, e.g. sheet = "{example}"',
     )
