@@ -408,3 +408,36 @@ def test_output_is_one_row_per_input_row_in_input_order():
     result = spc.xmr(data, "value", "date")
     assert list(result.index) == list(data.index)
     assert result["value"].tolist() == data["value"].tolist()
+
+
+def test_every_rule_that_flags_a_point_is_listed_not_only_the_first():
+    # 7 points above the mean of a long flat baseline, the last far outside the limits:
+    # NHSRplotthedots names only "Above UCL" for it; the list also has the shift.
+    values = [11.0, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 12, 12, 12, 12, 12, 12, 30]
+    result = spc.xmr(series(values), "value", "date", fix_after_n_points=12)
+    last = result.iloc[-1]
+    assert last["special_cause_type"] == "Above UCL"
+    assert last["special_cause_rules"] == "outside limits; shift"
+    shift = result["special_cause_rules"].iloc[12:18]
+    assert (shift == "shift").all()  # the shift's other points: only that rule
+    assert (result["special_cause_rules"].iloc[:12] == "").all()  # common cause: none
+
+
+def test_the_first_listed_rule_is_the_one_nhsrplotthedots_names():
+    rng = np.random.default_rng(11)
+    values = np.cumsum(rng.normal(0, 1, 200)) + rng.normal(0, 3, 200)
+    result = spc.xmr(series(values), "value", "date")
+    first = result["special_cause_rules"].str.split("; ").str[0]
+    named = {
+        "Above UCL": "outside limits",
+        "Below LCL": "outside limits",
+        "7 Point Trend (Increasing)": "trend",
+        "7 Point Trend (Decreasing)": "trend",
+        "2 in 3 Above CL": "two of three",
+        "2 in 3 Below CL": "two of three",
+        "7 Points Above CL": "shift",
+        "7 Points Below CL": "shift",
+        "Common Cause": "",
+    }
+    assert result["special_cause_type"].map(named).tolist() == first.tolist()
+    assert set(result["special_cause_type"]) - {"Common Cause"}  # the series flags something

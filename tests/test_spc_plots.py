@@ -111,3 +111,27 @@ def test_small_multiples_draw_team_names_literally(analyses):
     titles = [f"{a.team_name}\n{spc_plots._status_word(a)}" for a in named]
     assert_drawn_literally(texts, *titles)
     assert dict(mpl.rcParams.copy()) == before
+
+
+def test_alt_text_says_which_rules_fired_and_when():
+    frame = pd.DataFrame(
+        {
+            "x": pd.date_range("2021-01-01", periods=6, freq="MS"),
+            "rules": [pd.NA, "shift", "outside limits; shift", "shift", pd.NA, "outside limits"],
+        }
+    )
+    assert spc_plots.rules_sentence(frame) == (
+        "Rules that flagged points: outside limits (Mar 2021; Jun 2021), "
+        "shift (Feb 2021 to Apr 2021)."
+    )
+    assert spc_plots.rules_sentence(frame.assign(rules=pd.NA)) == ""
+
+
+def test_every_demo_chart_with_a_flagged_point_names_its_rules(analyses):
+    flagged = [a for a in analyses if a.chart != "run" and a.frame["rules"].notna().any()]
+    assert flagged
+    for a in flagged:
+        text = spc_plots.measure_alt_text(a)
+        assert "Rules that flagged points:" in text
+        for rules in a.frame["rules"].dropna():
+            assert all(rule in text for rule in rules.split("; "))

@@ -96,7 +96,10 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "upper_limit": "Upper process limit (empty for run charts)",
             "point_type": "common_cause, special_cause_improvement, special_cause_concern,"
             " special_cause_neutral_high or special_cause_neutral_low",
-            "rule": "The special-cause rule that flagged the point (empty if none)",
+            "rule": "The special-cause rule that flagged the point, as NHSRplotthedots names the"
+            " first that applies (empty if none)",
+            "rules": "Every rule that flagged the point, in order of precedence: outside limits,"
+            " trend, two of three, shift (empty if none)",
             "missing": "Whether the period has no data",
         },
     ),

@@ -29,6 +29,7 @@ from matplotlib.lines import Line2D
 from collablib.report.style import FIG_WIDTH, NHS_BLACK, NHS_DARK_GREY, NHS_PALE_GREY, chart_style
 from collablib.spc import vocabulary
 from collablib.spc.improvement import MeasureAnalysis, format_value, status
+from collablib.spc.rules import RULE_NAMES
 from collablib.spc.vocabulary import ASSURANCE, CHARTS, NOT_JUDGED, VARIATION, VARIATION_LABELS
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "POINT_STYLE",
     "TARGET",
     "measure_alt_text",
+    "rules_sentence",
     "small_multiples",
     "small_multiples_alt_text",
     "spc_chart",
@@ -297,11 +299,40 @@ def measure_alt_text(a: MeasureAnalysis) -> str:
             f"improvement, {int(counts.get('special_cause_concern', 0))} of concern."
         )
         parts.append(_variation_sentence(a) + ". " + ASSURANCE[a.assurance].sentence + ".")
+        parts.append(rules_sentence(a.frame))
     if not math.isnan(a.target):
         parts.append(f"Target {format_value(a.target, a.unit)}.")
     if len(a.changes):
         parts.append(f"{len(a.changes)} change ideas marked.")
     return " ".join(p for p in parts if p)
+
+
+def rules_sentence(frame: pd.DataFrame) -> str:
+    """Which special-cause rules fired, and when: "Rules that flagged points: outside limits
+    (May 2021; Jan 2022), shift (Jun 2021 to Dec 2021)." Empty when none did.
+
+    Each rule's points are grouped into runs of consecutive points, so a 7-point shift
+    reads as one span.
+    """
+    if "rules" not in frame:
+        return ""
+    named = frame["rules"].fillna("").astype(str)
+    spans = []
+    for rule in RULE_NAMES:
+        hit = named.str.split("; ").apply(lambda names, r=rule: r in names).to_numpy()
+        runs, start = [], None
+        for i, flagged in enumerate([*hit, False]):
+            if flagged and start is None:
+                start = i
+            elif not flagged and start is not None:
+                first, last = frame["x"].iloc[start], frame["x"].iloc[i - 1]
+                runs.append(
+                    f"{first:%b %Y}" if start == i - 1 else f"{first:%b %Y} to {last:%b %Y}"
+                )
+                start = None
+        if runs:
+            spans.append(f"{rule} ({'; '.join(runs)})")
+    return f"Rules that flagged points: {', '.join(spans)}." if spans else ""
 
 
 def small_multiples_alt_text(analyses: Sequence[MeasureAnalysis]) -> str:

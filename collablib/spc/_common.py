@@ -87,7 +87,7 @@ def finish(out: pd.DataFrame) -> pd.DataFrame:
     for col in ("outside_limits", "close_to_limits", "special_cause_flag", "short_group_warning"):
         if col in out:
             out[col] = out[col].astype(bool)
-    for col in ("special_cause_type", "point_type", "improvement_direction"):
+    for col in ("special_cause_type", "special_cause_rules", "point_type", "improvement_direction"):
         if col in out:
             out[col] = out[col].astype("string")
     return out

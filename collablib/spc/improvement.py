@@ -175,6 +175,7 @@ def analyse_measure(
                 "group": 0,
                 "missing": rows["missing"].to_numpy(),
                 "rule": pd.NA,
+                "rules": pd.NA,
             }
         )
         analysis.runs_signal = bool(result["runs_signal"].iloc[0])
@@ -213,6 +214,8 @@ def analyse_measure(
                 "rule": result["special_cause_type"].where(
                     result["special_cause_type"] != "Common Cause"
                 ),
+                # every rule that flagged it (a point can be outside the limits and in a shift)
+                "rules": result["special_cause_rules"].where(result["special_cause_rules"] != ""),
             }
         )
         summary = spc.assurance(result).iloc[0]

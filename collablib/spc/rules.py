@@ -33,6 +33,7 @@ import pandas as pd
 from collablib.spc.options import RUN_LENGTH
 
 __all__ = [
+    "RULE_NAMES",
     "allocate_rules",
     "apply_rules",
     "point_types",
@@ -71,8 +72,9 @@ def special_cause_types(
     """Apply the four Making Data Count rules to one group of points in time order.
 
     Missing values (NaN) are periods without data: they break every run.
-    Returns ``outside_limits``, ``relative_to_mean``, ``close_to_limits`` and
-    ``special_cause_type`` (text as in NHSRplotthedots, ``None`` for missing points).
+    Returns ``outside_limits``, ``relative_to_mean``, ``close_to_limits``,
+    ``special_cause_type`` (text as in NHSRplotthedots, ``None`` for missing points) and
+    ``special_cause_rules`` (every rule that flags the point: see :func:`_every_rule`).
     """
     n = len(y)
     missing = np.isnan(y)
@@ -128,7 +130,33 @@ def special_cause_types(
         "relative_to_mean": relative,
         "close_to_limits": close,
         "special_cause_type": types,
+        "special_cause_rules": _every_rule(
+            missing,
+            {
+                "outside limits": outside,
+                "trend": trend,
+                "two of three": two_of_three,
+                "shift": shift,
+            },
+        ),
     }
+
+
+#: The rules' plain names, in order of precedence (as :data:`RULE_NAMES` lists them).
+RULE_NAMES = ("outside limits", "trend", "two of three", "shift")
+
+
+def _every_rule(missing: np.ndarray, masks: dict[str, np.ndarray]) -> np.ndarray:
+    """Every rule that flags each point, "; "-joined in order of precedence.
+
+    ``special_cause_type`` names only the first (as NHSRplotthedots does); a point in
+    a shift can also be outside the limits, and a reader asking why it is special
+    should see both. Empty for a common-cause point, ``None`` for a missing one.
+    """
+    out = np.empty(len(missing), dtype=object)
+    for i in range(len(missing)):
+        out[i] = None if missing[i] else "; ".join(n for n in RULE_NAMES if masks[n][i])
+    return out
 
 
 _TYPE_SIGN = {
@@ -180,6 +208,7 @@ def allocate_rules(n: int) -> dict[str, np.ndarray]:
         "relative_to_mean": np.full(n, np.nan),
         "close_to_limits": np.zeros(n, dtype=bool),
         "special_cause_type": np.empty(n, dtype=object),
+        "special_cause_rules": np.empty(n, dtype=object),
     }
 
 

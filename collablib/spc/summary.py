@@ -128,6 +128,7 @@ def points_table(analyses: Sequence[MeasureAnalysis]) -> pd.DataFrame:
         "upper_limit",
         "point_type",
         "rule",
+        "rules",
         "missing",
     ]
     frames = [
@@ -142,6 +143,7 @@ def points_table(analyses: Sequence[MeasureAnalysis]) -> pd.DataFrame:
                 "upper_limit": a.frame["upper"],
                 "point_type": a.frame["point_type"],
                 "rule": a.frame["rule"],
+                "rules": a.frame["rules"],
                 "missing": a.frame["missing"].astype(bool),
             }
         )
