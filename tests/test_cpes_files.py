@@ -84,6 +84,19 @@ def cpes_folder(root: Path, years: tuple[int, ...] = (2019, 2021), toml: str = "
     return root
 
 
+def one_team(org_code: str, questions: str) -> pd.DataFrame:
+    """teams.csv as loaded, with one team at ``org_code`` targeting ``questions``."""
+    return pd.DataFrame(
+        {
+            "team_id": ["T1"],
+            "team_name": ["T"],
+            "org_code": [org_code],
+            "cpes_questions": [questions],
+            "row": [2],
+        }
+    )
+
+
 def without_cpes(data: Path) -> Path:
     """A copy of the demo project (the CLI needs one) with no CPES folder, and whose teams
     target no CPES question (``validate`` checks targets against the question map)."""
@@ -269,15 +282,7 @@ def test_an_unadjusted_whole_trust_row_is_the_fallback_and_is_logged(tmp_path):
     listing = {f.path.name: f.read_as for f in cpes.listing}["dashboard_2019.csv"]
     assert "(1 unadjusted, as no case-mix-adjusted row was published for them)" in listing
     assert trusts.loc["RAA", "unadjusted"] and not trusts.loc["RBB", "unadjusted"]
-    teams = pd.DataFrame(
-        {
-            "team_id": ["T1"],
-            "team_name": ["T"],
-            "org_code": ["RAA"],
-            "cpes_questions": ["Q13"],
-            "row": [2],
-        }
-    )
+    teams = one_team("RAA", "Q13")
     result = cpes_analysis.analyse_cohort(cpes, teams, date(2019, 9, 1), date(2020, 3, 31))
     assert result.table.iloc[0]["baseline_unadjusted"]
     cell = tables.cpes_team_table(result.table)["Baseline (2019)"].iloc[0]
@@ -702,15 +707,7 @@ def test_a_suppressed_result_with_many_responses_reads_not_published(tmp_path):
     }
     for year, row in rows.items():
         write_csv(root / "cpes" / f"cpes_{year}_results.csv", PLAIN, [row])
-    teams = pd.DataFrame(
-        {
-            "team_id": ["T1"],
-            "team_name": ["T"],
-            "org_code": ["RAA"],
-            "cpes_questions": ["Q13"],
-            "row": [2],
-        }
-    )
+    teams = one_team("RAA", "Q13")
     result = cpes_analysis.analyse_cohort(
         load_cpes(root), teams, date(2020, 6, 1), date(2021, 3, 31)
     )

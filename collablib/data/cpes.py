@@ -28,6 +28,7 @@ Bad input raises :class:`~collablib.errors.CollabError` naming file, row, column
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,9 +135,14 @@ class CpesData:
     def trusts(self) -> pd.DataFrame:
         return self.results[~self.results["national"]]
 
+    @functools.cached_property
+    def _steps(self) -> dict[str, tuple[str, int]]:
+        """old code -> (new code, from year), built once for every :meth:`successor` call."""
+        return {r.old_code: (r.new_code, int(r.from_year)) for r in self.successors.itertuples()}
+
     def successor(self, org_code: str, year: int) -> str:
         """The trust whose results stand for ``org_code`` in ``year``, following mergers."""
-        step = {r.old_code: (r.new_code, int(r.from_year)) for r in self.successors.itertuples()}
+        step = self._steps
         code = org_code
         for _ in range(len(step) + 1):  # chains are acyclic (checked when read)
             nxt = step.get(code)

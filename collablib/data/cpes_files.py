@@ -33,6 +33,7 @@ Range" is published on suppressed dashboard rows) is not used as a flag.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +136,9 @@ class ResultsFile:
         return text
 
 
+@functools.cache
 def _lookup() -> dict[str, str]:
+    """Normalised header text -> canonical field (built once: every row searched uses it)."""
     return {normalise(h): f for f, headers in FIELDS.items() for h in (f, *headers)}
 
 
