@@ -34,7 +34,7 @@ $(STAMP): $(LOCK) pyproject.toml
 
 venv: $(STAMP) ## Create or update .venv from the lock file
 
-reports: $(STAMP) ## Build one HTML report and its tidy data per cohort, plus reports/index.html
+reports: $(STAMP) ## Build one HTML report and its tidy data per cohort and per programme year, plus reports/index.html
 	$(BIN)/collab reports $(if $(JOBS),-j $(JOBS)) $(ARGS)
 
 test: $(STAMP) ## Run the whole test suite (unit, notebook and pipeline tests)

@@ -16,9 +16,12 @@ WHOLE_MODULES = {
     "test_analysis.py",
     "test_cpes.py",
     "test_export.py",
+    "test_ihi_progress.py",
     "test_incremental.py",
     "test_plots.py",
+    "test_programme.py",
     "test_report_safety.py",
+    "test_spc_matrix.py",
     "test_spc_plots.py",
 }
 

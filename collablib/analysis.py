@@ -34,6 +34,7 @@ from collablib.data.loaders import CohortData, load_cohort, load_data_notice, lo
 from collablib.data.policy import DisclosurePolicy, load_policy
 from collablib.data.registry import Cohort, load_registry
 from collablib.errors import CollabError
+from collablib.ihi.scores import ProgressSummary, summarise_progress
 from collablib.spc import improvement
 from collablib.spc import summary as spc_summary
 from collablib.spc.improvement import MeasureAnalysis
@@ -160,6 +161,8 @@ class CohortAnalysis:
     provenance: Provenance
     policy: DisclosurePolicy
     notice: str | None
+    #: the IHI progress scores summarised; ``None`` when the cohort has no progress.csv
+    progress: ProgressSummary | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The analysis as tidy tables: one row per observation, snake_case columns.
@@ -259,7 +262,15 @@ def analyse(
         provenance=Provenance(facts, provenance_facts.data_as_of_cohort(data)),
         policy=policy,
         notice=notice,
+        progress=_progress(data),
     )
+
+
+def _progress(data: CohortData) -> ProgressSummary | None:
+    """The cohort's progress scores summarised (:mod:`collablib.ihi.scores`), if it has any."""
+    if data.progress is None:
+        return None
+    return summarise_progress(data.progress.scores, data.teams)
 
 
 def _survey(
@@ -295,6 +306,7 @@ def summary_json(analysis: CohortAnalysis) -> dict[str, Any]:
     """What ``collab summary --cohort ID --json`` prints: the headline, CPES and scope."""
     out = analysis.survey.headline.as_json()
     out["cpes"] = cpes_analysis.as_json(analysis.cpes.table) if analysis.cpes else []
+    out["progress"] = analysis.progress.as_json() if analysis.progress else None
     out["scope"] = {
         "cohort_id": analysis.cohort.cohort_id,
         "name": analysis.cohort.name,

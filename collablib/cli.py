@@ -18,12 +18,15 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from collablib import __version__
 from collablib.build.fileio import OutputError
 from collablib.build.interrupts import BuildInterrupted
 from collablib.errors import CollabError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -186,10 +189,12 @@ def _reports(args: argparse.Namespace) -> int:
             # Nothing changed since the last complete run: say so without loading any data.
             fresh = buildstate.fast_up_to_date(data_dir, output_dir, notebook, args.cohorts)
             if fresh is not None:
-                for cohort_id in fresh:
-                    print(f"{cohort_id}: up to date")
-                n = len(fresh)
-                print(f"Summary: 0 built, {n} up to date, 0 failed ({n} cohorts)")
+                years = [] if args.cohorts else _programme_reports(output_dir, notebook)
+                for report_id in [*fresh, *years]:
+                    print(f"{report_id}: up to date")
+                n, what = len(fresh) + len(years), _count(len(fresh), "cohort")
+                what += ", " + _count(len(years), "programme year") if years else ""
+                print(f"Summary: 0 built, {n} up to date, 0 failed ({what})")
                 return EXIT_OK
 
         from collablib.build.pipeline import build_reports
@@ -210,6 +215,20 @@ def _reports(args: argparse.Namespace) -> int:
     else:
         print(summary.text())
     return summary.exit_code
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def _programme_reports(output_dir: Path, notebook: Path) -> list[str]:
+    """The programme-year reports in place that a complete run of ``notebook`` built."""
+    from collablib.paths import programme_notebook_for
+
+    if programme_notebook_for(notebook) is None:
+        return []
+    pages = output_dir.glob("programme-*.html")
+    return sorted(p.name.removesuffix(".html") for p in pages if not p.name.endswith(".code.html"))
 
 
 def _summary(args: argparse.Namespace) -> int:

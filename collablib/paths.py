@@ -16,6 +16,9 @@ __all__ = [
     "REGISTRY_FILE",
     "default_data_dir",
     "default_reports_dir",
+    "programme_notebook",
+    "programme_notebook_for",
+    "programme_report_id",
     "report_notebook",
     "resolve_data_dir",
 ]
@@ -49,3 +52,25 @@ def default_reports_dir() -> Path:
 def report_notebook() -> Path:
     """The parameterised cohort report notebook."""
     return PROJECT_ROOT / "notebooks" / "cohort_report.ipynb"
+
+
+def programme_notebook() -> Path:
+    """The parameterised programme-year report notebook."""
+    return PROJECT_ROOT / "notebooks" / "programme_report.ipynb"
+
+
+def programme_notebook_for(notebook: str | os.PathLike[str]) -> Path | None:
+    """The programme-year notebook a build of ``notebook`` also runs, or ``None``.
+
+    ``make reports`` runs the project's cohort notebook, and so the project's
+    programme-year notebook too. A build of another cohort notebook (a test's,
+    or an analyst's experiment) runs no programme-year report.
+    """
+    if Path(notebook).resolve() != report_notebook().resolve():
+        return None
+    return programme_notebook()
+
+
+def programme_report_id(programme_year: str) -> str:
+    """A programme-year report's id and file stem: ``"2020/21"`` -> ``"programme-2020-21"``."""
+    return "programme-" + programme_year.replace("/", "-")

@@ -32,6 +32,7 @@ import demo_content as content
 import demo_cpes
 import demo_exports
 import demo_measures
+import demo_progress
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -348,6 +349,9 @@ def main() -> None:
         demo_exports.WRITERS[spec.cohort_id](folder, teams, survey, export_rng)
         measures_rng = random.Random(f"{SEED}-measures-{spec.cohort_id}")
         demo_measures.write(folder, teams, spec.start, spec.end, measures_rng)
+        progress_rng = random.Random(f"{SEED}-progress-{spec.cohort_id}")
+        gaps = spec.cohort_id == demo_progress.GAPS_COHORT
+        demo_progress.write(folder, teams, spec.start, spec.end, progress_rng, gaps=gaps)
     write_csv(DATA / "cohorts.csv", registry)
     write_cpes(all_teams)
     check_exports(canonical)

@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 from collablib.report import display
 from collablib.report.survey_plots import count_chart
@@ -29,6 +30,21 @@ def test_figure_is_inline_png_with_alt_text_and_caption():
     assert 'alt="Bar chart &quot;quoted&quot;"' in markup
     assert "<figcaption>Cap &lt;b&gt;</figcaption>" in markup
     assert "http" not in markup
+
+
+def test_figure_anchor_becomes_the_figure_id_escaped():
+    fig = count_chart(pd.Series({"Lung": 2}), "Teams", "Title")
+    assert "id=" not in display.figure(fig, alt="chart").markup
+    fig = count_chart(pd.Series({"Lung": 2}), "Teams", "Title")
+    markup = display.figure(fig, alt="chart", anchor='spc-C2-01-m"<x>').markup
+    assert markup.startswith('<figure class="collab-figure" id="spc-C2-01-m&quot;&lt;x&gt;">')
+
+
+@pytest.mark.parametrize("anchor", ["", "two words", "tab\there"])
+def test_figure_refuses_an_invalid_anchor(anchor):
+    fig = count_chart(pd.Series({"Lung": 2}), "Teams", "Title")
+    with pytest.raises(ValueError, match="not a valid HTML id"):
+        display.figure(fig, alt="chart", anchor=anchor)
 
 
 def test_quotes_are_escaped_and_attributed_by_role_only():

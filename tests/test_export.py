@@ -39,6 +39,7 @@ OTHER_NUMBERS = {
         *("change", "change_ci_low", "change_ci_high"),
     ),
     "data_quality": ("rows",),  # rows of the export (cohort level)
+    "progress": ("score",),  # IHI scores given to teams, not counts of people
     "quotes": (),
 }
 

@@ -28,6 +28,7 @@ import pytest
 
 from collablib.build import fileio, kernels
 from collablib.build import state as buildstate
+from collablib.build.descriptions import DESCRIPTIONS
 from collablib.build.lock import BuildLock
 from collablib.cli import main
 from collablib.data.registry import load_registry
@@ -797,7 +798,8 @@ def test_a_notebook_that_leaves_no_analysis_fails_and_keeps_the_report_and_its_t
         return {str(p.relative_to(out)): sha(p) for p in (out / "data").rglob("*") if p.is_file()}
 
     tables = tables_now()
-    assert len(tables) == 11 * len(TINY)  # nine tables, datapackage.json and index.html each
+    # every table, datapackage.json and index.html, for each cohort
+    assert len(tables) == (len(DESCRIPTIONS) + 2) * len(TINY)
     before, index = snapshot(out), headline_table(out)
     draft = notebook.with_name("draft.ipynb")
     nb = json.loads(notebook.read_text(encoding="utf-8"))

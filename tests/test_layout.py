@@ -20,7 +20,7 @@ from collablib.paths import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "collablib"
 MODULES = sorted(PACKAGE.rglob("*.py"))
-CALCULATION = ("data", "survey", "spc", "cpes")
+CALCULATION = ("data", "survey", "spc", "cpes", "ihi")
 UPWARD = ("collablib.report", "collablib.build", "collablib.cli", "collablib.analysis")
 PLOTTING = ("matplotlib", "seaborn")
 

@@ -34,7 +34,7 @@ def test_demo_cohort_loads_with_types(demo_data):
     assert pd.api.types.is_datetime64_any_dtype(survey["submitted_at"])
     assert set(survey["recommend"].dropna()) <= {"Yes", "No"}
     assert (survey["cohort_id"] == "cohort-2").all()
-    assert set(data.files) == {"teams", "final_survey", "measures", "changes"}
+    assert set(data.files) == {"teams", "final_survey", "measures", "changes", "progress"}
     assert data.files["final_survey"].suffix == ".xlsx"
     assert data.survey_log.rows_used == len(survey) == 39
     assert survey["row"].min() >= 2  # the spreadsheet row of every response is kept

@@ -7,7 +7,7 @@ checked by a test).
 
 from __future__ import annotations
 
-__all__ = ["DESCRIPTIONS"]
+__all__ = ["DESCRIPTIONS", "PROGRAMME_DESCRIPTIONS"]
 
 #: What each table holds, and what each column means (units included).
 DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
@@ -169,12 +169,73 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
             "quote": "The comment, with personal details removed",
         },
     ),
+    "progress": (
+        "IHI progress scores as given in progress.csv: one row per team, month and assessor"
+        " (empty when the cohort has no progress.csv).",
+        {
+            "team_id": "Team id, as in teams.csv",
+            "team_name": "Team name, as in teams.csv",
+            "month": "The month scored, YYYY-MM",
+            "assessed_by": "Who scored it: team (self-assessment) or faculty",
+            "score": "Score on the IHI assessment scale, 0.5 to 5.0 in steps of 0.5",
+            "counted": "This is the month's counted score: the faculty's where a month has both",
+            "latest": "This is the team's result: its counted score at its latest scored month",
+        },
+    ),
     "data_quality": (
         "From survey export to analysis: what arrived, what was left out and why.",
         {
             "step": "The cleaning step",
             "rows": "Rows it concerns",
             "spreadsheet_rows": "Their row numbers as a spreadsheet shows them",
+        },
+    ),
+}
+
+#: The tables published beside a programme-year report (``data/programme-<yyyy-yy>/``).
+PROGRAMME_DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "cohorts": (
+        "The programme year cohort by cohort: who took part, the survey headline, the"
+        " improvement measures and the IHI progress scores (one row per cohort).",
+        {
+            "cohort_id": "Cohort id, as in data/cohorts.csv",
+            "name": "Cohort name",
+            "teams": "Project teams in the cohort",
+            "teams_responding": "Teams with at least one survey respondent",
+            "respondents": "People who answered the end-of-collaborative survey",
+            "recommend_pct": "Percentage who would recommend taking part (0-100)",
+            "team_working_pct": "Percentage rating team working 3 or 4 of 4 (0-100)",
+            "patient_carer_experience_pct": "Percentage rating patient/carer experience 3 or 4"
+            " of 4 (0-100)",
+            "staff_experience_pct": "Percentage rating staff experience 3 or 4 of 4 (0-100)",
+            "primary_measures": "Teams with a primary improvement measure",
+            "teams_improved": "Of those, teams whose primary measure showed special-cause"
+            " improvement after their first change",
+            "teams_sustained": "Of those, teams whose improvement was sustained",
+            "teams_scored": "Teams with IHI progress scores (empty when the cohort has none)",
+            "n_ge_4": "Teams whose latest IHI score was 4.0 or more",
+            "pct_ge_4": "Percentage of the teams scored whose latest IHI score was 4.0 or more"
+            " (0-100)",
+        },
+    ),
+    "survey_items": (
+        "End-of-collaborative survey for the whole programme year: each rated item (positive ="
+        " 3 or 4 of 4) and recommending (positive = yes), every respondent of every cohort"
+        " counted once.",
+        DESCRIPTIONS["survey_items"][1],
+    ),
+    "progress": (
+        "IHI progress scores of every team in the programme year: one row per cohort, team,"
+        " month and assessor (empty when no cohort has a progress.csv).",
+        {"cohort_id": "Cohort id, as in data/cohorts.csv", **DESCRIPTIONS["progress"][1]},
+    ),
+    "quotes": (
+        "The consented comments the cohort reports show (redacted, with their role group only),"
+        " with their cohort.",
+        {
+            "cohort": "Cohort name",
+            **DESCRIPTIONS["quotes"][1],
+            "roles": "The roles in that role group, separated by semicolons",
         },
     ),
 }

@@ -47,7 +47,10 @@ __all__ = [
     "export_files",
     "field_type",
     "headline_from_tables",
+    "progress_table",
     "read_tables",
+    "resources",
+    "survey_items_table",
     "table_csv",
     "write_export",
 ]
@@ -61,16 +64,19 @@ _TYPED_COLUMNS = {
         *("teams", "teams_responding", "respondents", "n", "positive", "points", "rows"),
         *("this_positive", "this_n", "other_positive", "other_n"),
         *("baseline_year", "baseline_n", "followup_year", "followup_n"),
+        *("primary_measures", "teams_improved", "teams_sustained", "teams_scored", "n_ge_4"),
     ),
     "number": (
         *("pct", "this_pct", "other_pct", "ci_low", "ci_high", "diff", "p_value"),
         *("value", "centre", "lower_limit", "upper_limit", "target"),
         *("baseline_score", "followup_score", "change", "change_ci_low", "change_ci_high"),
+        *("score", "recommend_pct", "team_working_pct", "patient_carer_experience_pct"),
+        *("staff_experience_pct", "pct_ge_4"),
     ),
     "boolean": (
         *("respondents_suppressed", "n_suppressed", "positive_suppressed"),
         *("significant", "small_numbers", "missing", "primary", "judged"),
-        *("improved_after_change", "sustained", "method_change"),
+        *("improved_after_change", "sustained", "method_change", "counted", "latest"),
     ),
     "date": ("start_date", "end_date", "data_as_of", "period"),
 }
@@ -105,8 +111,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _survey_items(analysis: CohortAnalysis) -> pd.DataFrame:
-    head = analysis.survey.headline
+def survey_items_table(head: Headline) -> pd.DataFrame:
+    """The ``survey_items`` table of a headline: each rated item and recommending."""
     measures = [*head.items, "recommend"]
     shares = [head.share(m) for m in measures]
     return pd.DataFrame(
@@ -174,18 +180,51 @@ def _cpes(analysis: CohortAnalysis) -> pd.DataFrame:
     return pd.DataFrame([{**r, "method_change": method_change} for r in rows], columns=columns)
 
 
+def _progress(analysis: CohortAnalysis) -> pd.DataFrame:
+    return progress_table(analysis.progress, analysis.teams, list(DESCRIPTIONS["progress"][1]))
+
+
+def progress_table(progress: Any, teams: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The ``progress`` table: every score as given, with whether it counted (see DESCRIPTIONS).
+
+    ``progress`` is a :class:`~collablib.ihi.scores.ProgressSummary` or ``None``;
+    for a programme year, ``columns`` starts with ``cohort_id``.
+    """
+    if progress is None:
+        return pd.DataFrame(columns=columns)
+    scores = progress.scores
+    keys = ["cohort_id", "team_id"] if "cohort_id" in columns else ["team_id"]
+    names = teams.set_index(keys)["team_name"]
+    index = pd.MultiIndex.from_frame(scores[keys]) if len(keys) > 1 else scores["team_id"]
+    out = pd.DataFrame(
+        {
+            "team_id": scores["team_id"],
+            "team_name": names.reindex(index).to_numpy(),
+            "month": scores["month"].astype(str),
+            "assessed_by": scores["assessed_by"],
+            "score": scores["score"],
+            "counted": scores["counted"],
+            "latest": scores["latest"],
+        },
+    ).reset_index(drop=True)
+    if "cohort_id" in columns:
+        out.insert(0, "cohort_id", scores["cohort_id"].to_numpy())
+    return out.loc[:, columns]
+
+
 def analysis_tables(analysis: CohortAnalysis) -> dict[str, pd.DataFrame]:
     """The tidy tables of :meth:`~collablib.analysis.CohortAnalysis.tables` (see DESCRIPTIONS)."""
     log = analysis.survey.data_quality.steps()
     tables = {
         "overview": _overview(analysis),
-        "survey_items": _survey_items(analysis),
+        "survey_items": survey_items_table(analysis.survey.headline),
         "survey_by_role": _survey_by_role(analysis),
         "comparisons": analysis.survey.comparisons.copy(),
         "spc_points": analysis.improvement.points.copy(),
         "spc_summary": analysis.improvement.summary.copy(),
         "cpes": _cpes(analysis),
         "quotes": analysis.survey.quotes[["role", "quote"]].astype(str).reset_index(drop=True),
+        "progress": _progress(analysis),
         "data_quality": pd.DataFrame(
             {
                 "step": log["step"],
@@ -226,18 +265,20 @@ def table_csv(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def data_package(analysis: CohortAnalysis, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
-    """The Frictionless Data Package describing ``tables`` (no dates, no random ids)."""
-    cohort, policy = analysis.cohort, analysis.policy
-    resources = []
+def resources(
+    tables: Mapping[str, pd.DataFrame],
+    descriptions: Mapping[str, tuple[str, Mapping[str, str]]],
+    first_shown: int,
+) -> list[dict[str, Any]]:
+    """The Frictionless resources describing ``tables``, from their ``descriptions``."""
+    out = []
     for name, frame in tables.items():
-        description, columns = DESCRIPTIONS[name]
-        description = description.format(first_shown=policy.largest_suppressed + 1)
+        description, columns = descriptions[name]
         fields = [
             {"name": column, "type": field_type(column), "description": columns[column]}
             for column in frame.columns
         ]
-        resources.append(
+        out.append(
             {
                 "name": name.replace("_", "-"),
                 "path": f"{name}.csv",
@@ -245,10 +286,16 @@ def data_package(analysis: CohortAnalysis, tables: Mapping[str, pd.DataFrame]) -
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
-                "description": description,
+                "description": description.format(first_shown=first_shown),
                 "schema": {"fields": fields, "missingValues": [""]},
             }
         )
+    return out
+
+
+def data_package(analysis: CohortAnalysis, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The Frictionless Data Package describing ``tables`` (no dates, no random ids)."""
+    cohort, policy = analysis.cohort, analysis.policy
     return {
         "profile": "tabular-data-package",
         "name": f"collab-{cohort.cohort_id}".lower(),
@@ -258,21 +305,28 @@ def data_package(analysis: CohortAnalysis, tables: Mapping[str, pd.DataFrame]) -
             f"control (counts of people from {policy.smallest_suppressed} to "
             f"{policy.largest_suppressed} below cohort level are hidden). Produced by collab."
         ),
-        "resources": resources,
+        "resources": resources(tables, DESCRIPTIONS, policy.largest_suppressed + 1),
     }
 
 
-def export_files(analysis: CohortAnalysis) -> dict[str, bytes]:
-    """File name -> bytes of everything :func:`write_export` writes for one cohort.
+def export_files(analysis: Any) -> dict[str, bytes]:
+    """File name -> bytes of everything :func:`write_export` writes for one report.
 
     The CSV tables, ``datapackage.json`` and a page listing them
-    (:mod:`collablib.build.data_listing`).
+    (:mod:`collablib.build.data_listing`). ``analysis`` is a cohort's
+    :class:`~collablib.analysis.CohortAnalysis` or a programme year's
+    :class:`~collablib.programme.ProgrammeAnalysis`.
     """
     from collablib.build.data_listing import LISTING_NAME, listing_page
 
     tables = analysis.tables()
     files = {f"{name}.csv": table_csv(frame) for name, frame in tables.items()}
-    package = data_package(analysis, tables)
+    if hasattr(analysis, "programme_year") and not hasattr(analysis, "cohort"):
+        from collablib.build.programme_export import programme_package
+
+        package = programme_package(analysis, tables)
+    else:
+        package = data_package(analysis, tables)
     files["datapackage.json"] = (json.dumps(package, indent=1, sort_keys=True) + "\n").encode()
     files[LISTING_NAME] = listing_page(package, analysis.notice).encode("utf-8")
     return files

@@ -26,7 +26,10 @@ from collablib.build.state import data_folder
 from collablib.cpes.analysis import CpesSummary
 from collablib.data.loaders import load_data_notice
 from collablib.data.registry import Cohort, programme_years
+from collablib.ihi.scores import ProgressHeadline, progress_headline
+from collablib.paths import programme_report_id
 from collablib.report.narrative import long_date
+from collablib.report.progress_plots import progress_cell_text
 from collablib.report.tables import cohort_headline_row
 from collablib.spc import improvement
 from collablib.spc import summary as spc_summary
@@ -54,6 +57,8 @@ class Published:
     headline: Headline
     improvement: ImprovementHeadline
     cpes: CpesSummary | None
+    #: the teams' IHI progress results; ``None`` when the cohort has no progress scores
+    progress: ProgressHeadline | None = None
 
 
 def published(cohorts: Sequence[Cohort], output_dir: Path) -> dict[str, Published]:
@@ -78,10 +83,20 @@ def published(cohorts: Sequence[Cohort], output_dir: Path) -> dict[str, Publishe
                 headline=headline_from_tables(tables["overview"], tables["survey_items"]),
                 improvement=spc_summary.headline(tables["spc_summary"]),
                 cpes=cpes_summary_from_table(tables["cpes"]),
+                progress=_published_progress(folder),
             )
         except (OSError, KeyError, TypeError, ValueError, IndexError, pd.errors.ParserError):
             continue
     return out
+
+
+def _published_progress(folder: Path) -> ProgressHeadline | None:
+    """The teams' IHI results a report published; ``None`` without scores (or, for a report
+    built before progress scores existed, without the table)."""
+    if not (folder / "progress.csv").exists():
+        return None
+    table = read_tables(folder, ("progress",))["progress"]
+    return progress_headline(table.loc[table["latest"].astype(bool), "score"])
 
 
 def headline_rows(
@@ -138,6 +153,7 @@ def improvement_rows(
                     "improved": "–",
                     "sustained": "–",
                     "not_judged": "–",
+                    "progress": "–",
                 }
             )
             continue
@@ -150,6 +166,7 @@ def improvement_rows(
                 "improved": str(head.improved),
                 "sustained": str(head.sustained),
                 "not_judged": str(head.not_judged),
+                "progress": progress_cell_text(figures[cohort.cohort_id].progress),
             }
         )
     return rows
@@ -210,7 +227,27 @@ def render_index(
                 ),
             }
         )
+    programmes = []
+    for year in programme_years(list(cohorts)):
+        rid = programme_report_id(year)
+        paths = report_paths(output_dir, rid)
+        folder = data_folder(output_dir, rid)
+        built = all(p.exists() for p in paths.values())
+        programmes.append(
+            {
+                "year": year,
+                "cohorts": ", ".join(c.name for c in cohorts if c.programme_year == year),
+                "report": paths["report"].name if built else None,
+                "code": paths["code"].name if built else None,
+                "data": (
+                    f"{folder.relative_to(output_dir).as_posix()}/{LISTING_NAME}"
+                    if built and (folder / LISTING_NAME).exists()
+                    else None
+                ),
+            }
+        )
     names = {c.cohort_id: c.name for c in cohorts}
+    names |= {programme_report_id(y): f"Programme year {y}" for y in programme_years(cohorts)}
     problems = [
         {"name": names.get(r.cohort_id, r.cohort_id), "reason": r.reason}
         for r in results
@@ -222,6 +259,7 @@ def render_index(
         title=INDEX_TITLE,
         notice=load_data_notice(data_dir),
         cohorts=listing,
+        programmes=programmes if any(p["report"] for p in programmes) else [],
         problems=problems,
         headers=header,
         rows=rows,

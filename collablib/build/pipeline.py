@@ -39,7 +39,6 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,17 +50,31 @@ from collablib.build.fileio import OutputError
 from collablib.build.index_page import write_index
 from collablib.build.interrupts import BuildInterrupted, signals_ignored, sigterm_raises
 from collablib.build.lock import BuildLock, locked_output_folder
+from collablib.build.programmes import ProgrammeBuild, programme_ids
 from collablib.build.progress import PlainProgress, Progress
 from collablib.build.render import (
     BuildResult,
 )
+from collablib.build.run_summary import BuildSummary
 from collablib.build.validation import comparison_figures, expected_work, load_and_check
-from collablib.build.workers import Planned, build_planned
+from collablib.build.workers import Planned, build_planned, up_to_date_or_why
 from collablib.data.inputs import INPUT_LOG, input_hash, read_input, sha256_bytes, sha256_file
 from collablib.data.loaders import CohortData
-from collablib.data.registry import Cohort, load_registry, registry_path, select_cohorts
+from collablib.data.registry import (
+    Cohort,
+    load_registry,
+    programme_years,
+    registry_path,
+    select_cohorts,
+)
 from collablib.errors import CollabError, describe_os_error, display_path
-from collablib.paths import default_reports_dir, report_notebook, resolve_data_dir
+from collablib.paths import (
+    default_reports_dir,
+    programme_notebook_for,
+    programme_report_id,
+    report_notebook,
+    resolve_data_dir,
+)
 from collablib.survey.comparisons import CohortFigures
 
 __all__ = [
@@ -71,89 +84,6 @@ __all__ = [
     "default_jobs",
     "select_cohorts",
 ]
-
-
-@dataclass
-class BuildSummary:
-    """The outcome of one ``collab reports`` run."""
-
-    results: list[BuildResult] = field(default_factory=list)
-    index: Path | None = None
-    #: the signal that stopped the run, if one did
-    interrupted: int | None = None
-    seconds: float = 0.0
-    #: a problem writing the index, if there was one
-    index_problem: str | None = None
-    #: cohorts no longer in the registry whose reports were deleted
-    removed: list[str] = field(default_factory=list)
-
-    def with_status(self, status: str) -> list[BuildResult]:
-        return [r for r in self.results if r.status == status]
-
-    @property
-    def failed(self) -> list[BuildResult]:
-        return self.with_status("failed")
-
-    @property
-    def exit_code(self) -> int:
-        """128 + signal if interrupted; 2 if any cohort failed on bad input; 1 for other
-        failures; else 0."""
-        if self.interrupted is not None:
-            return 128 + self.interrupted
-        if not self.failed:
-            return 1 if self.index_problem else 0
-        return 2 if any(r.kind == "data" for r in self.failed) else 1
-
-    def headline(self) -> str:
-        """The summary line: counts per status and, when a cohort failed, what was kept."""
-        built = self.with_status("built")
-        fresh = self.with_status("up to date")
-        line = (
-            f"Summary: {len(built)} built, {len(fresh)} up to date, {len(self.failed)} failed"
-            + (f" ({len(self.results)} cohorts)" if self.results else "")
-        )
-        if self.failed:
-            names = ", ".join(r.cohort_id for r in self.failed)
-            line += (
-                f". Failed: {names}. The other reports were kept: a failed cohort never "
-                "changes another cohort's report"
-            )
-        return line
-
-    def text(self) -> str:
-        """A plain summary: the headline, then each failure with its reason."""
-        lines = [self.headline()]
-        for r in self.failed:
-            lines.append(f"FAILED {r.cohort_id}:")
-            lines += ["  " + line for line in r.reason.splitlines()]
-            if r.kind != "output":  # an output failure says itself what is in place
-                lines.append("  Its previous report, if any, was left unchanged.")
-        for cohort_id in self.removed:
-            lines.append(f"Removed the report of {cohort_id}, which is no longer in the registry.")
-        if self.index_problem:
-            lines.append(f"The index was not updated: {self.index_problem}")
-        elif self.index:
-            lines.append(f"Index: {display_path(self.index)}")
-        return "\n".join(lines)
-
-    def interrupted_line(self) -> str:
-        """One line for an interrupted run: what was finished and what was not."""
-        name = signal.Signals(self.interrupted or signal.SIGINT).name
-        built = [r.cohort_id for r in self.with_status("built")]
-        fresh = self.with_status("up to date")
-        stopped = [r.cohort_id for r in self.with_status("interrupted")]
-        failed = [r.cohort_id for r in self.failed]
-        parts = [f"{len(built)} built" + (f" ({', '.join(built)})" if built else "")]
-        parts.append(f"{len(fresh)} up to date")
-        if failed:
-            parts.append(f"{len(failed)} failed ({', '.join(failed)})")
-        parts.append(
-            f"{len(stopped)} not finished" + (f" ({', '.join(stopped)})" if stopped else "")
-        )
-        return (
-            f"interrupted by {name} after {self.seconds:.1f} s: {', '.join(parts)}. "
-            "Every report in place is complete; the next run rebuilds what was not finished."
-        )
 
 
 def default_jobs() -> int:
@@ -202,8 +132,13 @@ def build_reports(
     wait: bool = False,
     warn: buildstate.Warn | None = None,
     lock: BuildLock | None = None,
+    programme_notebook: str | os.PathLike[str] | None = None,
 ) -> BuildSummary:
     """Build the selected cohorts' reports (all by default) that are out of date, then the index.
+
+    The programme-year reports of the selected cohorts' years are built too,
+    with ``programme_notebook`` (by default the project's, when ``notebook`` is
+    the project's cohort notebook; none otherwise).
 
     ``force`` rebuilds every selected cohort; ``wait`` waits for another build
     holding the output folder instead of refusing; ``lock`` is the folder's
@@ -218,6 +153,11 @@ def build_reports(
     output_dir = Path(output_dir or default_reports_dir()).resolve()
     notebook = Path(notebook or report_notebook()).resolve()
     build = _Build(data_dir, output_dir, notebook, jobs, progress or PlainProgress(), force, warn)
+    build.programme_path = (
+        Path(programme_notebook).resolve()
+        if programme_notebook
+        else programme_notebook_for(notebook)
+    )
     with sigterm_raises():
         if lock is not None:
             return build.run(cohort_ids, lock)
@@ -248,6 +188,12 @@ class _Build:
         self.started = time.perf_counter()
         self.results: dict[str, BuildResult] = {}
         self.selected: list[Cohort] = []
+        #: the ids of the reports this run covers: the selected cohorts', then programme years'
+        self.reports: list[str] = []
+        #: the programme-year notebook this run also builds (``None``: no programme reports)
+        self.programme_path: Path | None = None
+        #: programme-year reports deleted because a cohort left their year
+        self.removed: list[str] = []
         #: the SHA-256 of each cohort's outputs in place (from its record, or just written)
         self.outputs: dict[str, dict[str, str]] = {}
         self.kernels = kernels.KernelRun(threading.Event())
@@ -265,8 +211,8 @@ class _Build:
                 with contextlib.suppress(Exception):
                     self.progress.close()
             ordered = [
-                self.results.get(c.cohort_id) or BuildResult(c.cohort_id, "interrupted")
-                for c in self.selected
+                self.results.get(r) or BuildResult(r, "interrupted")
+                for r in self.reports or [c.cohort_id for c in self.selected]
             ]
             return BuildSummary(
                 results=ordered,
@@ -284,7 +230,15 @@ class _Build:
         cohorts = load_registry(data_dir)
         self.selected = select_cohorts(cohorts, cohort_ids, data_dir)
         notebook_bytes = read_input(self.notebook)
-        run = provenance.run_facts(self.notebook, sha256_bytes(notebook_bytes))
+        programme_path = self.programme_path
+        programmes = (
+            ProgrammeBuild(programme_path, data_dir, output_dir) if programme_path else None
+        )
+        run = provenance.run_facts(
+            self.notebook,
+            sha256_bytes(notebook_bytes),
+            programmes.sha256 if programmes else None,
+        )
         notebook_node = nbformat.reads(notebook_bytes.decode("utf-8"), as_version=4)
         git_all = provenance.git_state(buildstate.tracked_paths(data_dir, self.notebook))
 
@@ -301,7 +255,19 @@ class _Build:
         changed_now = set(INPUT_LOG.changed)
 
         plan: list[Planned] = []
-        self.progress.start(len(self.selected))
+        chosen = {c.cohort_id for c in self.selected}
+        # A programme year is built when the run covers all its cohorts (a partial build
+        # leaves it for the next full one), after them, and only if they all succeed, so
+        # it always matches the cohort reports and the index beside it.
+        years = [
+            y
+            for y in programme_years(cohorts)
+            if programmes and all(c.cohort_id in chosen for c in cohorts if c.programme_year == y)
+        ]
+        self.reports = [c.cohort_id for c in self.selected] + [
+            programme_report_id(y) for y in years
+        ]
+        self.progress.start(len(self.reports))
         try:
             for cohort in self.selected:
                 item = self._plan(cohort, cohorts, loaded, figures, checked.reads, run, changed_now)
@@ -310,29 +276,33 @@ class _Build:
             # Longest first (the classic LPT rule): the slowest reports start at once rather
             # than last, so the parallel builds finish closer together.
             plan.sort(key=lambda item: -expected_work(loaded[item.cohort.cohort_id]))
-            build_planned(
-                plan,
-                data_dir=data_dir,
-                output_dir=output_dir,
-                notebook=notebook_node,
-                jobs=self.jobs,
-                run=self.kernels,
-                lock=lock,
-                progress=self.progress,
-                finished=self._finish,
-                store=self.results.__setitem__,
-                outputs=self.outputs,
-            )
+            if programmes is not None:
+                self.removed += programmes.withdraw_changed_years(cohorts, self.warn)
+            self._build(plan, notebook_node, lock)
+            if programmes is not None:
+                later = programmes.plan(
+                    years,
+                    cohorts,
+                    self.results,
+                    checked.reads,
+                    changed_now,
+                    run,
+                    force=self.force,
+                    warn=self.warn,
+                    finish=self._finish,
+                    outputs=self.outputs,
+                )
+                self._build(later, notebook_node, lock)
         finally:
             self.progress.close()
 
-        ordered = [self.results[c.cohort_id] for c in self.selected]
+        ordered = [self.results[r] for r in self.reports]
         summary = BuildSummary(results=ordered)
         if not lock.still_held():  # deleted under us: another build may be writing now
             summary.index_problem = "the output folder's lock file was removed during the build"
             return self._finished(summary)
-        summary.removed = buildstate.remove_unregistered(
-            output_dir, {c.cohort_id for c in cohorts}, self.warn
+        summary.removed = self.removed + buildstate.remove_unregistered(
+            output_dir, {c.cohort_id for c in cohorts} | programme_ids(cohorts), self.warn
         )
         try:
             summary.index = write_index(
@@ -348,6 +318,7 @@ class _Build:
             and all(not isinstance(d, CollabError) for d in loaded.values())
             and not INPUT_LOG.changed
             and all(c.cohort_id in self.outputs for c in cohorts)
+            and all(r in self.outputs for r in self.reports)
         )
         buildstate.clear_state(output_dir)
         if complete:
@@ -358,6 +329,22 @@ class _Build:
                 reason = describe_os_error(exc) if isinstance(exc, OSError) else exc.message
                 self.warn(f"the record of this complete run was not written: {reason}")
         return self._finished(summary)
+
+    def _build(self, plan: list[Planned], notebook: nbformat.NotebookNode, lock: BuildLock) -> None:
+        """Build ``plan`` on the worker threads (:func:`collablib.build.workers.build_planned`)."""
+        build_planned(
+            plan,
+            data_dir=self.data_dir,
+            output_dir=self.output_dir,
+            notebook=notebook,
+            jobs=self.jobs,
+            run=self.kernels,
+            lock=lock,
+            progress=self.progress,
+            finished=self._finish,
+            store=self.results.__setitem__,
+            outputs=self.outputs,
+        )
 
     def _finished(self, summary: BuildSummary) -> BuildSummary:
         summary.seconds = time.perf_counter() - self.started
@@ -415,25 +402,13 @@ class _Build:
         ]
         components = cohort_components(cohort, facts, others, self.data_dir)
         key = buildstate.digest(components)
-        record = buildstate.read_record(self.output_dir, cid, self.warn)
-        same_key = record is not None and record["key"] == key
-        if (
-            same_key
-            and not self.force
-            and buildstate.outputs_match(
-                self.output_dir,
-                record["outputs"],  # type: ignore[index]
-            )
-        ):
-            self.outputs[cid] = record["outputs"]  # type: ignore[index]
+        done, why = up_to_date_or_why(
+            self.output_dir, cid, key, components, force=self.force, warn=self.warn
+        )
+        if done is not None:
+            self.outputs[cid] = done
             self._finish(BuildResult(cid, "up to date"))
             return None
-        if self.force:
-            why = "forced"
-        elif same_key:
-            why = "an output was missing or had been changed"
-        else:
-            why = buildstate.explain(record, components)
         return Planned(
             cohort,
             facts,
@@ -460,6 +435,8 @@ class _Build:
         outputs = {"index.html": sha256_file(index)}
         for cohort in cohorts:
             outputs.update(self.outputs[cohort.cohort_id])
+        for report in self.reports:
+            outputs.update(self.outputs[report])
         buildstate.write_state(
             self.output_dir,
             buildstate.global_key(self.data_dir, hashes, run, git),

@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from collablib.data.inputs import InputLog, input_hash, is_input_file, sha256_file
-from collablib.paths import PROJECT_ROOT, REGISTRY_FILE, report_notebook, resolve_data_dir
+from collablib.paths import (
+    PROJECT_ROOT,
+    REGISTRY_FILE,
+    programme_notebook_for,
+    report_notebook,
+    resolve_data_dir,
+)
 
 __all__ = [
     "CODE_PATHS",
@@ -225,16 +231,30 @@ class RunFacts:
     code_sha256: str
     lock_sha256: str
     versions: dict[str, str]
+    #: the SHA-256 of the programme-year notebook the build also runs (``None``: it runs none)
+    programme_notebook_sha256: str | None = None
 
 
-def run_facts(notebook: Path, notebook_sha256: str | None = None) -> RunFacts:
-    """The :class:`RunFacts` of a build running ``notebook`` (whose hash may be given)."""
+def run_facts(
+    notebook: Path, notebook_sha256: str | None = None, programme_sha256: str | None = None
+) -> RunFacts:
+    """The :class:`RunFacts` of a build running ``notebook`` (whose hash may be given).
+
+    A build of the project's own cohort notebook also runs the programme-year
+    notebook (:func:`collablib.paths.programme_notebook_for`), unless another is
+    given by its hash; that hash is part of the facts, so the quick "up to date"
+    check sees a change to it.
+    """
+    if programme_sha256 is None:
+        programme = programme_notebook_for(notebook)
+        programme_sha256 = sha256_file(programme) if programme is not None else None
     return RunFacts(
         notebook_file=notebook.name,
         notebook_sha256=notebook_sha256 or sha256_file(notebook),
         code_sha256=code_digest(),
         lock_sha256=lock_digest(),
         versions=package_versions(),
+        programme_notebook_sha256=programme_sha256,
     )
 
 

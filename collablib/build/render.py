@@ -313,11 +313,9 @@ def render_cohort(
     executed_path = work / f"{cohort.cohort_id}.{token}.ipynb"
     if isinstance(notebook, Path):
         notebook = nbformat.read(notebook, as_version=4)
-    params = {
-        "cohort_id": cohort.cohort_id,
-        "data_dir": data_dir.name,
-        **parameters,
-    }
+    # A programme-year report is named by its year, a cohort's report by its id.
+    named = {} if "programme_year" in parameters else {"cohort_id": cohort.cohort_id}
+    params = {**named, "data_dir": data_dir.name, **parameters}
     try:
         attempts, executed = execute_notebook(
             with_record_cell(notebook), executed_path, params, cwd=data_dir.parent, run=run

@@ -2,9 +2,8 @@
 
 Next to the reports, ``.build/`` holds:
 
-- ``<cohort_id>.json``: the cohort's **build record**: its build key, the
-  components of that key, and the SHA-256 of each file it wrote (the two
-  renderings and the tidy data, from which the index takes its figures);
+- ``<cohort_id>.json`` (or ``programme-<yyyy-yy>.json``): a report's **build record**: its
+  key, the key's components, and the SHA-256 of each file it wrote (renderings, tidy data);
 - ``figures/<cohort_id>.json``: the cohort's survey counts from the last time
   its data **validated**, which other cohorts' comparisons use (so a cohort
   whose new data are bad never changes another cohort's report);
@@ -63,7 +62,7 @@ from collablib.build.provenance import (
 )
 from collablib.data.inputs import is_input_file, sha256_file
 from collablib.errors import describe_os_error
-from collablib.paths import PROJECT_ROOT
+from collablib.paths import PROJECT_ROOT, programme_notebook_for
 
 __all__ = [
     "BUILD_RECORD_MIME",
@@ -290,7 +289,8 @@ def data_files(data_dir: Path) -> list[Path]:
 
 
 def tracked_paths(data_dir: Path, notebook: Path) -> list[Path]:
-    return [*data_files(data_dir), notebook, *(PROJECT_ROOT / p for p in CODE_PATHS)]
+    programme = [p for p in [programme_notebook_for(notebook)] if p is not None]
+    return [*data_files(data_dir), notebook, *programme, *(PROJECT_ROOT / p for p in CODE_PATHS)]
 
 
 def global_key(
@@ -395,19 +395,21 @@ def explain(old: dict[str, Any] | None, components: dict[str, Any]) -> str:
     return ", ".join(changed) or "its build record changed"
 
 
-def remove_unregistered(output_dir: Path, registered: set[str], warn: Warn | None) -> list[str]:
-    """Delete what collab wrote for cohorts no longer in the registry; return their ids.
+def remove_unregistered(
+    output_dir: Path, registered: set[str], warn: Warn | None, only: set[str] | None = None
+) -> list[str]:
+    """Delete what collab wrote for reports no longer in the registry (of ``only``, if given).
 
-    A report withdrawn from the registry (consent withdrawn, say) must not stay
-    in the output folder, unlinked but readable: its renderings, its tidy data,
-    its build record, its recorded figures and any failed notebook are deleted. Only
-    files collab names after the cohort are touched; ids are compared without
-    case, as a case-insensitive disk would.
+    A report withdrawn from the registry (consent withdrawn, say) must not stay in the output
+    folder, unlinked but readable: its renderings, its tidy data, its build record, its
+    recorded figures and any failed notebook are deleted. Only files collab names after the
+    report are touched; ids are compared without case, as a case-insensitive disk would.
     """
     output_dir = Path(output_dir)
     keep = {c.casefold() for c in registered}
     ids = {p.stem for p in state_dir(output_dir).glob("*.json") if p.name != STATE_FILE}
     ids |= {p.stem for p in (state_dir(output_dir) / FIGURES_DIR).glob("*.json")}
+    ids = ids if only is None else ids & only
     removed = []
     for cohort_id in sorted(ids):
         if cohort_id.casefold() in keep:

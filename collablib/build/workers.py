@@ -22,6 +22,7 @@ from typing import Any
 import nbformat
 
 from collablib.build import provenance
+from collablib.build import state as buildstate
 from collablib.build.fileio import OutputError
 from collablib.build.kernels import KernelRun
 from collablib.build.lock import BuildLock
@@ -40,6 +41,7 @@ __all__ = [
     "STOP_GRACE",
     "Planned",
     "build_planned",
+    "up_to_date_or_why",
 ]
 
 #: Seconds an interrupted build waits for its worker threads before it returns.
@@ -48,7 +50,8 @@ STOP_GRACE = 3.0
 
 @dataclass
 class Planned:
-    """A cohort to build: its facts, build key and why, and what its kernel may read."""
+    """A report to build (a cohort's, or a programme year's): its facts, build key and why,
+    and what its kernel may read."""
 
     cohort: Cohort
     facts: dict[str, Any]
@@ -58,6 +61,34 @@ class Planned:
     comparators: str
     expected_reads: dict[str, str]
     recorded_inputs: set[str]
+    #: a programme-year report's own notebook and parameters (``None``: the cohort notebook)
+    notebook: nbformat.NotebookNode | None = None
+    parameters: dict[str, str | None] | None = None
+
+
+def up_to_date_or_why(
+    output_dir: Path,
+    report_id: str,
+    key: str,
+    components: dict[str, Any],
+    *,
+    force: bool,
+    warn: buildstate.Warn,
+) -> tuple[dict[str, str] | None, str]:
+    """A report's recorded outputs if it is up to date (and not forced); else ``None`` and why.
+
+    Up to date means the same build key as its record and every recorded output still
+    in place with its recorded SHA-256.
+    """
+    record = buildstate.read_record(output_dir, report_id, warn)
+    same_key = record is not None and record["key"] == key
+    if same_key and not force and buildstate.outputs_match(output_dir, record["outputs"]):  # type: ignore[index]
+        return record["outputs"], ""  # type: ignore[index]
+    if force:
+        return None, "forced"
+    if same_key:
+        return None, "an output was missing or had been changed"
+    return None, buildstate.explain(record, components)
 
 
 def build_planned(
@@ -98,8 +129,10 @@ def build_planned(
                 item.cohort,
                 data_dir=data_dir,
                 output_dir=output_dir,
-                notebook=notebook,
-                parameters={
+                notebook=item.notebook if item.notebook is not None else notebook,
+                parameters=item.parameters
+                if item.parameters is not None
+                else {
                     "provenance": provenance.to_json(item.facts),
                     "comparators": item.comparators,
                 },

@@ -18,6 +18,7 @@ from collablib.data.cleaning import CleaningLog, clean_survey, has_survey_header
 from collablib.data.ingest import drop_blank_rows, read_csv_text, read_table
 from collablib.data.inputs import input_exists, read_input_text
 from collablib.data.measures import CHANGES_FILE, MEASURES_FILE, MeasuresData, load_measures
+from collablib.data.progress import PROGRESS_FILE, ProgressData, load_progress
 from collablib.data.registry import Cohort, get_cohort, load_registry, registry_path
 from collablib.data.schemas import (
     RATING_COLUMNS,
@@ -65,6 +66,7 @@ class CohortData:
     survey_log: CleaningLog | None = None
     names: frozenset[str] = frozenset()
     measures: MeasuresData | None = None
+    progress: ProgressData | None = None
 
 
 def load_teams(path: str | os.PathLike[str], cohort_id: str | None = None) -> pd.DataFrame:
@@ -134,9 +136,12 @@ def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = 
     teams_path = folder / TEAMS_FILE
     teams = load_teams(teams_path, cohort.cohort_id)
     mapping = load_mapping(data_dir, folder)
-    survey_path = find_survey_file(folder, mapping, (TEAMS_FILE, MEASURES_FILE, CHANGES_FILE))
+    survey_path = find_survey_file(
+        folder, mapping, (TEAMS_FILE, MEASURES_FILE, CHANGES_FILE, PROGRESS_FILE)
+    )
     survey, log, names = import_survey(survey_path, teams, mapping, cohort.cohort_id)
     measures = load_measures(folder, teams)
+    progress = load_progress(folder, teams, cohort)
     return CohortData(
         cohort=cohort,
         teams=teams,
@@ -145,10 +150,12 @@ def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = 
             "teams": teams_path,
             "final_survey": survey_path,
             **(measures.files if measures else {}),
+            **({"progress": progress.file} if progress else {}),
         },
         survey_log=log,
         names=frozenset(names),
         measures=measures,
+        progress=progress,
     )
 
 

@@ -165,7 +165,14 @@ def text_column(*checks: pa.Check, unique: bool = False) -> pa.Column:
 REGISTRY_SCHEMA = pa.DataFrameSchema(
     {
         "cohort_id": text_column(
-            not_blank(), pa.Check.str_matches(ID_PATTERN, error=ID_RULE), unique=True
+            not_blank(),
+            pa.Check.str_matches(ID_PATTERN, error=ID_RULE),
+            pa.Check(
+                lambda s: ~s.str.lower().str.startswith("programme-"),
+                error="an id that does not start with 'programme-' (the programme-year "
+                "reports are named programme-<yyyy-yy>)",
+            ),
+            unique=True,
         ),
         "name": text_column(not_blank()),
         "programme_year": text_column(programme_year()),
@@ -364,13 +371,15 @@ def _to_collab_error(
                 allowed=f"a {column} that appears only once in the file",
             )
         else:
+            # A rule may say what is wrong before "|", and what is allowed after it.
+            problem, _, allowed = check.rpartition("|")
             err = CollabError(
-                "value is not allowed",
+                problem or "value is not allowed",
                 file=file,
                 row=row,
                 column=column,
                 value=value,
-                allowed=check,
+                allowed=allowed,
             )
         errors.append(((row if row is not None else 0, order.get(column, -1)), err))
     errors.sort(key=lambda pair: pair[0])

@@ -102,18 +102,25 @@ def png_bytes(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def figure(fig: Figure, alt: str, caption: str | None = None) -> HTML:
+def figure(fig: Figure, alt: str, caption: str | None = None, *, anchor: str | None = None) -> HTML:
     """Embed ``fig`` as an inline PNG with alt text and an optional caption.
+
+    ``anchor`` becomes the ``<figure>``'s id, for links to the chart (such as
+    :func:`collablib.report.spc_matrix.chart_anchor`); an id must be non-empty and
+    have no spaces, and the caller keeps it unique in the page.
 
     The figure is closed afterwards so that Jupyter's inline backend does not
     display it a second time.
     """
+    if anchor is not None and (not anchor or any(c.isspace() for c in anchor)):
+        raise ValueError(f"not a valid HTML id: {anchor!r}")
     data = base64.b64encode(png_bytes(fig)).decode("ascii")
     width_px = round(fig.get_figwidth() * CSS_DPI)
     caption_html = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    id_html = f' id="{esc(anchor)}"' if anchor is not None else ""
     fig.clf()
     return HTML(
-        f'<figure class="collab-figure">'
+        f'<figure class="collab-figure"{id_html}>'
         f'<img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
         f'style="width:{width_px}px;max-width:100%;height:auto" />'
         f"{caption_html}</figure>"
