@@ -108,6 +108,18 @@ def test_the_index_links_each_programme_year_and_its_published_tables(built, pro
     assert items.loc["recommend", "n"] == programme.headline.recommend.n
 
 
+def test_the_cpes_section_carries_the_cohort_reports_caveats(built, programme):
+    from collablib.report.narrative import cpes_caveats
+
+    out, _ = built
+    page = html.unescape((out / f"{programme.report_id}.html").read_text(encoding="utf-8"))
+    cohort = next(a for a in programme.cohorts if a.cpes is not None)
+    caveats = cpes_caveats(cohort.cpes.summary, cohort.cpes.min_responses, table=cohort.cpes.table)
+    assert caveats and all(point in page for point in caveats)
+    assert cohort.cpes.summary.method_change  # 2019 to 2021: the questionnaire changed
+    assert "The survey changed between 2019 and 2021" in page
+
+
 def test_progress_and_cpes_cover_every_team_of_the_year(programme):
     assert programme.progress is not None
     assert programme.progress.headline.teams_scored == sum(

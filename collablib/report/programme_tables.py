@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from collablib.report.formatting import fmt_ci, fmt_int, fmt_pct
-from collablib.report.narrative import long_date, plural
+from collablib.report.narrative import cpes_caveats, long_date, plural
 from collablib.report.progress_plots import progress_cell_text
 from collablib.report.tables import SHORT_LABELS, cpes_cell, fmt_cpes_change
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "cohorts_table",
     "cpes_by_cohort_table",
+    "cpes_caveats_for_year",
     "cpes_questions_table",
     "headline_intervals",
     "lead_paragraph",
@@ -184,6 +185,23 @@ def cpes_by_cohort_table(programme: ProgrammeAnalysis) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def cpes_caveats_for_year(programme: ProgrammeAnalysis) -> list[str]:
+    """The cohort reports' CPES caveats for every cohort of the year, each said once."""
+    points: list[str] = []
+    for a in programme.cohorts:
+        if a.cpes is None:
+            continue
+        for point in cpes_caveats(
+            a.cpes.summary,
+            a.cpes.min_responses,
+            table=a.cpes.table,
+            missing_years=a.cpes.missing_years,
+        ):
+            if point not in points:
+                points.append(point)
+    return points
 
 
 def cpes_questions_table(programme: ProgrammeAnalysis) -> pd.DataFrame:
