@@ -32,11 +32,12 @@ from typing import Any
 import pandas as pd
 
 from collablib.analysis import CohortAnalysis, analyse
+from collablib.build import provenance as provenance_facts
 from collablib.cpes.analysis import CpesSummary
 from collablib.data.registry import Cohort, load_registry
 from collablib.errors import CollabError
 from collablib.ihi.scores import ProgressSummary, summarise_progress
-from collablib.paths import programme_report_id
+from collablib.paths import programme_notebook, programme_report_id
 from collablib.spc import summary as spc_summary
 from collablib.spc.summary import ImprovementHeadline
 from collablib.survey.metrics import Headline, pool_headlines
@@ -72,6 +73,12 @@ class ProgrammeAnalysis:
     @property
     def report_id(self) -> str:
         return programme_report_id(self.programme_year)
+
+    @property
+    def data_as_of(self) -> str | None:
+        """The latest date in any of the cohorts' data (YYYY-MM-DD)."""
+        dates = [a.provenance.data_as_of for a in self.cohorts if a.provenance.data_as_of]
+        return max(dates) if dates else None
 
     @property
     def teams(self) -> pd.DataFrame:
@@ -116,7 +123,11 @@ def analyse_programme(
     analyses = tuple(
         analyse(c.cohort_id, data_dir, comparators="[]", provenance=provenance) for c in cohorts
     )
-    facts = json.loads(provenance) if provenance else _merged_facts(analyses)
+    facts = (
+        json.loads(provenance)
+        if provenance
+        else provenance_facts.programme_facts(cohorts, data_dir, programme_notebook())
+    )
     return ProgrammeAnalysis(
         programme_year=programme_year,
         cohorts=analyses,
@@ -171,18 +182,3 @@ def _labelled(frames: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
         [frame.assign(cohort=name).loc[:, ["cohort", *frame.columns]] for name, frame in frames],
         ignore_index=True,
     )
-
-
-def _merged_facts(analyses: tuple[CohortAnalysis, ...]) -> dict[str, Any]:
-    """Interactive provenance: the first cohort's run facts, with every cohort's inputs."""
-    facts = dict(analyses[0].provenance.facts)
-    seen: set[str] = set()
-    inputs = []
-    for a in analyses:
-        for entry in a.provenance.facts.get("inputs", []):
-            key = json.dumps(entry, sort_keys=True)
-            if key not in seen:
-                seen.add(key)
-                inputs.append(entry)
-    facts["inputs"] = inputs
-    return facts

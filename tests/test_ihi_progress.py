@@ -104,7 +104,7 @@ def test_hand_countable_scores_give_the_expected_shares_in_the_report(data):
     )
     assert ">50%<" in html  # the key figure: 1 of 2
     assert "50% (1 of 2; 95% CI" in html
-    assert "Scored for the last time before their cohort's final month" in html
+    assert "Not scored in their cohort's last scored month" in html
     assert "Alpha cohort team 2 (Dec 2020)" in html  # A2 stopped early
     assert "No month was scored by both the team and the faculty" in html
     table = analysis.tables()["progress"]
@@ -123,6 +123,7 @@ def test_hand_countable_scores_give_the_expected_shares_in_the_report(data):
         ("2020-6", "month", "YYYY-MM"),
         ("2020-13", "month", "YYYY-MM"),
         ("both", "assessed_by", "team or faculty"),
+        ("Faculty member", "assessed_by", "team or faculty"),
     ],
 )
 def test_a_bad_value_exits_2_naming_file_row_column_and_value(data, value, column, why):
@@ -270,8 +271,8 @@ def test_a_duplicate_row_error_says_what_is_wrong_and_what_is_allowed(data):
     with pytest.raises(CollabError) as caught:
         load_cohort("alpha", data)
     text = str(caught.value)
-    assert "a second score from the same assessor for this team and month" in text
-    assert "Allowed: one row per team, month and assessor" in text and "|" not in text
+    assert "a second team score for team A1 in 2021-03 (the first is in row 3)" in text
+    assert "row 7" in text and "Allowed: one row per team, month and assessor" in text
 
 
 def test_stopping_early_is_judged_within_each_cohort_of_a_pooled_year():
@@ -294,3 +295,15 @@ def test_stopping_early_is_judged_within_each_cohort_of_a_pooled_year():
         ("b", "T1"): 2.0,
         ("b", "T2"): 2.5,
     }
+
+
+def test_the_assessor_is_read_in_any_case(data):
+    rows = [list(r) for r in HAND_ROWS]
+    rows[2][3] = "Faculty"
+    rows[1][3] = "TEAM"
+    write_progress(data / "raw" / "alpha", rows)
+    assert set(load_cohort("alpha", data).progress.scores["assessed_by"]) == {"team", "faculty"}
+    rows[0] = ["A1", "2021-03", "3.5", "Team"]  # now a second team score for A1 in 2021-03
+    write_progress(data / "raw" / "alpha", rows)
+    with pytest.raises(CollabError, match="a second team score for team A1 in 2021-03"):
+        load_cohort("alpha", data)

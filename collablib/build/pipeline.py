@@ -38,7 +38,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +193,9 @@ class _Build:
         #: the programme-year notebook this run also builds (``None``: no programme reports)
         self.programme_path: Path | None = None
         #: programme-year reports deleted because a cohort left their year
-        self.removed: list[str] = []
+        self.withdrawn: list[str] = []
+        #: what the summary should add (programme years a partial build could not rebuild)
+        self.notes: list[str] = []
         #: the SHA-256 of each cohort's outputs in place (from its record, or just written)
         self.outputs: dict[str, dict[str, str]] = {}
         self.kernels = kernels.KernelRun(threading.Event())
@@ -255,15 +257,30 @@ class _Build:
         changed_now = set(INPUT_LOG.changed)
 
         plan: list[Planned] = []
+        # A programme year is built after its cohorts, and only if they all succeed, so it
+        # always matches the cohort reports and the index beside it. A partial build
+        # (--cohort) builds the years of its cohorts whose other cohorts are up to date.
+        members: dict[str, BuildResult] = {}
+        years: list[str] = []
         chosen = {c.cohort_id for c in self.selected}
-        # A programme year is built when the run covers all its cohorts (a partial build
-        # leaves it for the next full one), after them, and only if they all succeed, so
-        # it always matches the cohort reports and the index beside it.
-        years = [
-            y
-            for y in programme_years(cohorts)
-            if programmes and all(c.cohort_id in chosen for c in cohorts if c.programme_year == y)
-        ]
+        for year in programme_years(self.selected) if programmes else []:
+            others = [c for c in cohorts if c.programme_year == year and c.cohort_id not in chosen]
+            stale = []
+            for other in others:
+                seen: list[BuildResult] = []
+                args = (cohorts, loaded, figures, checked.reads, run, changed_now)
+                if self._plan(other, *args, finish=seen.append) is None and seen:
+                    members[other.cohort_id] = seen[0]
+                if members.get(other.cohort_id, BuildResult("", "")).status != "up to date":
+                    stale.append(other.cohort_id)
+            if stale:
+                self.notes.append(
+                    f"{programme_report_id(year)} was not rebuilt: {', '.join(stale)} "
+                    f"{'is' if len(stale) == 1 else 'are'} not up to date and not in this run. "
+                    "A full build (make reports) rebuilds them all."
+                )
+            else:
+                years.append(year)
         self.reports = [c.cohort_id for c in self.selected] + [
             programme_report_id(y) for y in years
         ]
@@ -277,13 +294,13 @@ class _Build:
             # than last, so the parallel builds finish closer together.
             plan.sort(key=lambda item: -expected_work(loaded[item.cohort.cohort_id]))
             if programmes is not None:
-                self.removed += programmes.withdraw_changed_years(cohorts, self.warn)
+                self.withdrawn += programmes.withdraw_changed_years(cohorts, self.warn)
             self._build(plan, notebook_node, lock)
             if programmes is not None:
                 later = programmes.plan(
                     years,
                     cohorts,
-                    self.results,
+                    {**members, **self.results},
                     checked.reads,
                     changed_now,
                     run,
@@ -297,11 +314,12 @@ class _Build:
             self.progress.close()
 
         ordered = [self.results[r] for r in self.reports]
-        summary = BuildSummary(results=ordered)
+        summary = BuildSummary(results=ordered, notes=self.notes)
         if not lock.still_held():  # deleted under us: another build may be writing now
             summary.index_problem = "the output folder's lock file was removed during the build"
             return self._finished(summary)
-        summary.removed = self.removed + buildstate.remove_unregistered(
+        summary.withdrawn = self.withdrawn
+        summary.removed = buildstate.remove_unregistered(
             output_dir, {c.cohort_id for c in cohorts} | programme_ids(cohorts), self.warn
         )
         try:
@@ -363,17 +381,23 @@ class _Build:
         reads: dict[str, dict[str, str]],
         run: provenance.RunFacts,
         changed_now: set[str],
+        finish: Callable[[BuildResult], None] | None = None,
     ) -> Planned | None:
-        """Decide whether ``cohort`` is up to date; if not, what its build needs."""
+        """Decide whether ``cohort`` is up to date; if not, what its build needs.
+
+        An up-to-date or failed cohort is reported with ``finish`` (by default, as
+        this run's result).
+        """
+        finish = finish or self._finish
         cid = cohort.cohort_id
         data = loaded[cid]
         if isinstance(data, CollabError):
-            self._finish(BuildResult(cid, "failed", data.message, "data"))
+            finish(BuildResult(cid, "failed", data.message, "data"))
             return None
         inputs = provenance.cohort_input_files(cid, self.data_dir)
         moving = sorted(p for p in reads.get(cid, {}) if p in changed_now)
         if moving:
-            self._finish(
+            finish(
                 BuildResult(
                     cid,
                     "failed",
@@ -393,7 +417,7 @@ class _Build:
                 inputs=inputs,
             )
         except CollabError as exc:  # a file in its folder that cannot be read
-            self._finish(BuildResult(cid, "failed", exc.message, "data"))
+            finish(BuildResult(cid, "failed", exc.message, "data"))
             return None
         others = [
             figures[c.cohort_id].as_json()
@@ -407,7 +431,7 @@ class _Build:
         )
         if done is not None:
             self.outputs[cid] = done
-            self._finish(BuildResult(cid, "up to date"))
+            finish(BuildResult(cid, "up to date"))
             return None
         return Planned(
             cohort,

@@ -156,13 +156,6 @@ class ProgrammeBuild:
                 )
             )
             return None
-        inputs = list(
-            dict.fromkeys(
-                p
-                for c in members
-                for p in provenance.cohort_input_files(c.cohort_id, self.data_dir)
-            )
-        )
         programme_run = provenance.RunFacts(
             notebook_file=self.path.name,
             notebook_sha256=self.sha256,
@@ -171,19 +164,13 @@ class ProgrammeBuild:
             versions=ctx.run.versions,
         )
         try:
-            facts = provenance.collect(
-                members[0].cohort_id,
-                self.data_dir,
-                self.path,
-                registry_row=members[0].as_dict(),
-                run=programme_run,
-                inputs=inputs,
-            )
+            facts = provenance.programme_facts(members, self.data_dir, self.path, programme_run)
         except CollabError as exc:
             ctx.finish(BuildResult(rid, "failed", exc.message, "data"))
             return None
-        rows = [provenance.registry_row_entry(c.as_dict()) for c in members]
-        facts["inputs"] = [*rows, *facts["inputs"][1:]]
+        inputs = [
+            p for c in members for p in provenance.cohort_input_files(c.cohort_id, self.data_dir)
+        ]
         components: dict[str, Any] = {
             "version": buildstate.RECORD_VERSION,
             "registry_row": [c.as_dict() for c in members],

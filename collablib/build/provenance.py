@@ -53,6 +53,7 @@ __all__ = [
     "input_files",
     "lock_digest",
     "package_versions",
+    "programme_facts",
     "project_data_files",
     "registry_row_entry",
     "run_facts",
@@ -293,6 +294,28 @@ def collect(
         "git": git_state(tracked),
         "versions": run.versions,
     }
+
+
+def programme_facts(
+    members: list[Any],
+    data_dir: str | os.PathLike[str] | None,
+    notebook: Path,
+    run: RunFacts | None = None,
+) -> dict[str, Any]:
+    """All provenance facts for a programme year's report: every input of every cohort of
+    the year (``members``, registry :class:`~collablib.data.registry.Cohort` rows), each
+    cohort's registry row, and the programme notebook's run facts."""
+    data_dir = resolve_data_dir(data_dir)
+    inputs = list(
+        dict.fromkeys(p for c in members for p in cohort_input_files(c.cohort_id, data_dir))
+    )
+    first = members[0]
+    facts = collect(
+        first.cohort_id, data_dir, notebook, registry_row=first.as_dict(), run=run, inputs=inputs
+    )
+    rows = [registry_row_entry(c.as_dict()) for c in members]
+    facts["inputs"] = [*rows, *facts["inputs"][1:]]
+    return facts
 
 
 def to_json(facts: dict[str, Any]) -> str:

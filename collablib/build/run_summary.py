@@ -34,6 +34,10 @@ class BuildSummary:
     index_problem: str | None = None
     #: cohorts no longer in the registry whose reports were deleted
     removed: list[str] = field(default_factory=list)
+    #: reports whose previous version was deleted because a cohort left their programme year
+    withdrawn: list[str] = field(default_factory=list)
+    #: further lines for the reader (programme years a partial build left as they were)
+    notes: list[str] = field(default_factory=list)
 
     def with_status(self, status: str) -> list[BuildResult]:
         return [r for r in self.results if r.status == status]
@@ -78,6 +82,14 @@ class BuildSummary:
                 lines.append("  Its previous report, if any, was left unchanged.")
         for cohort_id in self.removed:
             lines.append(f"Removed the report of {cohort_id}, which is no longer in the registry.")
+        built = {r.cohort_id for r in self.with_status("built")}
+        for report_id in self.withdrawn:
+            if report_id not in built:
+                lines.append(
+                    f"Removed the previous {report_id} report: a cohort it included has left "
+                    "that programme year, and the year's report could not be rebuilt in this run."
+                )
+        lines += self.notes
         if self.index_problem:
             lines.append(f"The index was not updated: {self.index_problem}")
         elif self.index:

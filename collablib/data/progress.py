@@ -33,7 +33,7 @@ import pandera.pandas as pa
 from collablib.data.ingest import drop_blank_rows, read_table
 from collablib.data.inputs import input_exists
 from collablib.data.registry import Cohort
-from collablib.data.schemas import one_of, or_list, require_columns, text_column, validate
+from collablib.data.schemas import or_list, require_columns, text_column, validate
 from collablib.errors import CollabError
 
 __all__ = [
@@ -101,11 +101,6 @@ def progress_schema(team_ids: Iterable[str], cohort: Cohort) -> pa.DataFrameSche
         month = _month(value)
         return month is not None and first <= month <= last
 
-    def one_row_each(frame: pd.DataFrame) -> pd.DataFrame:
-        flags = pd.DataFrame(True, index=frame.index, columns=frame.columns)
-        flags["assessed_by"] = ~frame.duplicated(["team_id", "month", "assessed_by"])
-        return flags
-
     return pa.DataFrameSchema(
         {
             "team_id": text_column(
@@ -131,17 +126,34 @@ def progress_schema(team_ids: Iterable[str], cohort: Cohort) -> pa.DataFrameSche
                     + or_list([f"{s:.1f}" for s in SCORES]),
                 )
             ),
-            "assessed_by": text_column(one_of(ASSESSORS)),
+            "assessed_by": text_column(
+                pa.Check(
+                    lambda s: s.str.lower().isin(ASSESSORS),
+                    error=or_list(ASSESSORS) + " (upper or lower case)",
+                )
+            ),
         },
-        checks=[
-            pa.Check(
-                one_row_each,
-                error="a second score from the same assessor for this team and month|one row "
-                "per team, month and assessor (team or faculty)",
-            )
-        ],
         strict=False,
         name=PROGRESS_FILE,
+    )
+
+
+def _one_row_each(raw: pd.DataFrame, path: Path) -> None:
+    """Refuse a second score from the same assessor for a team and month, naming the first."""
+    key = ["team_id", "month", "assessed_by"]
+    again = raw.duplicated(key)
+    if not again.any():
+        return
+    row = raw.index[again][0]
+    team, month, assessor = (raw.at[row, k] for k in key)
+    first = raw.index[(raw[key] == raw.loc[row, key]).all(axis=1)][0]
+    raise CollabError(
+        f"a second {assessor} score for team {team} in {month} (the first is in row {first})",
+        file=path,
+        row=int(row),
+        column="assessed_by",
+        value=assessor,
+        allowed="one row per team, month and assessor (team or faculty)",
     )
 
 
@@ -166,6 +178,8 @@ def load_progress(
             allowed="one row per team, month and assessor, or no progress.csv at all",
         )
     validate(raw, progress_schema(teams["team_id"], cohort), path)
+    raw["assessed_by"] = raw["assessed_by"].str.lower()
+    _one_row_each(raw, path)
     scores = pd.DataFrame(
         {
             "row": raw.index.to_numpy(),

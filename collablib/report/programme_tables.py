@@ -141,28 +141,31 @@ def headline_intervals(programme: ProgrammeAnalysis) -> pd.DataFrame:
 
 
 def quotes_with_attribution(programme: ProgrammeAnalysis) -> pd.DataFrame:
-    """The quotes, attributed as NHS England does ("Project team member ..."), with the cohort.
+    """The quotes, attributed by role group and cohort, the group's roles spelt out.
 
-    A role group of several roles is named by its roles ("Project team member
-    or executive sponsor"), never narrowed to one: the cohort reports show the
-    same quotes under the group, so naming the role here would undo their
-    disclosure control.
+    "Staff (project team member or executive sponsor), Cohort 2": the group's name as
+    the cohort reports and the tidy tables give it, then its roles, as NHS England
+    attributes quotes ("Project Team Member"). A group is never narrowed to one of
+    its roles: the cohort reports show the same quotes under the group, so naming
+    the role here would undo their disclosure control.
     """
     quotes = programme.quotes
     if quotes.empty:
         return pd.DataFrame({"role": [], "quote": []})
 
-    def who(roles: str, cohort: str) -> str:
-        parts = [r.strip() for r in str(roles).split(";") if r.strip()]
-        named = parts[0] + "".join(
-            (" or " if i == len(parts) - 1 else ", ") + p.lower()
-            for i, p in enumerate(parts[1:], 1)
-        )
-        return f"{named}, {cohort}"
+    def who(role: str, roles: str, cohort: str) -> str:
+        parts = [r.strip().lower() for r in str(roles).split(";") if r.strip()]
+        if parts == [str(role).lower()]:
+            return f"{role}, {cohort}"
+        spelt = ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
+        return f"{role} ({spelt}), {cohort}"
 
     return pd.DataFrame(
         {
-            "role": [who(r, c) for r, c in zip(quotes["roles"], quotes["cohort"], strict=True)],
+            "role": [
+                who(*values)
+                for values in zip(quotes["role"], quotes["roles"], quotes["cohort"], strict=True)
+            ],
             "quote": quotes["quote"].astype(str),
         }
     )

@@ -169,8 +169,9 @@ def progress_findings(progress: ProgressSummary, teams: pd.DataFrame) -> list[st
         shown = zip(names.reindex(index), stopped["month"], strict=True)
         who = [f"{name} ({_month_label(month)})" for name, month in shown]
         lines.append(
-            "Scored for the last time before their cohort's final month (their latest score is "
-            "used): " + ", ".join(who) + "."
+            "Not scored in their cohort's last scored month, so their latest score is used: "
+            + ", ".join(who)
+            + "."
         )
     if not progress.paired_months:
         lines.append(

@@ -95,12 +95,12 @@ def _draw_icons(ax: Axes, a: MeasureAnalysis) -> None:
         "inconsistent": COMMON,
         "none": "white",
     }[a.assurance]
-    for i, (char, colour) in enumerate(
-        [(letter, _icon_colour(icon)), (assurance_letter, assurance_colour)]
-    ):
-        if not char:
-            continue
-        x = 0.985 - i * 0.045
+    # Variation on the left, assurance on the right, as Making Data Count and the summary
+    # matrix show them; with no target, the variation icon alone sits in the corner.
+    icons = [(letter, _icon_colour(icon)), (assurance_letter, assurance_colour)]
+    icons = [(char, colour) for char, colour in icons if char]
+    for i, (char, colour) in enumerate(icons):
+        x = 0.985 - (len(icons) - 1 - i) * 0.045
         ax.plot(
             [x],
             [1.11],
