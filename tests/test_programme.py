@@ -164,8 +164,9 @@ def test_programme_reports_are_built_kept_and_removed_like_cohort_reports(tmp_pa
     programme_nb = write_mini_programme_notebook(tmp_path / "programme.ipynb")
     out = tmp_path / "reports"
 
-    def build(**extra):
+    def build(*cohort_ids: str, **extra):
         return build_reports(
+            list(cohort_ids) or None,
             data_dir=data,
             output_dir=out,
             notebook=notebook,
@@ -212,25 +213,11 @@ def test_programme_reports_are_built_kept_and_removed_like_cohort_reports(tmp_pa
     assert statuses(broken)["programme-2021-22"] == "up to date"
 
     # A partial build (--cohort) rebuilds a programme year only if it covers all its cohorts.
-    partial = build_reports(
-        ["gamma"],
-        data_dir=data,
-        output_dir=out,
-        notebook=notebook,
-        programme_notebook=programme_nb,
-        jobs=2,
-    )
+    partial = build("gamma")
     assert statuses(partial) == {"gamma": "up to date", "programme-2021-22": "up to date"}
 
     # ... and says so when the year's other cohorts are not up to date (beta's data are bad).
-    waiting = build_reports(
-        ["alpha"],
-        data_dir=data,
-        output_dir=out,
-        notebook=notebook,
-        programme_notebook=programme_nb,
-        jobs=2,
-    )
+    waiting = build("alpha")
     assert statuses(waiting) == {"alpha": "up to date"}
     assert "programme-2020-21 was not rebuilt: beta is not up to date" in waiting.text()
     assert (out / "programme-2020-21.html").read_bytes() == kept
@@ -262,14 +249,7 @@ def test_programme_reports_are_built_kept_and_removed_like_cohort_reports(tmp_pa
     # team name changes no survey counts, so gamma, which compares with them, stays so).
     teams = data / "raw" / "alpha" / "teams.csv"
     write_rows(teams, [{**r, "team_name": r["team_name"] + " (renamed)"} for r in read_rows(teams)])
-    partial = build_reports(
-        ["alpha"],
-        data_dir=data,
-        output_dir=out,
-        notebook=notebook,
-        programme_notebook=programme_nb,
-        jobs=2,
-    )
+    partial = build("alpha")
     assert statuses(partial) == {"alpha": "built", "programme-2021-22": "built"}
 
     # A programme year that leaves the registry takes its report with it.
