@@ -188,8 +188,8 @@ def _reports(args: argparse.Namespace) -> int:
         if not args.force:
             # Nothing changed since the last complete run: say so without loading any data.
             fresh = buildstate.fast_up_to_date(data_dir, output_dir, notebook, args.cohorts)
-            if fresh is not None:
-                years = [] if args.cohorts else _programme_reports(output_dir, notebook)
+            years = [] if args.cohorts else _programme_reports(output_dir, notebook)
+            if fresh is not None and years is not None:
                 for report_id in [*fresh, *years]:
                     print(f"{report_id}: up to date")
                 n, what = len(fresh) + len(years), _count(len(fresh), "cohort")
@@ -221,14 +221,29 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
 
-def _programme_reports(output_dir: Path, notebook: Path) -> list[str]:
-    """The programme-year reports in place that a complete run of ``notebook`` built."""
+def _programme_reports(output_dir: Path, notebook: Path) -> list[str] | None:
+    """The programme-year reports the last complete run recorded (``None``: check them fully).
+
+    Taken from the run's recorded outputs, not from the folder; each must still have a
+    usable build record, as the full check would require.
+    """
+    from collablib.build import state as buildstate
     from collablib.paths import programme_notebook_for
 
     if programme_notebook_for(notebook) is None:
         return []
-    pages = output_dir.glob("programme-*.html")
-    return sorted(p.name.removesuffix(".html") for p in pages if not p.name.endswith(".code.html"))
+    state = buildstate.read_checked(
+        buildstate.state_dir(output_dir) / buildstate.STATE_FILE, buildstate.STATE_SHAPE, None, ""
+    )
+    names = state["outputs"] if state else {}
+    ids = sorted(
+        n.removesuffix(".html")
+        for n in names
+        if n.startswith("programme-") and n.endswith(".html") and not n.endswith(".code.html")
+    )
+    if any(buildstate.read_record(output_dir, i, None) is None for i in ids):
+        return None
+    return ids
 
 
 def _summary(args: argparse.Namespace) -> int:

@@ -68,7 +68,7 @@ def programme_notebook_for(notebook: str | os.PathLike[str]) -> Path | None:
     """
     if Path(notebook).resolve() != report_notebook().resolve():
         return None
-    return programme_notebook()
+    return programme_notebook() if programme_notebook().is_file() else None
 
 
 def programme_report_id(programme_year: str) -> str:

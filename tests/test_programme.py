@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -245,6 +246,11 @@ def test_programme_reports_are_built_kept_and_removed_like_cohort_reports(tmp_pa
     assert "2020/21: 11 responses" in page  # beta alone
     assert "2021/22: 24 responses" in (out / "programme-2021-22.html").read_text(encoding="utf-8")
 
+    # --force with --cohort forces that cohort and its year, never marks the others stale.
+    forced = build("alpha", force=True)
+    assert statuses(forced) == {"alpha": "built", "programme-2021-22": "built"}
+    assert "not rebuilt" not in forced.text()
+
     # A partial build rebuilds the year when the year's other cohorts are up to date (a new
     # team name changes no survey counts, so gamma, which compares with them, stays so).
     teams = data / "raw" / "alpha" / "teams.csv"
@@ -282,3 +288,67 @@ def test_the_summary_counts_cohorts_and_programme_years(built):
     registry = load_registry(DEMO_DATA)
     years = len({c.programme_year for c in registry})
     assert f"({len(registry)} cohorts, {years} programme years)" in summary.headline()
+
+
+def test_a_report_that_may_hold_a_withdrawn_cohort_is_deleted_before_the_build(tmp_path):
+    """Whatever the state of its record: naming a cohort gone from the year, unreadable, or
+    for a year no longer in the registry."""
+    from collablib.build import state as buildstate
+    from collablib.build.programmes import ProgrammeBuild
+    from collablib.data.registry import Cohort
+
+    out = tmp_path / "reports"
+    (out / "data").mkdir(parents=True)
+    buildstate.state_dir(out).mkdir(parents=True)
+
+    def place(rid: str, record: str | None) -> None:
+        for name in (f"{rid}.html", f"{rid}.code.html"):
+            (out / name).write_text("<html></html>", encoding="utf-8")
+        (out / "data" / rid).mkdir()
+        (out / "data" / rid / "quotes.csv").write_text("cohort,role,quote\n", encoding="utf-8")
+        if record is not None:
+            buildstate.record_path(out, rid).write_text(record, encoding="utf-8")
+
+    def record(*cohort_ids: str) -> str:
+        rows = [{"cohort_id": c} for c in cohort_ids]
+        return buildstate.record_text(
+            {"cohort_id": "x", "key": "k", "components": {"registry_row": rows}, "outputs": {}}
+        )
+
+    place("programme-2020-21", record("alpha", "zeta"))  # zeta has left 2020/21
+    place("programme-2021-22", "{not json")  # what it holds cannot be known
+    place("programme-2019-20", None)  # the year has left the registry
+    place("programme-2022-23", record("delta"))  # holds only cohorts still in its year
+    registry = [
+        Cohort("alpha", "Alpha", "2020/21", date(2020, 6, 1), date(2021, 3, 31)),
+        Cohort("gamma", "Gamma", "2021/22", date(2021, 6, 1), date(2022, 3, 31)),
+        Cohort("delta", "Delta", "2022/23", date(2022, 6, 1), date(2023, 3, 31)),
+        Cohort("omega", "Omega", "2022/23", date(2022, 6, 1), date(2023, 3, 31)),  # joined
+    ]
+    notebook = write_mini_programme_notebook(tmp_path / "programme.ipynb")
+    warnings: list[str] = []
+    build = ProgrammeBuild(notebook, tmp_path / "data", out)
+    removed = build.withdraw_changed_years(registry, warnings.append)
+    gone = ["programme-2019-20", "programme-2020-21", "programme-2021-22"]
+    assert sorted(removed) == gone
+    for rid in gone:
+        assert not (out / f"{rid}.html").exists() and not (out / f"{rid}.code.html").exists()
+        assert not (out / "data" / rid).exists()
+        assert not buildstate.record_path(out, rid).exists()
+    assert (out / "programme-2022-23.html").exists()
+    assert (out / "data" / "programme-2022-23" / "quotes.csv").exists()
+
+
+def test_the_quick_check_needs_every_programme_record(built, tmp_path):
+    from collablib.build import state as buildstate
+    from collablib.cli import _programme_reports
+    from collablib.paths import report_notebook
+
+    out, _ = built
+    copy = tmp_path / "reports"
+    shutil.copytree(out, copy)
+    ids = _programme_reports(copy, report_notebook())
+    years = {c.programme_year for c in load_registry(DEMO_DATA)}
+    assert ids == sorted(programme_report_id(y) for y in years)
+    buildstate.record_path(copy, ids[0]).write_text("{broken", encoding="utf-8")
+    assert _programme_reports(copy, report_notebook()) is None  # so the full check runs

@@ -99,6 +99,14 @@ def _published_progress(folder: Path) -> ProgressHeadline | None:
     return progress_headline(table.loc[table["latest"].astype(bool), "score"])
 
 
+def _published_cohorts(folder: Path) -> list[str] | None:
+    """The names of the cohorts a programme-year report in place covers (its published table)."""
+    try:
+        return [str(n) for n in read_tables(folder, ("cohorts",))["cohorts"]["name"]]
+    except (OSError, KeyError, ValueError, pd.errors.ParserError):
+        return None
+
+
 def headline_rows(
     cohorts: Sequence[Cohort], figures: dict[str, Published]
 ) -> tuple[list[str], list[dict]]:
@@ -202,8 +210,12 @@ def render_index(
     data_dir: str | os.PathLike[str] | None,
     output_dir: Path,
     results: Sequence[BuildResult] = (),
+    notes: Sequence[str] = (),
 ) -> str:
     """The index page as HTML text (self-contained: inline CSS, no scripts).
+
+    ``notes`` are the build's notes on programme years it could not rebuild; each such
+    year is marked out of date.
 
     Every figure on it comes from the tidy data the reports in place published
     (:func:`published`).
@@ -233,10 +245,22 @@ def render_index(
         paths = report_paths(output_dir, rid)
         folder = data_folder(output_dir, rid)
         built = all(p.exists() for p in paths.values())
+        members = [c.name for c in cohorts if c.programme_year == year]
+        shown = _published_cohorts(folder) if built else None
+        stale = any(n.startswith(f"{rid} ") for n in notes) or (
+            shown is not None and shown != members
+        )
         programmes.append(
             {
                 "year": year,
-                "cohorts": ", ".join(c.name for c in cohorts if c.programme_year == year),
+                "cohorts": ", ".join(shown if shown is not None else members)
+                + (
+                    " (out of date: the next full make reports rebuilds it with "
+                    + ", ".join(members)
+                    + ")"
+                    if stale
+                    else ""
+                ),
                 "report": paths["report"].name if built else None,
                 "code": paths["code"].name if built else None,
                 "data": (
@@ -274,9 +298,12 @@ def write_index(
     data_dir: str | os.PathLike[str] | None,
     output_dir: Path,
     results: Sequence[BuildResult] = (),
+    notes: Sequence[str] = (),
 ) -> Path:
     """Write ``index.html`` atomically into ``output_dir`` and return its path."""
-    page = render_index(cohorts, data_dir=data_dir, output_dir=output_dir, results=results)
+    page = render_index(
+        cohorts, data_dir=data_dir, output_dir=output_dir, results=results, notes=notes
+    )
     target = Path(output_dir) / "index.html"
     atomic_write_text(target, page)
     return target

@@ -218,6 +218,8 @@ class _Build:
             ]
             return BuildSummary(
                 results=ordered,
+                withdrawn=self.withdrawn,
+                notes=self.notes,
                 interrupted=int(signum),
                 seconds=time.perf_counter() - self.started,
             )
@@ -269,7 +271,7 @@ class _Build:
             for other in others:
                 seen: list[BuildResult] = []
                 args = (cohorts, loaded, figures, checked.reads, run, changed_now)
-                if self._plan(other, *args, finish=seen.append) is None and seen:
+                if self._plan(other, *args, finish=seen.append, force=False) is None and seen:
                     members[other.cohort_id] = seen[0]
                 if members.get(other.cohort_id, BuildResult("", "")).status != "up to date":
                     stale.append(other.cohort_id)
@@ -314,17 +316,16 @@ class _Build:
             self.progress.close()
 
         ordered = [self.results[r] for r in self.reports]
-        summary = BuildSummary(results=ordered, notes=self.notes)
+        summary = BuildSummary(results=ordered, notes=self.notes, withdrawn=self.withdrawn)
         if not lock.still_held():  # deleted under us: another build may be writing now
             summary.index_problem = "the output folder's lock file was removed during the build"
             return self._finished(summary)
-        summary.withdrawn = self.withdrawn
         summary.removed = buildstate.remove_unregistered(
             output_dir, {c.cohort_id for c in cohorts} | programme_ids(cohorts), self.warn
         )
         try:
             summary.index = write_index(
-                cohorts, data_dir=data_dir, output_dir=output_dir, results=ordered
+                cohorts, data_dir=data_dir, output_dir=output_dir, results=ordered, notes=self.notes
             )
         except (OSError, CollabError) as exc:
             reason = describe_os_error(exc) if isinstance(exc, OSError) else exc.message
@@ -382,11 +383,12 @@ class _Build:
         run: provenance.RunFacts,
         changed_now: set[str],
         finish: Callable[[BuildResult], None] | None = None,
+        force: bool | None = None,
     ) -> Planned | None:
         """Decide whether ``cohort`` is up to date; if not, what its build needs.
 
         An up-to-date or failed cohort is reported with ``finish`` (by default, as
-        this run's result).
+        this run's result); ``force`` (by default the run's) rebuilds it whatever its record.
         """
         finish = finish or self._finish
         cid = cohort.cohort_id
@@ -427,7 +429,12 @@ class _Build:
         components = cohort_components(cohort, facts, others, self.data_dir)
         key = buildstate.digest(components)
         done, why = up_to_date_or_why(
-            self.output_dir, cid, key, components, force=self.force, warn=self.warn
+            self.output_dir,
+            cid,
+            key,
+            components,
+            force=self.force if force is None else force,
+            warn=self.warn,
         )
         if done is not None:
             self.outputs[cid] = done

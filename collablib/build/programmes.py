@@ -6,11 +6,13 @@ exactly as a cohort's report is (:mod:`collablib.build.pipeline`): its build
 key covers its cohorts' registry rows and input files, the notebook, the
 code, the lock file and the git state; its kernel may read only what the
 pipeline validated; and it is built in parallel with the cohorts, on the
-same worker threads, once its cohorts' own reports are done. When a cohort
-of the year failed (bad data, or its report could not be built), the year's
-report is not rebuilt: its previous version stays in place, byte for byte,
-and the failure says which cohort to fix, so the programme-year report
-always matches the cohort reports (and the index) beside it.
+same worker threads, once the cohorts' own reports are done (the years
+then run in parallel with each other). When a cohort of the year failed
+(bad data, or its report could not be built), the year's report is not
+rebuilt: its previous version stays in place, byte for byte, and the failure
+says which cohort to fix; it then describes that cohort's previous report,
+which also stays, but not a sibling rebuilt in the same run: the summary and
+the index say so.
 
 When a cohort leaves a programme year (removed from the registry, or moved to
 another year), that year's report is deleted at once, before anything is
@@ -29,6 +31,7 @@ import nbformat
 
 from collablib.build import provenance
 from collablib.build import state as buildstate
+from collablib.build.interrupts import signals_ignored
 from collablib.build.render import BuildResult
 from collablib.build.workers import Planned, up_to_date_or_why
 from collablib.data.inputs import read_input, sha256_bytes
@@ -105,23 +108,35 @@ class ProgrammeBuild:
         return plan
 
     def withdraw_changed_years(self, cohorts: Sequence[Cohort], warn: buildstate.Warn) -> list[str]:
-        """Delete each programme-year report that holds a cohort no longer in its year.
+        """Delete each programme-year report that may hold a cohort no longer in its year.
 
-        Returns the ids of the reports deleted. A report built with fewer cohorts than its
-        year now has is kept (it withdraws nobody) until it is rebuilt.
+        That is a report whose record names a cohort that has left the year, whose record
+        cannot be read (so what it holds is unknown), or whose year has left the registry.
+        Returns the ids deleted. A report built with fewer cohorts than its year now has is
+        kept (it withdraws nobody) until it is rebuilt.
         """
-        removed = []
-        for year in sorted({c.programme_year for c in cohorts}):
-            rid = programme_report_id(year)
+        years = {programme_report_id(c.programme_year): c.programme_year for c in cohorts}
+        pages = {
+            p.name.removesuffix(".html")
+            for p in self.output_dir.glob("programme-*.html")
+            if not p.name.endswith(".code.html")
+        }
+        stale = []
+        for rid in sorted(set(years) | pages):
             record = buildstate.read_record(self.output_dir, rid, warn)
             rows = record["components"].get("registry_row") if record else None
-            if not isinstance(rows, list):
-                continue
-            now = {c.cohort_id for c in cohorts if c.programme_year == year}
-            built_from = {r.get("cohort_id") for r in rows if isinstance(r, dict)}
-            if built_from - now:
-                removed += buildstate.remove_unregistered(self.output_dir, set(), warn, {rid})
-        return removed
+            if rid not in years:
+                stale.append(rid)
+            elif isinstance(rows, list):
+                now = {c.cohort_id for c in cohorts if c.programme_year == years[rid]}
+                if {r.get("cohort_id") for r in rows if isinstance(r, dict)} - now:
+                    stale.append(rid)
+            elif rid in pages:
+                stale.append(rid)
+        if not stale:
+            return []
+        with signals_ignored():  # a deletion begun is finished
+            return buildstate.remove_unregistered(self.output_dir, set(), warn, set(stale))
 
     def _plan_one(self, report: Cohort, members: list[Cohort], ctx: _Run) -> Planned | None:
         """One programme year's build, or ``None`` when it is up to date or cannot be built."""

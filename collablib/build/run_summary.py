@@ -78,13 +78,18 @@ class BuildSummary:
         for r in self.failed:
             lines.append(f"FAILED {r.cohort_id}:")
             lines += ["  " + line for line in r.reason.splitlines()]
-            if r.kind != "output":  # an output failure says itself what is in place
+            if r.cohort_id in self.withdrawn:
+                lines.append(
+                    "  Its previous report was removed before the build: a cohort it included "
+                    "has left that programme year."
+                )
+            elif r.kind != "output":  # an output failure says itself what is in place
                 lines.append("  Its previous report, if any, was left unchanged.")
         for cohort_id in self.removed:
             lines.append(f"Removed the report of {cohort_id}, which is no longer in the registry.")
-        built = {r.cohort_id for r in self.with_status("built")}
+        shown = {r.cohort_id for r in self.results if r.status in ("built", "failed")}
         for report_id in self.withdrawn:
-            if report_id not in built:
+            if report_id not in shown:
                 lines.append(
                     f"Removed the previous {report_id} report: a cohort it included has left "
                     "that programme year, and the year's report could not be rebuilt in this run."

@@ -409,7 +409,7 @@ def remove_unregistered(
     keep = {c.casefold() for c in registered}
     ids = {p.stem for p in state_dir(output_dir).glob("*.json") if p.name != STATE_FILE}
     ids |= {p.stem for p in (state_dir(output_dir) / FIGURES_DIR).glob("*.json")}
-    ids = ids if only is None else ids & only
+    ids = ids if only is None else set(only)  # named reports go, with or without a record
     removed = []
     for cohort_id in sorted(ids):
         if cohort_id.casefold() in keep:
