@@ -16,7 +16,7 @@ KERNEL := collab
 JOBS ?=
 ARGS ?=
 
-.PHONY: help reports test lab lint format lock clean clean-reports venv
+.PHONY: help reports pdf test lab lint format lock clean clean-reports venv
 
 help: ## List the targets
 	@echo "collab - make targets"
@@ -36,6 +36,9 @@ venv: $(STAMP) ## Create or update .venv from the lock file
 
 reports: $(STAMP) ## Build one HTML report and its tidy data per cohort and per programme year, plus reports/index.html
 	$(BIN)/collab reports $(if $(JOBS),-j $(JOBS)) $(ARGS)
+
+pdf: $(STAMP) ## As reports, then print each reviewer report to reports/<id>.pdf (needs Chromium)
+	$(BIN)/collab reports --pdf $(if $(JOBS),-j $(JOBS)) $(ARGS)
 
 test: $(STAMP) ## Run the whole test suite (unit, notebook and pipeline tests)
 	$(BIN)/python -m pytest $(ARGS)
@@ -62,12 +65,12 @@ lock: ## Re-resolve dependencies from pyproject.toml and rewrite the lock file
 	rm -rf .lock-venv
 	@echo "Wrote $(LOCK); run 'make venv' to install it."
 
-clean-reports: ## Delete generated reports (reports/*.html, reports/data) and build records
+clean-reports: ## Delete generated reports (reports/*.html, *.pdf, reports/data) and build records
 	@# Hold the build lock while deleting, so a running build is never cut short.
 	@if [ -e reports/.build/lock ] && command -v flock >/dev/null 2>&1; then \
-	  flock -n reports/.build/lock rm -rf reports/*.html reports/data reports/.build reports/_failed \
+	  flock -n reports/.build/lock rm -rf reports/*.html reports/*.pdf reports/data reports/.build reports/_failed \
 	  || { echo "A build is writing to reports/: wait for it to finish, then run this again." >&2; exit 1; }; \
-	else rm -rf reports/*.html reports/data reports/.build reports/_failed; fi
+	else rm -rf reports/*.html reports/*.pdf reports/data reports/.build reports/_failed; fi
 
 clean: clean-reports ## Delete .venv and caches as well
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

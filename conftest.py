@@ -15,10 +15,12 @@ from pathlib import Path
 WHOLE_MODULES = {
     "test_analysis.py",
     "test_cpes.py",
+    "test_cpes_plots.py",
     "test_export.py",
     "test_ihi_progress.py",
     "test_incremental.py",
     "test_plots.py",
+    "test_pdf.py",
     "test_programme.py",
     "test_report_safety.py",
     "test_spc_matrix.py",

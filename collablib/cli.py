@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the report notebook to run (default: the project's notebooks/cohort_report.ipynb)",
     )
     rep.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each reviewer report to reports/<id>.pdf with headless Chromium "
+        "(only reports whose HTML changed are printed again)",
+    )
+    rep.add_argument(
         "--wait",
         action="store_true",
         help="if another build is writing to the output folder, wait for it to finish "
@@ -195,7 +201,7 @@ def _reports(args: argparse.Namespace) -> int:
                 n, what = len(fresh) + len(years), _count(len(fresh), "cohort")
                 what += ", " + _count(len(years), "programme year") if years else ""
                 print(f"Summary: 0 built, {n} up to date, 0 failed ({what})")
-                return EXIT_OK
+                return _pdfs(output_dir, args) if args.pdf else EXIT_OK
 
         from collablib.build.pipeline import build_reports
         from collablib.build.progress import make_progress
@@ -210,11 +216,29 @@ def _reports(args: argparse.Namespace) -> int:
             notebook=notebook,
             lock=lock,
         )
-    if summary.interrupted is not None:
-        print(f"collab: {summary.interrupted_line()}", file=sys.stderr)
-    else:
+        if summary.interrupted is not None:
+            print(f"collab: {summary.interrupted_line()}", file=sys.stderr)
+            return summary.exit_code
         print(summary.text())
+        if args.pdf:
+            return max(summary.exit_code, _pdfs(output_dir, args))
     return summary.exit_code
+
+
+def _pdfs(output_dir: Path, args: argparse.Namespace) -> int:
+    """Print the reviewer reports to PDF (:mod:`collablib.build.pdf`); the exit status."""
+    from collablib.build.pdf import build_pdfs
+
+    results = build_pdfs(output_dir, jobs=args.jobs, force=args.force)
+    for result in results:
+        print(result.line())
+    failed = sum(r.status == "failed" for r in results)
+    built = sum(r.status == "built" for r in results)
+    print(
+        f"PDFs: {built} printed, {sum(r.status == 'up to date' for r in results)} up to date, "
+        f"{failed} failed"
+    )
+    return EXIT_BUILD_FAILED if failed else EXIT_OK
 
 
 def _count(n: int, what: str) -> str:

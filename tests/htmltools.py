@@ -11,6 +11,7 @@ class _Collector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tables: list[dict] = []
         self.images: list[dict[str, str | None]] = []
+        self.charts: list[dict[str, str | None]] = []  # <svg role="img">, with "name"
         self.links: list[str] = []
         self.ids: set[str] = set()
         self.resources: list[tuple[str, str, str]] = []
@@ -19,11 +20,17 @@ class _Collector(HTMLParser):
         self._cell: list[str] | None = None
         self._in_caption = False
         self._text: list[str] = []
+        self._chart_text: tuple[str, str] | None = None
+        self.chart_texts: dict[str, str] = {}  # id of an SVG <title>/<desc> -> its text
 
     @property
     def text(self) -> str:
         """The page's text as a reader sees it (tags, including highlighting spans, removed)."""
         return "".join(self._text)
+
+    def chart_alts(self) -> list[str]:
+        """Each chart's description (its alt text: the ``<desc>`` its ``<svg>`` points to)."""
+        return [self.chart_texts.get(c.get("aria-describedby") or "", "") for c in self.charts]
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -31,6 +38,10 @@ class _Collector(HTMLParser):
             self.ids.add(a["id"])
         if tag == "img":
             self.images.append(a)
+        if tag == "svg" and a.get("role") == "img":
+            self.charts.append(a)
+        if tag in ("title", "desc") and a.get("id") and self.charts:
+            self._chart_text = (tag, a["id"])
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
         for attr in ("src", "href", "data", "poster"):
@@ -46,6 +57,8 @@ class _Collector(HTMLParser):
             self._cell = []
 
     def handle_endtag(self, tag):
+        if tag in ("title", "desc"):
+            self._chart_text = None
         if tag == "caption":
             self._in_caption = False
         elif tag in ("td", "th") and self._cell is not None and self._row is not None:
@@ -59,6 +72,10 @@ class _Collector(HTMLParser):
             self._table = None
 
     def handle_data(self, data):
+        if self._chart_text is not None:
+            key = self._chart_text[1]
+            self.chart_texts[key] = self.chart_texts.get(key, "") + data
+            return
         self._text.append(data)
         if self._in_caption and self._table is not None:
             self._table["caption"] += data

@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 import pytest
 
@@ -23,18 +25,82 @@ def test_table_formats_and_missing_values():
     assert "<td>–</td>" in markup
 
 
-def test_figure_is_inline_png_with_alt_text_and_caption():
+def test_figure_is_inline_svg_with_an_accessible_name_description_and_caption():
     fig = count_chart(pd.Series({"Lung": 2}), "Teams", "Title")
-    markup = display.figure(fig, alt='Bar chart "quoted"', caption="Cap <b>").markup
-    assert 'src="data:image/png;base64,' in markup
-    assert 'alt="Bar chart &quot;quoted&quot;"' in markup
+    alt = 'Bar chart "quoted" of teams. Lung 2.'
+    markup = display.figure(fig, alt=alt, caption="Cap <b>").markup
+    assert markup.startswith('<figure class="collab-figure"><svg role="img" aria-labelledby="')
+    name = re.search(r'aria-labelledby="([^"]+)"', markup).group(1)
+    desc = re.search(r'aria-describedby="([^"]+)"', markup).group(1)
+    assert f'<title id="{name}">Bar chart &quot;quoted&quot; of teams.</title>' in markup
+    assert f'<desc id="{desc}">Bar chart &quot;quoted&quot; of teams. Lung 2.</desc>' in markup
     assert "<figcaption>Cap &lt;b&gt;</figcaption>" in markup
-    assert "http" not in markup
+    assert "<img" not in markup and "data:image" not in markup
+    assert "http" not in markup  # no namespace URLs, nothing to fetch
+    # Text stays text (so it scales and can be found), in a font stack every machine has.
+    assert ">Teams</text>" in markup and ">Lung</text>" in markup
+    assert (
+        "font-family:'DejaVu Sans', 'Arial', 'Helvetica', 'Liberation Sans', sans-serif" in markup
+    )
+    assert "<metadata>" not in markup and "<?xml" not in markup and "<style" not in markup
+
+
+def test_chart_text_from_data_is_escaped_in_the_svg():
+    fig = count_chart(pd.Series({"<script>alert(1)</script>": 2}), "Teams", "A & $x$ <b>")
+    markup = display.figure(fig, alt="chart").markup
+    assert "<script" not in markup and "<b>" not in markup
+    assert ">&lt;script&gt;alert(1)&lt;/script&gt;</text>" in markup
+    assert ">A &amp; $x$ &lt;b&gt;</text>" in markup
+
+
+def test_two_charts_in_one_page_share_no_id():
+    page = "".join(
+        display.figure(count_chart(pd.Series({"Lung": n}), "Teams", "Title"), alt="c").markup
+        for n in (2, 2)
+    )
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert ids and len(ids) == len(set(ids))
+    referenced = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', page))
+    assert referenced and referenced <= set(ids)
+
+
+def test_svg_markup_is_byte_reproducible():
+    def draw() -> str:
+        return display.svg_markup(count_chart(pd.Series({"Lung": 2}), "Teams", "T"), prefix="x-")
+
+    assert draw() == draw()
+
+
+def test_a_point_tip_becomes_hover_text_and_nothing_else():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    dots = fig.add_subplot().scatter([1, 2], [3, 4])
+    dots.set_urls([display.point_tip('May 2021: 45% "a" <b> & c'), display.point_tip("Jun")])
+    svg = display.svg_markup(fig)
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    assert titles == ["May 2021: 45% &quot;a&quot; &lt;b&gt; &amp; c", "Jun"]
+    assert "<a " not in svg and "</a>" not in svg and "collab-tip" not in svg
+
+
+def test_a_title_wider_than_the_figure_is_wrapped_to_fit():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3), layout="constrained")
+    ax = fig.add_subplot()
+    words = "A very long chart title that could never fit on one line of a small chart " * 2
+    title = ax.set_title(words.strip(), loc="left")
+    assert title.get_window_extent(fig._get_renderer()).width > fig.bbox.width
+    display.svg_markup(fig)
+    box = title.get_window_extent(fig._get_renderer())
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.x1
+    assert ax.get_title(loc="left").split() == words.split()  # every word kept, in order
+    assert "\n" in ax.get_title(loc="left")
 
 
 def test_figure_anchor_becomes_the_figure_id_escaped():
     fig = count_chart(pd.Series({"Lung": 2}), "Teams", "Title")
-    assert "id=" not in display.figure(fig, alt="chart").markup
+    assert display.figure(fig, alt="chart").markup.startswith('<figure class="collab-figure"><svg')
     fig = count_chart(pd.Series({"Lung": 2}), "Teams", "Title")
     markup = display.figure(fig, alt="chart", anchor='spc-C2-01-m"<x>').markup
     assert markup.startswith('<figure class="collab-figure" id="spc-C2-01-m&quot;&lt;x&gt;">')

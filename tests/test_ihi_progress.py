@@ -241,7 +241,8 @@ def test_the_chart_is_drawn_with_its_alt_text(analyses_demo):
     progress = analyses_demo[0].progress
     figure = display.figure(plots.progress_chart(progress), alt=plots.progress_alt_text(progress))
     teams = progress.headline.teams_scored
-    assert "<img" in figure.markup and f"IHI assessment scores for {teams} teams" in figure.markup
+    assert '<svg role="img"' in figure.markup
+    assert f"IHI assessment scores for {teams} teams" in figure.markup
 
 
 @pytest.mark.parametrize(

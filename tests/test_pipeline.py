@@ -78,10 +78,12 @@ def test_reviewer_report_is_offline_code_free_and_accessible(built, cohort_id):
     parsed = parse(page)
     assert "analyse(" not in parsed.text and "analyse(" in parse(code_page).text
     assert "hl-ipython3" not in page and "hl-ipython3" in code_page
-    assert len(parsed.images) >= 6
-    for img in parsed.images:
-        assert img["src"].startswith("data:image/png;base64,")
-        assert len(img.get("alt") or "") > 40
+    assert parsed.images == []  # charts are inline SVG, not images
+    assert len(parsed.charts) >= 6
+    for chart in parsed.charts:
+        assert chart["class"] == "collab-chart"
+        assert parsed.chart_texts[chart["aria-labelledby"]]  # accessible name
+        assert len(parsed.chart_texts[chart["aria-describedby"]]) > 40  # the alt text
     for section in ("Overview", "End-of-collaborative survey", "Voices"):
         assert f'id="{section.replace(" ", "-")}"' in page
     assert 'class="collab-toc"' in page
@@ -274,9 +276,9 @@ def test_report_has_the_improvement_measures_section_with_its_headline(built, co
     rows = table_by_caption(page, "Improvement measures by team")
     assert len(rows) - 1 == len({a.team_id for a in analyses})  # the matrix: a row per team
     charts = [
-        img
-        for img in parse(page).images
-        if (img.get("alt") or "").startswith(("XmR chart of", "p chart of", "run chart of"))
+        alt
+        for alt in parse(page).chart_alts()
+        if alt.startswith(("XmR chart of", "p chart of", "run chart of"))
     ]
     assert len(charts) == len(analyses)
     index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
@@ -296,9 +298,15 @@ def test_every_page_opens_offline_in_chromium_with_its_charts(built, browser, pa
     assert visit.console_errors == []
     assert all(url.startswith(("file:", "data:")) for url in visit.requests)
     images = tab.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
-    if page != "index.html":
-        assert len(images) >= 6
     assert all(done and width > 0 for done, width in images)
+    charts = tab.evaluate(
+        "Array.from(document.querySelectorAll('svg.collab-chart'))"
+        ".map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height,"
+        " s.querySelectorAll('text').length])"
+    )
+    if page != "index.html":
+        assert len(charts) >= 6
+    assert all(width > 100 and height > 50 and texts > 0 for width, height, texts in charts)
     assert shot.stat().st_size > 20_000
 
 
@@ -324,9 +332,7 @@ def test_report_has_the_cpes_section_with_its_caveats(built, cohort_id):
     )
     for name, _ in result.teams():
         assert f"{name}: targeted CPES questions" in page
-    charts = [
-        i for i in parse(page).images if (i.get("alt") or "").startswith("Chart of CPES results")
-    ]
+    charts = [alt for alt in parse(page).chart_alts() if alt.startswith("Chart of CPES results")]
     assert len(charts) == len(result.targets)
     index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
     assert "Targeted CPES questions below the expected range, before and after" in index
@@ -389,7 +395,7 @@ def test_dollar_signs_in_names_are_drawn_as_typed_and_do_not_break_the_build(tmp
     summary = build_reports(data_dir=data, output_dir=tmp_path / "out", jobs=1)
     assert summary.exit_code == 0, summary.text()
     page = html.unescape((tmp_path / "out" / "alpha.html").read_text(encoding="utf-8"))
-    alt = next(i["alt"] for i in parse(page).images if "tumour group" in (i.get("alt") or ""))
+    alt = next(alt for alt in parse(page).chart_alts() if "tumour group" in alt)
     assert "$5 to $10 grants 1" in html.unescape(alt)
     assert r"$\href{http://example.org}{x}$ 1" in html.unescape(alt)
 

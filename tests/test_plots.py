@@ -153,27 +153,28 @@ def test_count_chart_orders_largest_first_and_labels_bars(cohort):
     assert ax.get_title(loc="left") == "Teams by tumour group"
 
 
-def test_png_output_is_byte_reproducible(cohort):
+def test_png_and_svg_output_are_byte_reproducible(cohort):
     items = metrics.item_summary(cohort.survey)
     first = png_bytes(plots.pct_positive_chart(items))
     second = png_bytes(plots.pct_positive_chart(items))
     assert first == second
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    first = display.svg_markup(plots.pct_positive_chart(items), prefix="c-")
+    assert first == display.svg_markup(plots.pct_positive_chart(items), prefix="c-")
 
 
 def report_texts(fig: Figure) -> list[tuple[str, bool]]:
     """Save ``fig`` the way reports do; (text, parse_math) of each of its Text artists.
 
-    :func:`display.png_bytes` is what :func:`display.figure` embeds. The Text
+    :func:`display.svg_markup` is what :func:`display.figure` embeds. The Text
     artists are read after it, so tick labels created only at draw time are
     included, and before ``display.figure``, which clears the figure; that is
     then run too, as a report would.
     """
-    png = png_bytes(fig)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert display.svg_markup(fig).startswith("<svg ")
     texts = [(t.get_text(), t.get_parse_math()) for t in fig.findobj(mtext.Text)]
     markup = display.figure(fig, alt="chart").markup
-    assert 'src="data:image/png;base64,' in markup
+    assert '<svg role="img"' in markup
     return texts
 
 

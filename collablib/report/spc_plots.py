@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.dates as mdates
 import pandas as pd
@@ -26,6 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from collablib.report.display import point_tip
 from collablib.report.style import FIG_WIDTH, NHS_BLACK, NHS_DARK_GREY, NHS_PALE_GREY, chart_style
 from collablib.spc import vocabulary
 from collablib.spc.improvement import MeasureAnalysis, format_value, status
@@ -41,6 +43,7 @@ __all__ = [
     "POINT_STYLE",
     "TARGET",
     "measure_alt_text",
+    "point_text",
     "rules_sentence",
     "small_multiples",
     "small_multiples_alt_text",
@@ -169,6 +172,19 @@ def spc_chart(a: MeasureAnalysis, title: str | None = None) -> Figure:
     return fig
 
 
+def point_text(point: Any, a: MeasureAnalysis) -> str:
+    """One point's hover text: period, value, what SPC says of it and the rules that
+    flagged it ("May 2021: 72.4%. Special cause: Improvement (shift, trend).")."""
+    text = f"{point.x:%b %Y}: {format_value(point.y, a.unit)}."
+    kind = getattr(point, "point_type", None)
+    if a.chart != "run" and isinstance(kind, str) and kind in VARIATION_LABELS:
+        rules = getattr(point, "rules", None)
+        named = f" ({rules.replace('; ', ', ')})" if isinstance(rules, str) and rules else ""
+        label = VARIATION_LABELS[kind]
+        text += " Common cause." if kind == "common_cause" else f" Special cause: {label}{named}."
+    return text
+
+
 def _draw(ax: Axes, a: MeasureAnalysis, *, detail: bool) -> None:
     frame = a.frame
     x = frame["x"]
@@ -188,7 +204,7 @@ def _draw(ax: Axes, a: MeasureAnalysis, *, detail: bool) -> None:
         else:
             pts = observed[observed["point_type"] == kind]
         if len(pts):
-            ax.scatter(
+            dots = ax.scatter(
                 pts["x"],
                 pts["y"],
                 color=colour,
@@ -198,6 +214,7 @@ def _draw(ax: Axes, a: MeasureAnalysis, *, detail: bool) -> None:
                 edgecolors="white",
                 linewidths=0.5,
             )
+            dots.set_urls([point_tip(point_text(row, a)) for row in pts.itertuples()])
     if not math.isnan(a.target):
         ax.axhline(a.target, color=TARGET, lw=1.2, ls=(0, (4, 2)), zorder=2)
     for gap in frame.loc[frame["missing"], "x"]:

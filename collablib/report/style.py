@@ -96,8 +96,13 @@ ROLE_STYLES: dict[str, dict[str, str]] = {
 FIG_WIDTH = 8.0
 
 RC_PARAMS: dict[str, object] = {
-    # DejaVu Sans ships with matplotlib, so charts render identically everywhere.
-    "font.family": "DejaVu Sans",
+    # DejaVu Sans ships with matplotlib, so charts are laid out identically everywhere.
+    # Charts are SVG with text kept as text, so the browser draws the text: where DejaVu
+    # Sans is missing (most NHS Windows laptops) it falls back to Arial or another
+    # sans-serif, all narrower than DejaVu Sans, so text laid out for it still fits.
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica", "Liberation Sans"],
+    "svg.fonttype": "none",
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",

@@ -1,0 +1,204 @@
+"""WCAG 2.2 AA: an axe-core audit of every page, and the structure a screen-reader or
+keyboard user relies on (skip link, landmarks, headings, table captions, visible focus),
+with charts readable at 200% zoom and reports small enough to open on an NHS laptop.
+
+The audit is axe-core (the ``axe-playwright-python`` package bundles it, so nothing is
+fetched) in headless Chromium, with the WCAG 2.0, 2.1 and 2.2 A and AA rule tags.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import open_offline
+from tests.htmltools import parse
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+#: The largest a demo reviewer report may be (issue: "at most 1.5 MB").
+MAX_REPORT_BYTES = 1_500_000
+
+
+def every_page(out: Path) -> list[Path]:
+    pages = sorted(out.glob("*.html"))
+    assert any(p.name.startswith("programme-") for p in pages)
+    return pages
+
+
+def page_ids(built) -> list[str]:
+    return [p.name for p in every_page(built[0])]
+
+
+@pytest.fixture(scope="module")
+def pages(built) -> list[Path]:
+    out, _ = built
+    found = every_page(out)
+    # the index, and for each cohort and programme year the reviewer and analyst pages
+    reviewer = [p for p in found if not p.name.endswith(".code.html") and p.name != "index.html"]
+    assert len(reviewer) >= 7 and len(found) == 2 * len(reviewer) + 1
+    return found
+
+
+def test_the_data_listing_pages_have_no_axe_violations_either(browser, built):
+    from axe_playwright_python.sync_playwright import Axe
+
+    out, _ = built
+    for listing in (
+        out / "data" / "cohort-2" / "index.html",
+        out / "data" / "programme-2020-21" / "index.html",
+    ):
+        tab, _ = open_offline(browser, listing)
+        try:
+            result = (
+                Axe()
+                .run(
+                    tab,
+                    options={
+                        "runOnly": {"type": "tag", "values": WCAG_TAGS},
+                        "resultTypes": ["violations"],
+                    },
+                )
+                .response
+            )
+        finally:
+            tab.context.close()
+        assert result["violations"] == [], describe(result["violations"])
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        for node in v["nodes"][:5]:
+            lines.append(f"{v['id']}: {v['help']} at {node['target']}: {node['failureSummary']}")
+    return "\n".join(lines)
+
+
+def test_every_page_has_no_axe_violations_at_wcag_2_2_aa(browser, pages):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    failures = {}
+    for path in pages:
+        tab, visit = open_offline(browser, path)
+        try:
+            result = axe.run(
+                tab,
+                options={
+                    "runOnly": {"type": "tag", "values": WCAG_TAGS},
+                    "resultTypes": ["violations"],
+                },
+            ).response
+        finally:
+            tab.context.close()
+        assert visit.failed_requests == [], "the audit must not need the network"
+        assert result["testEngine"]["name"] == "axe-core"
+        if result["violations"]:
+            failures[path.name] = describe(result["violations"])
+    assert failures == {}, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
+
+
+def test_every_page_has_a_skip_link_landmarks_one_h1_and_headings_in_order(pages):
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        body = page[page.index("<body") :]
+        first_link = re.search(r"<a [^>]*>", body)
+        assert first_link and 'class="collab-skip"' in first_link.group(0), path.name
+        target = re.search(r'href="#([^"]+)"', first_link.group(0)).group(1)
+        assert f'id="{target}"' in page, f"{path.name}: the skip link's target is missing"
+        assert page.count("<main") == 1 and "<nav " in page, path.name
+        levels = [int(n) for n in re.findall(r"<h([1-6])[\s>]", page)]
+        assert levels.count(1) == 1 and levels[0] == 1, path.name
+        jumps = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
+        assert jumps == [], f"{path.name}: a heading skips a level {jumps}"
+
+
+def test_every_table_has_a_caption_and_scoped_headers(pages):
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        tables = re.findall(r"<table\b.*?</table>", page, flags=re.DOTALL)
+        for table in tables:
+            if "collab-" not in table[:200]:
+                continue  # only collab's own tables: the analyst page's code has none
+            assert "<caption>" in table, f"{path.name}: a table has no caption"
+            headers = re.findall(r"<th\b[^>]*>", table)
+            assert headers and all("scope=" in h for h in headers), path.name
+        assert sum("collab-" in t[:200] for t in tables) >= 1, path.name
+
+
+def test_keyboard_focus_starts_at_the_skip_link_and_is_visible(browser, built):
+    out, _ = built
+    for name in ("index.html", "cohort-2.html"):
+        tab, _ = open_offline(browser, out / name)
+        try:
+            tab.keyboard.press("Tab")
+            focused = tab.evaluate(
+                """() => { const e = document.activeElement; const s = getComputedStyle(e);
+                  const r = e.getBoundingClientRect();
+                  return [e.className, s.outlineStyle, parseFloat(s.outlineWidth), r.left, r.top,
+                          r.width, r.height]; }"""
+            )
+            cls, outline, width, left, top, w, h = focused
+            assert cls == "collab-skip"
+            assert outline != "none" and width >= 2, "focus must be visible"
+            assert left >= 0 and top >= 0 and w > 0 and h >= 24, "shown on screen when focused"
+            tab.keyboard.press("Enter")
+            assert tab.evaluate("location.hash") != ""
+        finally:
+            tab.context.close()
+
+
+def test_charts_are_readable_at_200_percent_zoom_with_no_text_clipped(browser, built):
+    """At 200% zoom a 1280-pixel screen is 640 CSS pixels wide: every chart still fits the
+    page, and every piece of chart text lies inside its chart, none cut at an edge."""
+    out, _ = built
+    context = browser.new_context(
+        offline=True, viewport={"width": 640, "height": 900}, device_scale_factor=2
+    )
+    try:
+        tab = context.new_page()
+        for name in ("cohort-2.html", "programme-2020-21.html"):
+            tab.goto((out / name).resolve().as_uri())
+            report = tab.evaluate(
+                """() => Array.from(document.querySelectorAll('svg.collab-chart')).map(svg => {
+                  const box = svg.getBoundingClientRect();
+                  const out = Array.from(svg.querySelectorAll('text')).filter(t => {
+                    const r = t.getBoundingClientRect();
+                    return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 ||
+                                           r.top < box.top - 1 || r.bottom > box.bottom + 1);
+                  }).map(t => t.textContent);
+                  return [box.width, document.documentElement.clientWidth, out,
+                          svg.querySelectorAll('text').length];
+                })"""
+            )
+            assert len(report) >= (6 if name.startswith("cohort") else 1)
+            for width, page_width, clipped, texts in report:
+                assert texts > 0 and width <= page_width
+                assert clipped == [], f"{name}: chart text outside its chart: {clipped}"
+    finally:
+        context.close()
+
+
+def test_demo_reviewer_reports_are_small(pages):
+    sizes = {
+        p.name: p.stat().st_size
+        for p in pages
+        if not p.name.endswith(".code.html") and p.name != "index.html"
+    }
+    assert all(size <= MAX_REPORT_BYTES for size in sizes.values()), sizes
+    assert all(size > 50_000 for size in sizes.values()), "every report has its charts"
+
+
+def test_chart_points_show_their_period_value_and_rules_on_hover(built):
+    out, _ = built
+    page = (out / "cohort-2.html").read_text(encoding="utf-8")
+    tips = re.findall(r"<title>([^<]*)</title>", page)
+    pattern = r"[A-Z][a-z]{2} \d{4}: -?\d+\.\d( days|%| \w+)?\."
+    assert sum(bool(re.fullmatch(pattern + r"( .+)?", t)) for t in tips) > 100
+    ruled = [t for t in tips if re.fullmatch(pattern + r" Special cause: .+ \(.+\)\.", t)]
+    assert ruled and any(
+        r in t for t in ruled for r in ("outside limits", "shift", "trend", "two of three")
+    )
+    assert len(parse(page).charts) >= 6
