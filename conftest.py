@@ -13,6 +13,7 @@ from pathlib import Path
 #: fixture is made once and the order holds. Notebooks (nbval) always go whole: their cells
 #: run one after another in one kernel. Every other test is scheduled on its own.
 WHOLE_MODULES = {
+    "test_accessibility.py",
     "test_analysis.py",
     "test_cpes.py",
     "test_cpes_plots.py",
@@ -21,6 +22,7 @@ WHOLE_MODULES = {
     "test_incremental.py",
     "test_plots.py",
     "test_pdf.py",
+    "test_plain_english.py",
     "test_programme.py",
     "test_report_safety.py",
     "test_spc_matrix.py",

@@ -127,6 +127,7 @@ READS_OTHER_FILES = {
     "collablib.build.state": "build records",
     "collablib.build.lock": "the lock file",
     "collablib.build.pages": "the stylesheet shipped with collablib",
+    "collablib.build.pdf": "the PDFs it printed, for the source hash they record",
     "collablib.survey.privacy_names": "the first-name list shipped with collablib",
     "collablib.cli": "/dev/null, when the reader of its output has gone",
 }
