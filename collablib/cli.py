@@ -201,7 +201,7 @@ def _reports(args: argparse.Namespace) -> int:
                 n, what = len(fresh) + len(years), _count(len(fresh), "cohort")
                 what += ", " + _count(len(years), "programme year") if years else ""
                 print(f"Summary: 0 built, {n} up to date, 0 failed ({what})")
-                return _pdfs(output_dir, args) if args.pdf else EXIT_OK
+                return _pdfs(output_dir, args, data_dir) if args.pdf else EXIT_OK
 
         from collablib.build.pipeline import build_reports
         from collablib.build.progress import make_progress
@@ -221,15 +221,37 @@ def _reports(args: argparse.Namespace) -> int:
             return summary.exit_code
         print(summary.text())
         if args.pdf:
-            return max(summary.exit_code, _pdfs(output_dir, args))
+            return max(summary.exit_code, _pdfs(output_dir, args, data_dir))
     return summary.exit_code
 
 
-def _pdfs(output_dir: Path, args: argparse.Namespace) -> int:
-    """Print the reviewer reports to PDF (:mod:`collablib.build.pdf`); the exit status."""
+def _pdfs(output_dir: Path, args: argparse.Namespace, data_dir: Path) -> int:
+    """Print the reviewer reports to PDF (:mod:`collablib.build.pdf`); the exit status.
+
+    With ``--cohort``, only those cohorts' reports and their programme years' are printed.
+    An interrupt here comes after the HTML is complete, and is reported as such.
+    """
     from collablib.build.pdf import build_pdfs
 
-    results = build_pdfs(output_dir, jobs=args.jobs, force=args.force)
+    ids = None
+    if args.cohorts:
+        from collablib.data.registry import load_registry
+        from collablib.paths import programme_report_id
+
+        named = {c.casefold() for c in args.cohorts}
+        chosen = [c for c in load_registry(data_dir) if c.cohort_id.casefold() in named]
+        ids = [c.cohort_id for c in chosen]
+        ids += sorted({programme_report_id(c.programme_year) for c in chosen})
+    try:
+        results = build_pdfs(output_dir, ids, jobs=args.jobs, force=args.force)
+    except (KeyboardInterrupt, BuildInterrupted) as exc:
+        name = exc.args[0] if isinstance(exc, BuildInterrupted) else "SIGINT"
+        print(
+            f"collab: PDF printing interrupted by {name}; the HTML reports are complete and "
+            "every PDF in place is whole. Run 'make pdf' again to finish.",
+            file=sys.stderr,
+        )
+        return exc.exit_status if isinstance(exc, BuildInterrupted) else EXIT_INTERRUPTED
     for result in results:
         print(result.line())
     failed = sum(r.status == "failed" for r in results)

@@ -29,8 +29,8 @@ class _Collector(HTMLParser):
         return "".join(self._text)
 
     def chart_alts(self) -> list[str]:
-        """Each chart's description (its alt text: the ``<desc>`` its ``<svg>`` points to)."""
-        return [self.chart_texts.get(c.get("aria-describedby") or "", "") for c in self.charts]
+        """Each chart's alt text: its accessible name, the ``<title>`` its ``<svg>`` names."""
+        return [self.chart_texts.get(c.get("aria-labelledby") or "", "") for c in self.charts]
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)

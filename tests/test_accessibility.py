@@ -169,16 +169,54 @@ def test_charts_are_readable_at_200_percent_zoom_with_no_text_clipped(browser, b
                     return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 ||
                                            r.top < box.top - 1 || r.bottom > box.bottom + 1);
                   }).map(t => t.textContent);
+                  const scale = box.width / svg.viewBox.baseVal.width;
+                  const smallest = Math.min(...Array.from(svg.querySelectorAll('text'))
+                    .map(t => parseFloat(getComputedStyle(t).fontSize) * scale));
                   return [box.width, document.documentElement.clientWidth, out,
-                          svg.querySelectorAll('text').length];
+                          svg.querySelectorAll('text').length, smallest];
                 })"""
             )
             assert len(report) >= (6 if name.startswith("cohort") else 1)
-            for width, page_width, clipped, texts in report:
+            for width, page_width, clipped, texts, smallest in report:
                 assert texts > 0 and width <= page_width
                 assert clipped == [], f"{name}: chart text outside its chart: {clipped}"
+                # at 200% zoom, at least 12 screen pixels: no smaller than 6 CSS pixels
+                assert smallest * 2 >= 12, f"{name}: chart text {smallest:.1f} CSS px at 200%"
     finally:
         context.close()
+
+
+def contrast(colour: str, background: str = "#ffffff") -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_helper_matches_known_ratios():
+    assert round(contrast("#000000"), 1) == 21.0 and round(contrast("#767676"), 2) == 4.54
+
+
+def test_chart_and_icon_text_contrasts_at_least_4_5_to_1(pages):
+    """axe treats everything inside role="img" as presentational, so it checks no chart text:
+    every text colour in every chart and SPC matrix icon is checked here against the white
+    chart background. White text is drawn only inside dark bars (rating 1 and 4, NHS blue,
+    dark grey), each at least 6.7:1 with white."""
+    fills: dict[str, int] = {}
+    for path in pages:
+        for svg in re.findall(r"<svg\b.*?</svg>", path.read_text(encoding="utf-8"), re.DOTALL):
+            for tag in re.findall(r"<text\b[^>]*>", svg):
+                found = re.search(r'fill(?::\s*|=")(#[0-9a-fA-F]{6})', tag)
+                assert found, f"{path.name}: chart text without a colour: {tag}"
+                fills[found.group(1).lower()] = fills.get(found.group(1).lower(), 0) + 1
+    assert sum(fills.values()) > 1000
+    low = {c: n for c, n in fills.items() if c != "#ffffff" and contrast(c) < 4.5}
+    assert low == {}, f"text colours below 4.5:1 on white (colour: count): {low}"
 
 
 def test_demo_reviewer_reports_are_small(pages):

@@ -32,9 +32,10 @@ def test_figure_is_inline_svg_with_an_accessible_name_description_and_caption():
     assert markup.startswith('<figure class="collab-figure"><svg role="img" aria-labelledby="')
     name = re.search(r'aria-labelledby="([^"]+)"', markup).group(1)
     desc = re.search(r'aria-describedby="([^"]+)"', markup).group(1)
-    assert f'<title id="{name}">Bar chart &quot;quoted&quot; of teams.</title>' in markup
-    assert f'<desc id="{desc}">Bar chart &quot;quoted&quot; of teams. Lung 2.</desc>' in markup
-    assert "<figcaption>Cap &lt;b&gt;</figcaption>" in markup
+    # the name is the whole alt text (Chromium's tagged PDFs take a chart's alt from it);
+    # the description is the visible caption
+    assert f'<title id="{name}">Bar chart &quot;quoted&quot; of teams. Lung 2.</title>' in markup
+    assert f'<figcaption id="{desc}">Cap &lt;b&gt;</figcaption>' in markup
     assert "<img" not in markup and "data:image" not in markup
     assert "http" not in markup  # no namespace URLs, nothing to fetch
     # Text stays text (so it scales and can be found), in a font stack every machine has.
@@ -43,6 +44,24 @@ def test_figure_is_inline_svg_with_an_accessible_name_description_and_caption():
         "font-family:'DejaVu Sans', 'Arial', 'Helvetica', 'Liberation Sans', sans-serif" in markup
     )
     assert "<metadata>" not in markup and "<?xml" not in markup and "<style" not in markup
+    no_caption = display.figure(count_chart(pd.Series({"Lung": 2}), "T", "T"), alt="x").markup
+    assert "aria-describedby" not in no_caption and "<figcaption" not in no_caption
+
+
+def test_text_that_looks_like_markup_or_attributes_is_drawn_exactly_as_typed():
+    label = 'Team id="x" url(#abc) width="1.23456" </a> <g>'
+    fig = count_chart(pd.Series({label: 2}), "Teams", "T")
+    svg = display.svg_markup(fig)
+    assert '>Team id="x" url(#abc) width="1.23456" &lt;/a&gt; &lt;g&gt;</text>' in svg
+
+
+def test_a_chart_link_that_is_not_a_point_tip_is_refused():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    fig.add_subplot().scatter([1], [2]).set_urls(["https://example.org"])
+    with pytest.raises(ValueError, match="point_tip"):
+        display.svg_markup(fig)
 
 
 def test_chart_text_from_data_is_escaped_in_the_svg():
@@ -90,11 +109,13 @@ def test_a_title_wider_than_the_figure_is_wrapped_to_fit():
     ax = fig.add_subplot()
     words = "A very long chart title that could never fit on one line of a small chart " * 2
     title = ax.set_title(words.strip(), loc="left")
+    centred = fig.add_subplot(2, 2, 4).set_title(words.strip())  # over the right-hand axes
     assert title.get_window_extent(fig._get_renderer()).width > fig.bbox.width
     display.svg_markup(fig)
-    box = title.get_window_extent(fig._get_renderer())
-    assert box.x0 >= 0 and box.x1 <= fig.bbox.x1
-    assert ax.get_title(loc="left").split() == words.split()  # every word kept, in order
+    for drawn in (title, centred):
+        box = drawn.get_window_extent(fig._get_renderer())
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.x1
+        assert drawn.get_text().split() == words.split()  # every word kept, whole, in order
     assert "\n" in ax.get_title(loc="left")
 
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from html import unescape
 from pathlib import Path
 
 import pikepdf
@@ -103,8 +109,11 @@ def test_no_chart_is_split_across_a_page_break(printed):
     for path in sorted(folder.glob("*.pdf")):
         html = path.with_suffix(".html").read_text(encoding="utf-8")
         charts, _, pages = structure(path)
-        # every chart (and every SPC matrix icon) in the page is in the PDF, with its alt text
+        # every chart (and every SPC matrix icon) in the page is in the PDF, with its whole
+        # alt text (the numbers too, not only the first sentence)
         assert len(charts) == html.count('role="img"') > 0, path.name
+        names = {unescape(t) for t in re.findall(r'<title id="chart[^"]*">([^<]*)</title>', html)}
+        assert names and names <= {alt for alt, _ in charts}, path.name
         split = [(alt[:60], sorted(on)) for alt, on in charts if len(on) != 1]
         assert split == [], f"{path.name}: charts across a page break: {split}"
         assert pages > 3
@@ -154,11 +163,13 @@ def test_pdfs_are_incremental_and_reproducible(printed, chromium, tmp_path):
     with pikepdf.new() as foreign:
         foreign.add_blank_page()
         foreign.save(work / "someone-elses.pdf")
+    shutil.copy2(work / "cohort-2.pdf", work / "cohort-2 for the board.pdf")  # a renamed copy
     results = {r.report_id: r.status for r in pdfbuild.build_pdfs(work, chromium=chromium)}
     assert results.pop("programme-2019-20") == "built"
     assert results.pop("cohort-1") == "removed" and not (work / "cohort-1.pdf").exists()
     assert set(results.values()) == {"up to date"}
     assert (work / "someone-elses.pdf").exists(), "only PDFs collab made are removed"
+    assert (work / "cohort-2 for the board.pdf").exists(), "and only under their own name"
 
 
 def test_a_failed_print_keeps_the_old_pdf(printed, tmp_path):
@@ -191,3 +202,104 @@ def test_without_chromium_the_html_builds_and_pdf_says_how_to_install_it(tiny, m
     assert "apt-get install chromium" in captured.err and "Traceback" not in captured.err
     assert (out / "alpha.html").is_file() and (out / "index.html").is_file()
     assert list(out.glob("*.pdf")) == []
+
+
+def test_withdrawing_or_rebuilding_a_report_deletes_its_pdf_at_once(tiny):
+    """A PDF must not outlive its page: a cohort withdrawn from the registry loses its PDF
+    with its HTML, and a rebuilt page's old PDF (which could still show a withdrawn quote)
+    goes as soon as the new page is in place, even if nobody runs make pdf."""
+    from collablib.build.pipeline import build_reports
+    from tests.conftest import read_rows, write_rows
+
+    data, out, notebook = tiny
+    for report_id in ("alpha", "beta", "gamma"):
+        (out / f"{report_id}.pdf").write_bytes(b"%PDF-1.7 an earlier print")
+    teams = data / "raw" / "beta" / "teams.csv"
+    rows = read_rows(teams)
+    rows[0]["team_name"] = rows[0]["team_name"] + " (renamed)"
+    write_rows(teams, rows)
+    summary = build_reports(data_dir=data, output_dir=out, notebook=notebook, jobs=2)
+    assert summary.exit_code == 0, summary.text()
+    status = {r.cohort_id: r.status for r in summary.results}
+    assert status["beta"] == "built" and "up to date" in status.values()
+    for report_id, done in status.items():
+        assert (out / f"{report_id}.pdf").exists() == (done == "up to date"), report_id
+
+    registry = data / "cohorts.csv"
+    write_rows(registry, [r for r in read_rows(registry) if r["cohort_id"] != "alpha"])
+    (out / "alpha.pdf").write_bytes(b"%PDF-1.7 an earlier print")
+    summary = build_reports(data_dir=data, output_dir=out, notebook=notebook, jobs=2)
+    assert summary.exit_code == 0, summary.text()
+    assert "alpha" in summary.removed
+    assert not (out / "alpha.pdf").exists() and not (out / "alpha.html").exists()
+
+
+def living_in_group(group: int) -> list[int]:
+    """Processes (not zombies) in process group ``group``, read from /proc."""
+    living = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            living.append(int(stat.parent.name))
+    return living
+
+
+def test_an_interrupt_while_printing_stops_chromium_at_once_and_keeps_the_html(tiny, tmp_path):
+    """SIGTERM during make pdf: the fake Chromium (which would print for a minute) is killed
+    with its process group, the command says the HTML is complete, and no PDF is left."""
+    data, out, notebook = tiny
+    started = tmp_path / "started"
+    fake = tmp_path / "chromium"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in --version) echo "Fake Chromium 1"; exit 0;; esac\n'
+        f'echo $$ >> "{started}"\nsleep 60\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    env = {**os.environ, "CHROMIUM": str(fake)}
+    args = [sys.executable, "-m", "collablib.cli", *reports_args(data, out, notebook, "--pdf")]
+    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert started.exists(), "the fake Chromium never started"
+    time.sleep(0.3)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 10, "Chromium must be stopped, not waited for"
+    assert proc.returncode == 143, err
+    assert "the HTML reports are complete" in err and "Traceback" not in err
+    time.sleep(0.5)
+    for pid in started.read_text().split():
+        assert living_in_group(int(pid)) == [], "Chromium and its children must be gone"
+    assert list(out.glob("*.pdf")) == [] and list(out.glob(".*.tmp")) == []
+    assert (out / "alpha.html").is_file()
+
+
+def test_cohort_limits_the_pdfs_to_those_cohorts_and_their_programme_years(tiny, tmp_path):
+    data, out, notebook = tiny
+    log = tmp_path / "printed"
+    fake = tmp_path / "chromium"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in --version) echo "Fake Chromium 1"; exit 0;; esac\n'
+        'for a in "$@"; do case "$a" in file:*) echo "$a" >> "' + str(log) + '";; esac; done\n'
+        "exit 1\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    for year in ("2020-21", "2021-22"):  # stand-ins: the mini notebook builds no programme years
+        (out / f"programme-{year}.html").write_text("<p>year</p>", encoding="utf-8")
+    os.environ["CHROMIUM"] = str(fake)
+    try:
+        code = main(reports_args(data, out, notebook, "--cohort", "gamma", "--pdf"))
+    finally:
+        del os.environ["CHROMIUM"]
+    assert code == 1  # the fake prints nothing, so every PDF failed
+    printed = sorted(Path(line.removeprefix("file://")).name for line in log.read_text().split())
+    assert printed == ["gamma.html", "programme-2021-22.html"]

@@ -82,8 +82,10 @@ def test_reviewer_report_is_offline_code_free_and_accessible(built, cohort_id):
     charts = [c for c in parsed.charts if c.get("class") == "collab-chart"]
     assert len(charts) >= 6  # the rest are the SPC matrix's icons, each with its own name
     for chart in charts:
-        assert parsed.chart_texts[chart["aria-labelledby"]]  # accessible name
-        assert len(parsed.chart_texts[chart["aria-describedby"]]) > 40  # the alt text
+        assert len(parsed.chart_texts[chart["aria-labelledby"]]) > 40  # named by its alt text
+        if chart.get("aria-describedby"):  # described by its caption, where it has one
+            assert f'<figcaption id="{chart["aria-describedby"]}">' in page
+    assert sum(bool(c.get("aria-describedby")) for c in charts) >= 6
     for section in ("Overview", "End-of-collaborative survey", "Voices"):
         assert f'id="{section.replace(" ", "-")}"' in page
     assert 'class="collab-toc"' in page

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from collablib.report import spc_matrix
-from collablib.report.spc_plots import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
+from collablib.report.spc_plots import COMMON, CONCERN, ICON_LETTER, IMPROVEMENT, NEUTRAL
 from collablib.spc import improvement
 from collablib.spc.improvement import MeasureAnalysis
 from collablib.spc.vocabulary import ASSURANCE, VARIATION
@@ -126,7 +126,7 @@ VARIATION_STATES = [
 @pytest.mark.parametrize(("icon", "letter", "colour"), VARIATION_STATES)
 def test_variation_icon_has_its_letter_colour_and_words(icon, letter, colour):
     svg = spc_matrix.icons_svg(make(icon=icon))
-    assert f'stroke="{colour}"' in svg and f">{letter}</text>" in svg
+    assert f'stroke="{colour}"' in svg and f'fill="{ICON_LETTER[colour]}">{letter}</text>' in svg
     assert 'role="img"' in svg and "<title>" in svg
     assert VARIATION[icon].sentence in spc_matrix.cell_name(make(icon=icon))
 
@@ -134,9 +134,9 @@ def test_variation_icon_has_its_letter_colour_and_words(icon, letter, colour):
 @pytest.mark.parametrize(
     ("assurance", "letter", "ring", "text"),
     [
-        ("pass", "P", IMPROVEMENT, IMPROVEMENT),
-        ("fail", "F", CONCERN, CONCERN),
-        ("inconsistent", "?", COMMON, CONCERN),
+        ("pass", "P", IMPROVEMENT, ICON_LETTER[IMPROVEMENT]),
+        ("fail", "F", CONCERN, ICON_LETTER[CONCERN]),
+        ("inconsistent", "?", COMMON, ICON_LETTER[CONCERN]),
     ],
 )
 def test_assurance_icon_has_its_letter_colour_and_words(assurance, letter, ring, text):

@@ -13,14 +13,20 @@ PDFs are optional. Chromium is found as ``$CHROMIUM``, ``chromium`` or
 says how to install it (:func:`find_chromium`, :data:`INSTALL_HINT`).
 
 **Incremental and reproducible.** A PDF records the SHA-256 of the HTML it was
-printed from (document information key ``/CollabSourceSHA256``) and is printed
-again only when that HTML has changed. Chromium stamps the time and its own
+printed from (document information key ``/CollabSourceSHA256``), its report id and
+the printer (Chromium's version and :data:`PRINT_FORMAT`), and is printed again only
+when one of them has changed. When the build replaces a report's HTML it deletes the
+report's PDF at once (:mod:`collablib.build.render`), so an out-of-date PDF, which
+might still show a withdrawn quote, never outlives its page. Chromium stamps the time and its own
 version into every PDF, so the document information is rewritten with fixed
 values (:data:`FIXED_DATE`, :data:`PRODUCER`) and the file saved by pikepdf with
 a deterministic document id: the same HTML gives the same bytes. A PDF is written
 to a temporary file and renamed into place, so a failed or interrupted print
-never replaces a good PDF. A PDF whose HTML report no longer exists (a cohort
-removed from the registry) is deleted, but only one that collab made.
+never replaces a good PDF; an interrupt (Ctrl-C, SIGTERM) kills the Chromium
+processes at once. A PDF whose HTML report no longer exists is deleted, but only one
+that collab made under that name (a renamed copy records another id and is kept);
+reports withdrawn from the registry lose their PDF with their HTML
+(:func:`collablib.build.state.remove_unregistered`).
 """
 
 from __future__ import annotations
@@ -29,8 +35,10 @@ import contextlib
 import io
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +48,10 @@ from collablib.data.inputs import sha256_file
 
 __all__ = [
     "FIXED_DATE",
+    "ID_KEY",
     "INSTALL_HINT",
+    "PRINTER_KEY",
+    "PRINT_FORMAT",
     "PRODUCER",
     "SOURCE_KEY",
     "PdfResult",
@@ -58,6 +69,11 @@ FIXED_DATE = "D:20000101000000Z"
 PRODUCER = "collab (printed by Chromium)"
 #: Document information key holding the SHA-256 of the HTML the PDF was printed from.
 SOURCE_KEY = "/CollabSourceSHA256"
+#: Document information keys holding the report id and the printer the PDF came from.
+ID_KEY = "/CollabReportId"
+PRINTER_KEY = "/CollabPrinter"
+#: Bumped whenever how collab prints changes, so that every PDF is printed again.
+PRINT_FORMAT = "collab-pdf 1"
 #: What ``--pdf`` says when Chromium is missing.
 INSTALL_HINT = (
     "PDFs are printed by Chromium, which was not found. Install it (on Debian or Ubuntu: "
@@ -103,34 +119,96 @@ def reviewer_pages(output_dir: Path) -> list[str]:
     )
 
 
-def pdf_source_hash(pdf: Path) -> str | None:
-    """The SHA-256 of the HTML that ``pdf`` was printed from, or ``None`` if it is not one of
-    collab's PDFs (or cannot be read)."""
+def pdf_record(pdf: Path) -> dict[str, str] | None:
+    """What a PDF records of where it came from (``source``, ``id``, ``printer``), or
+    ``None`` if it is not one of collab's PDFs (or cannot be read)."""
     import pikepdf
 
     try:
         with pikepdf.open(pdf) as doc:
-            value = doc.docinfo.get(SOURCE_KEY)
-            return str(value) if value is not None else None
+            info = doc.docinfo
+            if SOURCE_KEY not in info:
+                return None
+            keys = {"source": SOURCE_KEY, "id": ID_KEY, "printer": PRINTER_KEY}
+            return {k: str(info[v]) if v in info else "" for k, v in keys.items()}
     except (pikepdf.PdfError, OSError, ValueError):
         return None
 
 
-def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
+def pdf_source_hash(pdf: Path) -> str | None:
+    """The SHA-256 of the HTML that ``pdf`` was printed from, or ``None`` if it is not one of
+    collab's PDFs (or cannot be read)."""
+    record = pdf_record(pdf)
+    return record["source"] if record else None
+
+
+def printer_name(chromium: str) -> str:
+    """Chromium's own version line plus :data:`PRINT_FORMAT`: what a PDF's printer was."""
+    try:
+        done = subprocess.run(
+            [chromium, "--version"], capture_output=True, text=True, timeout=60, check=False
+        )
+        version = done.stdout.strip() or "unknown Chromium"
+    except (OSError, subprocess.TimeoutExpired):
+        version = "unknown Chromium"
+    return f"{version}; {PRINT_FORMAT}"
+
+
+class _Running:
+    """The Chromium processes printing now, so that an interrupt can stop them all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._procs: set[subprocess.Popen[str]] = set()
+        self.stopping = False
+
+    def add(self, proc: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._procs.add(proc)
+            if self.stopping:
+                _kill(proc)
+
+    def discard(self, proc: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._procs.discard(proc)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self.stopping = True
+            for proc in self._procs:
+                _kill(proc)
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    """Kill Chromium and its helper processes (it runs in a process group of its own)."""
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def print_pdf(
+    html: Path,
+    pdf: Path,
+    chromium: str,
+    *,
+    source: str | None = None,
+    printer: str | None = None,
+    running: _Running | None = None,
+) -> None:
     """Print ``html`` to ``pdf`` with headless Chromium, with fixed metadata (atomic).
 
-    Raises :class:`~collablib.build.fileio.OutputError` naming the page if Chromium
-    fails, times out or writes no PDF; ``pdf`` is then left as it was.
+    ``source`` is the SHA-256 of ``html`` if the caller has it, and ``printer`` what
+    :func:`printer_name` says. Raises :class:`~collablib.build.fileio.OutputError` naming
+    the page if Chromium fails, times out or writes no PDF; ``pdf`` is then left as it was.
     """
     import pikepdf
 
-    source = sha256_file(html)
+    source = source or sha256_file(html)
+    printer = printer or printer_name(chromium)
     with tempfile.TemporaryDirectory(prefix="collab-pdf-") as work:
         raw = Path(work) / "raw.pdf"
         command = [
             chromium,
             "--headless",
-            "--no-sandbox",
             "--disable-gpu",
             "--disable-extensions",
             "--no-first-run",
@@ -139,20 +217,42 @@ def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
             f"--print-to-pdf={raw}",
             html.resolve().as_uri(),
         ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.insert(2, "--no-sandbox")  # Chromium refuses to run as root otherwise
         try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+            proc = subprocess.Popen(
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
             )
+        except OSError as exc:
+            raise OutputError(f"cannot run Chromium ({chromium}): {exc}.") from exc
+        if running is not None:
+            running.add(proc)
+        try:
+            _, stderr = proc.communicate(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired as exc:
+            _kill(proc)
+            proc.communicate()
             raise OutputError(
                 f"Chromium took more than {TIMEOUT_S} s to print {html.name}."
             ) from exc
-        except OSError as exc:
-            raise OutputError(f"cannot run Chromium ({chromium}): {exc}.") from exc
-        if done.returncode != 0 or not raw.is_file() or raw.stat().st_size == 0:
-            detail = (done.stderr or "").strip().splitlines()[-1:] or ["no message"]
+        except BaseException:
+            _kill(proc)
+            with contextlib.suppress(BaseException):
+                proc.wait(timeout=5)
+            raise
+        finally:
+            if running is not None:
+                running.discard(proc)
+        if running is not None and running.stopping:
+            raise OutputError(f"printing {html.name} was interrupted.")
+        if proc.returncode != 0 or not raw.is_file() or raw.stat().st_size == 0:
+            detail = (stderr or "").strip().splitlines()[-1:] or ["no message"]
             raise OutputError(
-                f"Chromium could not print {html.name} (exit {done.returncode}: {detail[0]})."
+                f"Chromium could not print {html.name} (exit {proc.returncode}: {detail[0]})."
             )
         buffer = io.BytesIO()
         try:
@@ -163,6 +263,8 @@ def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
                 info["/Producer"] = PRODUCER
                 info["/Creator"] = "collab"
                 info[SOURCE_KEY] = source
+                info[ID_KEY] = pdf.name.removesuffix(".pdf")
+                info[PRINTER_KEY] = printer
                 if "/Metadata" in doc.Root:  # XMP would repeat the dates and tool names
                     del doc.Root["/Metadata"]
                 doc.save(buffer, deterministic_id=True)
@@ -171,12 +273,16 @@ def print_pdf(html: Path, pdf: Path, chromium: str) -> None:
     atomic_write_bytes(pdf, buffer.getvalue())
 
 
-def _one(output_dir: Path, report_id: str, chromium: str, force: bool) -> PdfResult:
+def _one(
+    output_dir: Path, report_id: str, chromium: str, printer: str, force: bool, running: _Running
+) -> PdfResult:
     html, pdf = output_dir / f"{report_id}.html", output_dir / f"{report_id}.pdf"
     try:
-        if not force and pdf.is_file() and pdf_source_hash(pdf) == sha256_file(html):
+        source = sha256_file(html)
+        wanted = {"source": source, "id": report_id, "printer": printer}
+        if not force and pdf.is_file() and pdf_record(pdf) == wanted:
             return PdfResult(report_id, "up to date")
-        print_pdf(html, pdf, chromium)
+        print_pdf(html, pdf, chromium, source=source, printer=printer, running=running)
     except (OutputError, OSError) as exc:
         return PdfResult(report_id, "failed", str(exc).rstrip("."))
     return PdfResult(report_id, "built")
@@ -203,13 +309,25 @@ def build_pdfs(
         with contextlib.suppress(OSError):
             leftover.unlink()
     pages = reviewer_pages(output_dir)
-    wanted = pages if report_ids is None else [i for i in report_ids if i in pages]
+    wanted = pages if report_ids is None else [i for i in pages if i in set(report_ids)]
+    printer = printer_name(program)
+    running = _Running()
     workers = max(1, min(jobs or os.cpu_count() or 1, len(wanted) or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda i: _one(output_dir, i, program, force), wanted))
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        jobs_done = [
+            pool.submit(_one, output_dir, i, program, printer, force, running) for i in wanted
+        ]
+        results = [job.result() for job in jobs_done]
+    except BaseException:  # Ctrl-C or SIGTERM: stop every print now, keep every old PDF
+        running.stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     for pdf in sorted(output_dir.glob("*.pdf")):
         report_id = pdf.name.removesuffix(".pdf")
-        if report_id not in pages and pdf_source_hash(pdf) is not None:
+        record = pdf_record(pdf) if report_id not in pages else None
+        if record is not None and record["id"] == report_id:
             pdf.unlink()
             results.append(PdfResult(report_id, "removed", "its report no longer exists"))
     return results

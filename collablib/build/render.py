@@ -396,6 +396,9 @@ def commit_report(
         if stale.name not in rendered.data and not stale.name.startswith("."):
             stale.unlink(missing_ok=True)  # a table a newer collab no longer writes
     (output_dir / FAILED_DIR / f"{cohort_id}.ipynb").unlink(missing_ok=True)
+    # A PDF of the old page would still show what the new one no longer does (a withdrawn
+    # quote, say): it goes now, and `make pdf` prints the new one.
+    (output_dir / f"{cohort_id}.pdf").unlink(missing_ok=True)
     return outputs
 
 

@@ -401,8 +401,8 @@ def remove_unregistered(
     """Delete what collab wrote for reports no longer in the registry (of ``only``, if given).
 
     A report withdrawn from the registry (consent withdrawn, say) must not stay in the output
-    folder, unlinked but readable: its renderings, its tidy data, its build record, its
-    recorded figures and any failed notebook are deleted. Only files collab names after the
+    folder, unlinked but readable: its renderings, its PDF, its tidy data, its build record,
+    its recorded figures and any failed notebook are deleted. Only files collab names after the
     report are touched; ids are compared without case, as a case-insensitive disk would.
     """
     output_dir = Path(output_dir)
@@ -414,7 +414,7 @@ def remove_unregistered(
     for cohort_id in sorted(ids):
         if cohort_id.casefold() in keep:
             continue
-        for name in output_names(cohort_id).values():
+        for name in [*output_names(cohort_id).values(), f"{cohort_id}.pdf"]:
             (output_dir / name).unlink(missing_ok=True)
         folder = data_folder(output_dir, cohort_id)
         if folder.is_dir() and not folder.is_symlink():

@@ -158,18 +158,26 @@ def _fit_titles(fig: Figure) -> bool:
         if not text or not title.get_visible():
             continue
         box = title.get_window_extent(renderer)
-        if box.x1 <= right and box.x0 >= 0:
+        if box.x1 <= right and box.x0 >= 4:
             continue
-        space = right - max(box.x0, 4)
-        width = box.width
-        chars = max(max(len(line) for line in text.split("\n")), 1)
-        per_line = max(int(chars * space / width) - 1, 10) if width > 0 else chars
-        while per_line > 10:
-            title.set_text("\n".join(textwrap.wrap(" ".join(text.split()), per_line)))
-            if title.get_window_extent(renderer).width <= space:
+        align = title.get_horizontalalignment()
+        if align == "center":  # stays centred on its point: fit both halves
+            middle = (box.x0 + box.x1) / 2
+            space = 2 * min(middle - 4, right - middle)
+        elif align == "right":
+            space = box.x1 - 4
+        else:
+            space = right - max(box.x0, 4)
+        words = " ".join(text.split())
+        chars = max(len(line) for line in text.split("\n"))
+        per_line = max(int(chars * space / box.width), 1) if box.width > 0 else chars
+        while True:
+            lines = textwrap.wrap(words, per_line, break_long_words=False)
+            title.set_text("\n".join(lines))
+            if per_line <= 1 or title.get_window_extent(renderer).width <= space:
                 break
-            per_line -= 2
-        changed = True
+            per_line -= 1
+        changed = changed or title.get_text() != text
     return changed
 
 
@@ -208,29 +216,44 @@ def _print_svg(fig: Figure) -> str:
     return buffer.getvalue()
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
 def _clean_svg(raw: str, prefix: str) -> str:
+    """matplotlib's SVG made fit for an HTML page (see :func:`svg_markup`).
+
+    Every rewrite is made inside tags only: text from data (in ``<text>`` elements, where
+    matplotlib escapes ``<`` and ``&``) is never touched, whatever it looks like.
+    """
     svg = raw[raw.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
     svg = re.sub(r'\s*<defs>\s*<style type="text/css">[^<]*</style>\s*</defs>', "", svg, count=1)
-    referenced = set(re.findall(r'(?:url\(#|xlink:href="#)([^)"]+)', svg))
-    svg = re.sub(
-        r' id="([^"]+)"',
-        lambda m: f' id="{prefix}{m.group(1)}"' if m.group(1) in referenced else "",
-        svg,
-    )
-    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
-    svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
-    svg = _drop_bare_groups(svg)
-    svg = _TIP_OPEN.sub(_tip_title, svg).replace("</a>", "</g>")
-    svg = _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_NUMBER.sub(_round, m.group(2))}"', svg)
-    # One font declaration on the root, inherited by every text element.
-    fonts = re.search(r"font-family: ([^;\"]+)", svg)
-    if fonts:
-        svg = svg.replace(f"; font-family: {fonts.group(1)}", "")
-    svg = svg.replace(' transform="rotate(-0 ', ' data-r="').replace('\n"', '"')
-    svg = re.sub(r' data-r="[^"]*"', "", svg)
-    svg = re.sub(r"\n\s*", "\n", svg)
-    svg = re.sub(r"\s*\n(?=[LCMzQ])", " ", svg)
+    tags = "".join(_TAG.findall(svg))
+    referenced = set(re.findall(r'(?:url\(#|xlink:href="#)([^)"]+)', tags))
+    fonts = re.search(r"font-family: ([^;\"]+)", tags)
+
+    def tidy(tag: str) -> str:
+        tag = re.sub(
+            r' id="([^"]+)"',
+            lambda m: f' id="{prefix}{m.group(1)}"' if m.group(1) in referenced else "",
+            tag,
+        )
+        tag = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", tag)
+        tag = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', tag)
+        tag = re.sub(r' transform="rotate\(-0 [^"]*\)"', "", tag)
+        tag = _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_NUMBER.sub(_round, m.group(2))}"', tag)
+        if fonts:  # one font declaration, on the root, inherited by every text element
+            tag = tag.replace(f"; font-family: {fonts.group(1)}", "")
+        return re.sub(r"\s*\n\s*", " ", tag).replace(' "', '"')
+
+    svg = _TAG.sub(lambda m: tidy(m.group(0)), svg)
+    svg = re.sub(r">\s+<", ">\n<", _drop_bare_groups(svg))
+    svg = _TIP_OPEN.sub(_tip_title, svg)
+    if "<a " in svg:
+        raise ValueError(
+            "a chart artist has a URL that is not a point_tip(): charts carry no links"
+        )
+    svg = svg.replace("</a>", "</g>")
     head = re.match(r'<svg [^>]*viewBox="0 0 ([\d.]+) ([\d.]+)"[^>]*>', svg)
     assert head is not None, "matplotlib wrote no SVG root"
     style = "stroke-linejoin:round;stroke-linecap:butt"
@@ -272,11 +295,12 @@ def _drop_bare_groups(svg: str) -> str:
 def figure(fig: Figure, alt: str, caption: str | None = None, *, anchor: str | None = None) -> HTML:
     """Embed ``fig`` as inline SVG with an accessible name and description, and a caption.
 
-    The ``<svg>`` has ``role="img"``; its ``<title>`` (the accessible name) is the
-    first sentence of ``alt`` and its ``<desc>`` (the description) the whole of
-    ``alt``, so a screen reader announces the chart and then its numbers. Hovering
-    over a point shows its own ``<title>`` where the chart gave it one
-    (:func:`point_tip`).
+    The ``<svg>`` has ``role="img"``. Its accessible name is its ``<title>``, the whole
+    of ``alt`` (what the chart shows, with its numbers): Chromium's tagged PDFs take a
+    chart's alternative text from its name alone, so the name carries everything. Its
+    accessible description is the visible caption (``aria-describedby`` on the
+    ``<figcaption>``), so nothing is read twice. Hovering over a point shows the
+    point's own ``<title>`` where the chart gave it one (:func:`point_tip`).
 
     ``anchor`` becomes the ``<figure>``'s id, for links to the chart (such as
     :func:`collablib.report.spc_matrix.chart_anchor`); an id must be non-empty and
@@ -291,28 +315,15 @@ def figure(fig: Figure, alt: str, caption: str | None = None, *, anchor: str | N
     fig.clf()
     number = next(_IDS)
     name, description = f"chart{number}-name", f"chart{number}-desc"
-    short = _first_sentence(alt)
+    described = f' aria-describedby="{description}"' if caption else ""
     svg = svg.replace(
-        "<svg ",
-        f'<svg role="img" aria-labelledby="{name}" aria-describedby="{description}" '
-        'class="collab-chart" ',
-        1,
+        "<svg ", f'<svg role="img" aria-labelledby="{name}"{described} class="collab-chart" ', 1
     )
     opening = svg.index(">") + 1
-    svg = (
-        svg[:opening]
-        + f'<title id="{name}">{esc(short)}</title><desc id="{description}">{esc(alt)}</desc>'
-        + svg[opening:]
-    )
-    caption_html = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    svg = svg[:opening] + f'<title id="{name}">{esc(alt)}</title>' + svg[opening:]
+    caption_html = f'<figcaption id="{description}">{esc(caption)}</figcaption>' if caption else ""
     id_html = f' id="{esc(anchor)}"' if anchor is not None else ""
     return HTML(f'<figure class="collab-figure"{id_html}>{svg}{caption_html}</figure>')
-
-
-def _first_sentence(text: str) -> str:
-    """The first sentence of ``text`` (up to ". " or the end), for a short accessible name."""
-    end = text.find(". ")
-    return text if end == -1 else text[: end + 1]
 
 
 Formatter = Callable[[Any], str]

@@ -36,8 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from collablib.report.display import HTML, esc
-from collablib.report.spc_plots import COMMON, CONCERN, IMPROVEMENT, NEUTRAL
-from collablib.report.style import NHS_MID_GREY
+from collablib.report.spc_plots import COMMON, CONCERN, ICON_LETTER, IMPROVEMENT, NEUTRAL
+from collablib.report.style import NHS_DARK_GREY, NHS_MID_GREY
 from collablib.spc.improvement import MeasureAnalysis
 from collablib.spc.vocabulary import ASSURANCE, CHARTS, VARIATION
 
@@ -97,7 +97,7 @@ class _Icon:
 def _variation_icon(a: MeasureAnalysis) -> tuple[_Icon, str]:
     """The variation icon of ``a`` and its words (the run-chart mark for a run chart)."""
     if a.chart == "run":
-        return _Icon("R", NHS_MID_GREY, NHS_MID_GREY, dashed=True), RUN_CHART
+        return _Icon("R", NHS_MID_GREY, NHS_DARK_GREY, dashed=True), RUN_CHART
     state = a.variation_icon if a.variation_icon in VARIATION else "common_cause"
     letter = "H" if state.endswith("_high") else "L" if state.endswith("_low") else "~"
     colour = (
@@ -109,17 +109,17 @@ def _variation_icon(a: MeasureAnalysis) -> tuple[_Icon, str]:
         if state.startswith("neutral")
         else COMMON
     )
-    return _Icon(letter, colour, colour), VARIATION[state].sentence
+    return _Icon(letter, colour, ICON_LETTER[colour]), VARIATION[state].sentence
 
 
 def _assurance_icon(a: MeasureAnalysis) -> tuple[_Icon | None, str]:
     """The assurance icon of ``a`` (``None`` for none) and its words."""
     if a.assurance == "pass":
-        return _Icon("P", IMPROVEMENT, IMPROVEMENT), ASSURANCE["pass"].sentence
+        return _Icon("P", IMPROVEMENT, ICON_LETTER[IMPROVEMENT]), ASSURANCE["pass"].sentence
     if a.assurance == "fail":
-        return _Icon("F", CONCERN, CONCERN), ASSURANCE["fail"].sentence
+        return _Icon("F", CONCERN, ICON_LETTER[CONCERN]), ASSURANCE["fail"].sentence
     if a.assurance == "inconsistent":  # hit and miss: grey ring, orange question mark
-        return _Icon("?", COMMON, CONCERN), ASSURANCE["inconsistent"].sentence
+        return _Icon("?", COMMON, ICON_LETTER[CONCERN]), ASSURANCE["inconsistent"].sentence
     if a.target is None or math.isnan(a.target):
         return None, NO_TARGET
     return None, ASSURANCE["none"].sentence
