@@ -378,14 +378,28 @@ def test_leftovers_of_a_killed_run_are_removed_even_when_nothing_changed(tiny):
 
 
 def _collab(data: Path, out: Path, notebook: Path, gate: Path, *extra: str) -> subprocess.Popen:
+    """Start ``collab reports`` as a user at a terminal would, Ctrl-C (SIGINT) included.
+
+    A shell starts a background job with SIGINT ignored, and a child inherits that: run
+    from ``make test &`` or a CI runner that does so, collab would rightly ignore the
+    test's SIGINT, as any background command does. The child is therefore started with
+    SIGINT at its default, whatever this test process has.
+    """
     env = {**os.environ, "COLLAB_TEST_GATE": str(gate)}
-    return subprocess.Popen(
-        [str(Path(sys.executable).with_name("collab")), *reports_args(data, out, notebook, *extra)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("collab")),
+                *reports_args(data, out, notebook, *extra),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _processes_mentioning(text: str) -> list[int]:
