@@ -146,13 +146,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"collab: {exc}", file=sys.stderr)
         return EXIT_BUILD_FAILED
     except (KeyboardInterrupt, BuildInterrupted) as exc:
-        name = exc.args[0] if isinstance(exc, BuildInterrupted) else "SIGINT"
+        name, status = _stopped_by(exc)
         print(
             f"collab: interrupted by {name} before any report was built; the reports in place "
             "are complete.",
             file=sys.stderr,
         )
-        return exc.exit_status if isinstance(exc, BuildInterrupted) else EXIT_INTERRUPTED
+        return status
     except BrokenPipeError:
         # The reader went away (``collab summary --json | head``): stop quietly, as Unix tools
         # do, and stop Python complaining again when it flushes stdout at exit.
@@ -245,13 +245,13 @@ def _pdfs(output_dir: Path, args: argparse.Namespace, data_dir: Path) -> int:
     try:
         results = build_pdfs(output_dir, ids, jobs=args.jobs, force=args.force)
     except (KeyboardInterrupt, BuildInterrupted) as exc:
-        name = exc.args[0] if isinstance(exc, BuildInterrupted) else "SIGINT"
+        name, status = _stopped_by(exc)
         print(
             f"collab: PDF printing interrupted by {name}; the HTML reports are complete and "
             "every PDF in place is whole. Run 'make pdf' again to finish.",
             file=sys.stderr,
         )
-        return exc.exit_status if isinstance(exc, BuildInterrupted) else EXIT_INTERRUPTED
+        return status
     for result in results:
         print(result.line())
     failed = sum(r.status == "failed" for r in results)
@@ -261,6 +261,13 @@ def _pdfs(output_dir: Path, args: argparse.Namespace, data_dir: Path) -> int:
         f"{failed} failed"
     )
     return EXIT_BUILD_FAILED if failed else EXIT_OK
+
+
+def _stopped_by(exc: BaseException) -> tuple[str, int]:
+    """The signal that stopped the command (SIGINT for Ctrl-C) and the status to exit with."""
+    if isinstance(exc, BuildInterrupted):
+        return exc.args[0], exc.exit_status
+    return "SIGINT", EXIT_INTERRUPTED
 
 
 def _count(n: int, what: str) -> str:
