@@ -191,8 +191,8 @@ def svg_markup(fig: Figure, *, prefix: str | None = None) -> str:
     fixes it instead) and unused ids dropped, the stylesheet matplotlib puts in
     ``<defs>`` (a global ``*`` rule) is moved onto the root element, coordinates are
     rounded to 1/100 pt, and points given a :func:`point_tip` get a ``<title>`` (hover
-    text). A title wider than the figure
-    is re-wrapped and the figure drawn again (:func:`_fit_titles`).
+    text). A title wider than the figure is re-wrapped and the figure drawn again
+    (:func:`_fit_titles`).
     """
     from collablib.report.style import chart_style
 
