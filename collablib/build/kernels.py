@@ -25,6 +25,7 @@ build can stop its kernels at once (:meth:`KernelRun.kill_all`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -36,6 +37,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
+from collablib.build.forkserver import KernelForks
 from collablib.build.interrupts import quiet_kernel_clients
 
 __all__ = [
@@ -91,7 +93,18 @@ class TrackedKernelManager(AsyncKernelManager):
         # folder first on its import path, where a stray collablib/ or pandas.py would shadow
         # the installed code that the build record names. PYTHONSAFEPATH (3.11) prevents that.
         kw["env"] = {**(kw.get("env") or os.environ), "PYTHONSAFEPATH": "1"}
-        await super()._async_launch_kernel(kernel_cmd, **kw)
+        forked = None
+        if run is not None and run.forks is not None:
+            forked = await asyncio.to_thread(run.forks.launch, kernel_cmd, kw["env"], kw.get("cwd"))
+        if forked is None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        else:  # what the local provisioner records for a process it started itself
+            provisioner = self.provisioner
+            assert provisioner is not None
+            provisioner.process = forked  # type: ignore[attr-defined]
+            provisioner.pid = provisioner.pgid = forked.pid  # type: ignore[attr-defined]
+            provisioner.cwd = kw.get("cwd") or os.getcwd()  # type: ignore[attr-defined]
+            self._reconcile_connection_info(provisioner.connection_info)
         if run is not None and run.stop.is_set():  # stopped while it was starting
             _kill(self)
             raise KernelStartRefused("the build is stopping")
@@ -132,8 +145,10 @@ class IPCKernelManager(TrackedKernelManager):
 class KernelRun:
     """The kernels of one build: so that an interrupt stops exactly those, and no new one starts."""
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(self, stop: threading.Event, forks: KernelForks | None = None) -> None:
         self.stop = stop
+        #: the build's fork server (:mod:`collablib.build.forkserver`), if kernels are forked
+        self.forks = forks
         self._live: set[AsyncKernelManager] = set()
         self._lock = threading.Lock()
 
@@ -154,6 +169,8 @@ class KernelRun:
         one-line summary. This holds on every stop path (the workers' and the pipeline's).
         """
         quiet_kernel_clients()
+        if self.forks is not None:
+            self.forks.kill()  # no new kernel can be forked, and a launch waiting for it ends
         with self._lock:
             managers = list(self._live)
         for km in managers:

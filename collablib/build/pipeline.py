@@ -44,7 +44,7 @@ from typing import Any
 
 import nbformat
 
-from collablib.build import kernels, provenance
+from collablib.build import forkserver, kernels, provenance
 from collablib.build import state as buildstate
 from collablib.build.fileio import OutputError
 from collablib.build.index_page import write_index
@@ -133,6 +133,7 @@ def build_reports(
     warn: buildstate.Warn | None = None,
     lock: BuildLock | None = None,
     programme_notebook: str | os.PathLike[str] | None = None,
+    fork_kernels: bool = True,
 ) -> BuildSummary:
     """Build the selected cohorts' reports (all by default) that are out of date, then the index.
 
@@ -148,11 +149,16 @@ def build_reports(
     when the output folder cannot be written or is locked; a single cohort's
     failure is recorded in the returned summary instead. SIGINT and SIGTERM
     end the run early with :attr:`BuildSummary.interrupted` set.
+
+    ``fork_kernels`` forks each report's kernel from one process that has already
+    imported what the notebooks use (:mod:`collablib.build.forkserver`), where the
+    platform allows; ``False`` starts every kernel as a new process.
     """
     data_dir = resolve_data_dir(data_dir)
     output_dir = Path(output_dir or default_reports_dir()).resolve()
     notebook = Path(notebook or report_notebook()).resolve()
     build = _Build(data_dir, output_dir, notebook, jobs, progress or PlainProgress(), force, warn)
+    build.fork_kernels = fork_kernels and forkserver.available()
     build.programme_path = (
         Path(programme_notebook).resolve()
         if programme_notebook
@@ -199,6 +205,8 @@ class _Build:
         #: the SHA-256 of each cohort's outputs in place (from its record, or just written)
         self.outputs: dict[str, dict[str, str]] = {}
         self.kernels = kernels.KernelRun(threading.Event())
+        #: fork kernels from this process's fork server (:mod:`collablib.build.forkserver`)
+        self.fork_kernels = False
 
     def run(self, cohort_ids: Sequence[str] | None, lock: BuildLock) -> BuildSummary:
         try:
@@ -244,6 +252,8 @@ class _Build:
             programmes.sha256 if programmes else None,
         )
         notebook_node = nbformat.reads(notebook_bytes.decode("utf-8"), as_version=4)
+        if self.fork_kernels:  # started by the first kernel launch, if any
+            self.kernels.forks = forkserver.shared(run.code_sha256 + run.lock_sha256)
         git_all = provenance.git_state(buildstate.tracked_paths(data_dir, self.notebook))
 
         checked = load_and_check(cohorts, data_dir)

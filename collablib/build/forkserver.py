@@ -1,0 +1,438 @@
+"""Report kernels forked from one warmed process, instead of each importing everything again.
+
+A report kernel spends about 2 s of CPU before it runs its first cell: the Python
+interpreter starts, ipykernel and IPython load, and the notebook imports pandas, SciPy
+(through statsmodels), pandera, matplotlib and collablib. Every kernel of a build does
+exactly the same work. A *fork server* (the zygote pattern of Android and of Python's
+own ``multiprocessing`` ``forkserver`` start method) does it once: a process imports those
+modules and then, for each kernel the build asks for, calls ``fork()``. The child becomes
+the kernel, running ``ipykernel_launcher`` with the connection file, environment and
+working folder that jupyter_client would have given a new process; the modules it would
+have imported are already in memory (shared copy-on-write). A kernel starts in a few
+hundredths of a second of CPU, so a build of many cohorts on two CPUs spends its time on
+the reports, not on start-up.
+
+What a forked kernel shares with a fresh one, and why reports do not change:
+
+- the same interpreter and options (the kernel command's own, ``-Xfrozen_modules=off``
+  included), started with the kernel's environment (``PYTHONHASHSEED``, ``MPLBACKEND``,
+  ``PYTHONSAFEPATH``), so that modules read the same settings when they are imported;
+- its own session and process group, stdin at end of file, the kernel's working
+  folder and the exact environment jupyter_client passes (the parent pid it watches is
+  the server, which it is a child of);
+- nothing has run in the server but imports: no data is read (the build's input log stays
+  empty), no figure is drawn, no thread is started.
+
+``tests/test_forkserver.py`` builds the same reports with forked and with fresh kernels
+and compares them byte for byte.
+
+**Lifetime and faults.** The server is started by the first kernel launch of a build and
+belongs to it: it runs in its own session, so a Ctrl-C at the terminal reaches only
+``collab``, which kills its kernels and then the server. The server reads requests from a
+socket whose other end only ``collab`` holds; if ``collab`` dies, even by SIGKILL, the
+server reads end-of-file and exits, and its kernels, which watch their parent, follow
+within a second. Its command line names the build (``collab-<pid>-forks``) like every file
+of the build's kernels, and a forked kernel inherits that command line, so a check for
+processes left by a build finds them. If the server cannot be started or dies, each kernel
+is started the ordinary way instead, and the build carries on.
+
+Linux only: the parent process tracks each kernel through a pidfd (Linux 5.3) that the
+server passes over the socket, which stays valid however the kernel ends. Elsewhere
+:func:`available` is false and kernels start as separate processes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+__all__ = [
+    "PRELOAD",
+    "ForkedKernel",
+    "KernelForks",
+    "available",
+    "close_shared",
+    "main",
+    "shared",
+]
+
+#: What a report kernel imports, loaded once in the server. Only imports: importing these
+#: reads no data and changes no global setting (``tests/test_layout.py`` checks collablib).
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "IPython.core.interactiveshell",
+    "matplotlib_inline.backend_inline",
+    "collablib.analysis",
+    "collablib.programme",
+    "collablib.report.cpes_plots",
+    "collablib.report.display",
+    "collablib.report.narrative",
+    "collablib.report.programme_tables",
+    "collablib.report.progress_plots",
+    "collablib.report.spc_matrix",
+    "collablib.report.spc_plots",
+    "collablib.report.survey_plots",
+    "collablib.report.tables",
+    "collablib.build.state",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_svg",
+)
+
+#: The module a kernel command runs (``python -m ipykernel_launcher -f <file>``).
+LAUNCHER = "ipykernel_launcher"
+#: Seconds to wait for the server to import :data:`PRELOAD` and fork a kernel.
+LAUNCH_TIMEOUT = 120.0
+#: The largest request (a kernel's environment) the socket carries in one message.
+MAX_MESSAGE = 1 << 20
+
+
+def available() -> bool:
+    """Whether kernels can be forked here: Linux, with pidfds (Python 3.9, Linux 5.3)."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "pidfd_open"):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
+
+
+def split_kernel_command(cmd: Sequence[str]) -> tuple[list[str], list[str]] | None:
+    """``(interpreter, launcher arguments)`` of an ipykernel command, else ``None``.
+
+    ``[python, -Xfrozen_modules=off, -m, ipykernel_launcher, -f, conn.json]`` gives
+    ``([python, -Xfrozen_modules=off], [-f, conn.json])``. Any other kernel (another
+    language, a wrapper script) is started the ordinary way.
+    """
+    cmd = list(cmd)
+    if "-m" not in cmd:
+        return None
+    at = cmd.index("-m")
+    if at == 0 or at + 1 >= len(cmd) or cmd[at + 1] != LAUNCHER:
+        return None
+    return cmd[:at], cmd[at + 2 :]
+
+
+class ServerGone(RuntimeError):
+    """The fork server could not be started, or stopped answering."""
+
+
+class ForkedKernel:
+    """A forked kernel as jupyter_client's local provisioner sees a :class:`subprocess.Popen`.
+
+    The kernel is the server's child, not this process's, so it is watched and signalled
+    through its pidfd, which cannot be confused with a later process given the same pid.
+    Its exit status is known only to the server, which reaps it; :attr:`returncode`
+    is the negative signal number when this process killed it, and 1 otherwise.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, pidfd: int) -> None:
+        self.pid = pid
+        self.args = [f"<kernel forked by the collab fork server: pid {pid}>"]
+        self.returncode: int | None = None
+        self._pidfd: int | None = pidfd
+        self._sent: int | None = None
+
+    def _ended(self, timeout: float) -> bool:
+        if self._pidfd is None:
+            return True
+        readable, _, _ = select.select([self._pidfd], [], [], timeout)
+        return bool(readable)
+
+    def _close(self) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._ended(0):
+            self.returncode = -self._sent if self._sent in (signal.SIGKILL, signal.SIGTERM) else 1
+            self._close()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+            self._ended(0.5 if left is None else min(left, 0.5))
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is not None or self._pidfd is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(self._pidfd, sig)
+            self._sent = sig
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._close()
+
+
+class KernelForks:
+    """The fork server of one build: started by its first kernel, stopped by :meth:`close`.
+
+    Thread-safe: the build's worker threads launch kernels through it at the same time,
+    one request at a time on the socket. ``tag`` names the server's process (its command
+    line), after the build's kernel files.
+    """
+
+    def __init__(self, tag: str, key: str = "") -> None:
+        self.tag = tag
+        self.key = key
+        self._lock = threading.Lock()
+        self._interpreter: list[str] | None = None
+        self._sock: socket.socket | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._broken = False
+        self._closed = False
+        self.launched = 0
+
+    def launch(
+        self, cmd: Sequence[str], env: dict[str, str], cwd: str | os.PathLike[str] | None
+    ) -> ForkedKernel | None:
+        """Fork a kernel for ``cmd``; ``None`` when this command or this server cannot.
+
+        Blocks (in the caller's thread) until the server has imported :data:`PRELOAD`,
+        which it does once. A server that died or hangs is given up for the rest of the
+        build, and ``None`` returned, so that the kernel starts the ordinary way.
+        """
+        parts = split_kernel_command(cmd)
+        if parts is None:
+            return None
+        interpreter, args = parts
+        with self._lock:
+            if self._closed or self._broken:
+                return None
+            try:
+                if self._sock is None:
+                    self._start(interpreter, env)
+                if interpreter != self._interpreter:
+                    return None
+                request = {"args": args, "env": env, "cwd": os.fspath(cwd or os.getcwd())}
+                assert self._sock is not None
+                self._sock.sendall(json.dumps(request).encode("utf-8"))
+                message, fds, _, _ = socket.recv_fds(self._sock, 4096, 1)
+                if not message or len(fds) != 1:
+                    raise ServerGone("the fork server closed its socket")
+                pid = int(json.loads(message)["pid"])
+            except (OSError, ValueError, KeyError, ServerGone):
+                self._broken = True
+                self._stop()
+                return None
+            self.launched += 1
+            return ForkedKernel(pid, fds[0])
+
+    def _start(self, interpreter: list[str], env: dict[str, str]) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._process = subprocess.Popen(
+                [*interpreter, "-m", __name__, str(theirs.fileno()), self.tag],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        ours.settimeout(LAUNCH_TIMEOUT)
+        self._sock = ours
+        self._interpreter = interpreter
+
+    def _stop(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.close()
+            self._sock = None
+        process = self._process
+        if process is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+            self._process = None
+
+    @property
+    def usable(self) -> bool:
+        """False once closed, killed, or given up after a failure."""
+        return not (self._closed or self._broken)
+
+    def close(self) -> None:
+        """Stop the server (its kernels are the build's to stop). Safe to call twice."""
+        with self._lock:
+            self._closed = True
+            self._stop()
+
+    def kill(self) -> None:
+        """Stop the server at once, without waiting for a launch in progress (interrupts)."""
+        self._closed = True
+        process, sock = self._process, self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+_shared: KernelForks | None = None
+_shared_lock = threading.Lock()
+
+
+def shared(code_key: str) -> KernelForks:
+    """This process's fork server for the code identified by ``code_key``.
+
+    One server serves every build a process runs (a ``collab`` command runs one; a test
+    session or an analyst's notebook may run many), so its imports are paid once. The key
+    is the hash of collablib's source and of the lock file (:class:`~collablib.build.
+    provenance.RunFacts`): when either changed since the server imported them, the old
+    server is stopped and a new one started, so a kernel never runs older code than a new
+    process would. A server stopped by an interrupt is replaced the same way.
+    """
+    global _shared
+    with _shared_lock:
+        current = _shared
+        if current is not None and (current.key != code_key or not current.usable):
+            current.close()
+            current = None
+        if current is None:
+            current = _shared = KernelForks(f"{_tag()}", key=code_key)
+        return current
+
+
+def close_shared() -> None:
+    """Stop this process's fork server, if any (at exit, and by tests)."""
+    global _shared
+    with _shared_lock:
+        if _shared is not None:
+            _shared.close()
+            _shared = None
+
+
+def _tag() -> str:
+    from collablib.build.kernels import PREFIX
+
+    return f"{PREFIX}{os.getpid()}-forks"
+
+
+atexit.register(close_shared)
+
+
+# --- the server process ------------------------------------------------------------------------
+
+
+def _reap(signum: int, frame: object) -> None:
+    """Collect every kernel that has ended, so none is left a zombie."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _become_kernel(request: dict, sock: socket.socket) -> None:
+    """In the forked child: take the kernel's place and run ipykernel; never returns."""
+    code = 1
+    try:
+        sock.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        os.setsid()
+        # stdin at end of file, as jupyter_client gives a kernel (a pipe it closes at once)
+        read_end, write_end = os.pipe()
+        os.close(write_end)
+        os.dup2(read_end, 0)
+        os.close(read_end)
+        os.chdir(request["cwd"])
+        env = dict(request["env"])
+        env["JPY_PARENT_PID"] = os.environ["JPY_PARENT_PID"]  # the server: its parent
+        os.environ.clear()
+        os.environ.update(env)
+        import runpy
+
+        sys.argv = [LAUNCHER, *request["args"]]
+        runpy.run_module(LAUNCHER, run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Serve kernel launches on the socket whose descriptor is ``argv[0]`` until it closes."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    sock = socket.socket(fileno=int(argv[0]))
+    # Started with the kernel's environment (PYTHONSAFEPATH keeps the working folder off
+    # sys.path, as for the kernel), but the parent a kernel watches is this process: some
+    # modules read that when imported (ipykernel's IPKernelApp.parent_handle).
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    for name in PRELOAD:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    signal.signal(signal.SIGCHLD, _reap)
+    while True:
+        try:
+            message = sock.recv(MAX_MESSAGE)
+        except OSError:
+            break
+        if not message:
+            break  # collab closed its end, or died
+        request = json.loads(message)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+        try:
+            pid = os.fork()
+            if pid == 0:
+                _become_kernel(request, sock)
+            pidfd = os.pidfd_open(pid)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        try:
+            socket.send_fds(sock, [json.dumps({"pid": pid}).encode("utf-8")], [pidfd])
+        except OSError:
+            os.kill(pid, signal.SIGKILL)
+            break
+        finally:
+            os.close(pidfd)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The fork server: kernels forked from one warmed process behave as kernels started anew.
+
+That forked and new kernels give the same pages byte for byte is checked on the full
+report by ``test_pipeline.py::test_a_forced_rebuild_of_the_full_report_gives_the_same_bytes``
+(the shared demo build forks; its rebuild there starts a new process).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from collablib.build import forkserver
+from collablib.build.pipeline import build_reports
+from tests.conftest import reports_args
+from tests.test_faults import Gate, _processes_mentioning
+
+pytestmark = pytest.mark.skipif(not forkserver.available(), reason="needs Linux pidfds")
+
+
+def _stat(pid: int) -> tuple[int, int, int]:
+    """(parent pid, process group, session) of a process, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), int(fields[2]), int(fields[3])
+
+
+def _run_in_kernel(connection_file: Path, code: str) -> str:
+    """What ``code`` prints when run in the kernel listening on ``connection_file``."""
+    from jupyter_client import BlockingKernelClient
+
+    assert _wait_until(connection_file.exists)
+    client = BlockingKernelClient(connection_file=str(connection_file))
+    client.load_connection_file()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=30)
+        printed: list[str] = []
+        reply = client.execute_interactive(
+            code,
+            timeout=30,
+            output_hook=lambda m: printed.append(m["content"].get("text", "")),
+        )
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return "".join(printed)
+    finally:
+        client.stop_channels()
+
+
+def _wait_until(condition, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_killed(tmp_path):
+    forks = forkserver.KernelForks("collab-test-forks")
+    try:
+        assert forks.launch(["R", "--slave"], dict(os.environ), tmp_path) is None  # not ipykernel
+        cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "kernel.json")]
+        kernel = forks.launch(cmd, {**os.environ, "PYTHONSAFEPATH": "1", "X_TEST": "1"}, tmp_path)
+        assert kernel is not None and forks.launched == 1
+        assert kernel.poll() is None
+        server = forks._process.pid
+        assert _wait_until(lambda: _stat(kernel.pid)[1] == kernel.pid)  # setsid done
+        parent, group, session = _stat(kernel.pid)
+        assert parent == server and group == session == kernel.pid
+        assert os.readlink(f"/proc/{kernel.pid}/cwd") == str(tmp_path)
+        # it answers as a kernel, with the environment and import path it was given
+        said = _run_in_kernel(
+            tmp_path / "kernel.json",
+            "import os, sys; print(os.environ['X_TEST'], os.environ['JPY_PARENT_PID'],"
+            " sys.flags.safe_path, os.getcwd() in sys.path, 'pandas' in sys.modules)",
+        )
+        assert said.split() == ["1", str(server), "True", "False", "True"]
+        # its command line names the server, so a search for a build's processes finds it
+        assert b"collab-test-forks" in Path(f"/proc/{kernel.pid}/cmdline").read_bytes()
+        with pytest.raises(subprocess.TimeoutExpired):
+            kernel.wait(timeout=0.2)
+        kernel.kill()
+        assert kernel.wait(timeout=10) == -signal.SIGKILL
+        assert _wait_until(lambda: not Path(f"/proc/{kernel.pid}").exists())  # reaped: no zombie
+    finally:
+        forks.close()
+    assert not forks.usable
+    assert _processes_mentioning("collab-test-forks") == []
+    assert forks.launch(cmd, dict(os.environ), tmp_path) is None  # closed: start the usual way
+
+
+def test_a_build_forks_its_kernels_in_the_kernels_folder_with_the_kernels_environment(
+    tiny, tmp_path, monkeypatch
+):
+    data, out, notebook = tiny
+    gate = Gate(tmp_path / "gate")
+    monkeypatch.setenv("COLLAB_TEST_GATE", str(gate.folder))
+    result = {}
+
+    def build() -> None:
+        result["summary"] = build_reports(
+            ["alpha"], data_dir=data, output_dir=out, notebook=notebook, jobs=1, force=True
+        )
+
+    thread = threading.Thread(target=build)
+    thread.start()
+    try:
+        gate.wait_ready("alpha")
+        tag = f"collab-{os.getpid()}-forks"
+        found = _processes_mentioning(tag)
+        servers = [p for p in found if _stat(p)[0] == os.getpid()]
+        kernels = [p for p in found if p not in servers]
+        assert len(servers) == 1 and len(kernels) == 1, found
+        (kernel,) = kernels
+        assert _stat(kernel)[0] == servers[0]
+        # (it reached the gate, so it read COLLAB_TEST_GATE from the environment it was given)
+        assert os.readlink(f"/proc/{kernel}/cwd") == str(data.parent)
+    finally:
+        gate.release("alpha")
+        thread.join(timeout=120)
+    summary = result["summary"]
+    assert summary.exit_code == 0 and summary.with_status("built"), summary.text()
+    # the kernel has ended and been collected; the server waits for the next build
+    assert _wait_until(lambda: not Path(f"/proc/{kernel}").exists())
+
+
+def test_a_build_whose_fork_server_cannot_start_starts_its_kernels_the_usual_way(tiny, monkeypatch):
+    data, out, notebook = tiny
+    forkserver.close_shared()
+
+    def cannot_start(self, interpreter, env):
+        raise OSError("no fork server today")
+
+    monkeypatch.setattr(forkserver.KernelForks, "_start", cannot_start)
+    summary = build_reports(
+        ["alpha", "beta"], data_dir=data, output_dir=out, notebook=notebook, jobs=2, force=True
+    )
+    assert summary.exit_code == 0, summary.text()
+    assert [r.status for r in summary.results] == ["built", "built"]
+    forkserver.close_shared()
+
+
+def test_a_new_server_serves_changed_code_and_replaces_a_stopped_one():
+    forkserver.close_shared()
+    try:
+        first = forkserver.shared("code-a")
+        assert forkserver.shared("code-a") is first
+        second = forkserver.shared("code-b")  # collablib or the lock file changed
+        assert second is not first and not first.usable
+        second.kill()  # an interrupted build stops its server
+        third = forkserver.shared("code-b")
+        assert third is not second and third.usable
+    finally:
+        forkserver.close_shared()
+
+
+def test_killing_collab_takes_its_fork_server_and_forked_kernels_with_it(tiny, tmp_path):
+    data, out, notebook = tiny
+    gate = Gate(tmp_path / "gate")
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("collab")),
+            *reports_args(data, out, notebook, "--force", "-j", "2"),
+        ],
+        env={**os.environ, "COLLAB_TEST_GATE": str(gate.folder)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        gate.wait_ready("alpha")
+        gate.wait_ready("beta")
+        tag = f"collab-{proc.pid}-forks"
+        assert len(_processes_mentioning(tag)) == 3  # the server and two kernels
+        proc.kill()  # SIGKILL: collab can clean nothing up
+        proc.wait(timeout=30)
+        # the server reads end-of-file and exits; its kernels see their parent go
+        assert _wait_until(lambda: _processes_mentioning(tag) == [], timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        gate.release("alpha", "beta", "gamma")
