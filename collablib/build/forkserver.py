@@ -70,12 +70,15 @@ __all__ = [
 #: What a report kernel imports, loaded once in the server. Only imports: importing these
 #: reads no data and changes no global setting (``tests/test_layout.py`` checks collablib).
 PRELOAD = (
-    "ipykernel.kernelapp",
     "ipykernel.ipkernel",
+    "ipykernel.debugger",  # resolved when the kernel is made: debugpy takes about 0.4 s
     "ipykernel.zmqshell",
     "IPython.core.interactiveshell",
     "matplotlib_inline.backend_inline",
     "collablib.analysis",
+    # pandera loads its checks (and, when installed, hypothesis for its data strategies)
+    # on the first validation, not on import: about 0.9 s in every kernel otherwise
+    "pandera.backends.pandas.builtin_checks",
     "collablib.programme",
     "collablib.report.cpes_plots",
     "collablib.report.display",
