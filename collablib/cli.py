@@ -100,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
         "(only reports whose HTML changed are printed again)",
     )
     rep.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start each report's kernel as a new process instead of forking it from the "
+        "fork server (slower; the reports are the same)",
+    )
+    rep.add_argument(
         "--wait",
         action="store_true",
         help="if another build is writing to the output folder, wait for it to finish "
@@ -215,6 +221,7 @@ def _reports(args: argparse.Namespace) -> int:
             force=args.force,
             notebook=notebook,
             lock=lock,
+            fork_kernels=not args.fresh_kernels,
         )
         if summary.interrupted is not None:
             print(f"collab: {summary.interrupted_line()}", file=sys.stderr)

@@ -70,7 +70,7 @@ def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_kill
         kernel = forks.launch(cmd, {**os.environ, "PYTHONSAFEPATH": "1", "X_TEST": "1"}, tmp_path)
         assert kernel is not None and forks.launched == 1
         assert kernel.poll() is None
-        server = forks._process.pid
+        (server,) = forks.server_pids()
         assert _wait_until(lambda: _stat(kernel.pid)[1] == kernel.pid)  # setsid done
         parent, group, session = _stat(kernel.pid)
         assert parent == server and group == session == kernel.pid
@@ -115,11 +115,11 @@ def test_a_build_forks_its_kernels_in_the_kernels_folder_with_the_kernels_enviro
         gate.wait_ready("alpha")
         tag = f"collab-{os.getpid()}-forks"
         found = _processes_mentioning(tag)
-        servers = [p for p in found if _stat(p)[0] == os.getpid()]
+        servers = [p for p in found if _stat(p)[0] == os.getpid()]  # one per kernel interpreter
         kernels = [p for p in found if p not in servers]
-        assert len(servers) == 1 and len(kernels) == 1, found
+        assert len(kernels) == 1, found
         (kernel,) = kernels
-        assert _stat(kernel)[0] == servers[0]
+        assert _stat(kernel)[0] in servers
         # (it reached the gate, so it read COLLAB_TEST_GATE from the environment it was given)
         assert os.readlink(f"/proc/{kernel}/cwd") == str(data.parent)
     finally:
@@ -135,15 +135,16 @@ def test_a_build_whose_fork_server_cannot_start_starts_its_kernels_the_usual_way
     data, out, notebook = tiny
     forkserver.close_shared()
 
-    def cannot_start(self, interpreter, env):
+    def cannot_start(self, interpreter, env, tag):
         raise OSError("no fork server today")
 
-    monkeypatch.setattr(forkserver.KernelForks, "_start", cannot_start)
+    monkeypatch.setattr(forkserver._Server, "__init__", cannot_start)
     summary = build_reports(
         ["alpha", "beta"], data_dir=data, output_dir=out, notebook=notebook, jobs=2, force=True
     )
     assert summary.exit_code == 0, summary.text()
     assert [r.status for r in summary.results] == ["built", "built"]
+    assert forkserver._shared is not None and forkserver._shared.launched == 0  # none forked
     forkserver.close_shared()
 
 
@@ -186,3 +187,30 @@ def test_killing_collab_takes_its_fork_server_and_forked_kernels_with_it(tiny, t
         if proc.poll() is None:
             proc.kill()
         gate.release("alpha", "beta", "gamma")
+
+
+def test_fresh_kernels_start_as_new_processes_of_collab(tiny, tmp_path):
+    data, out, notebook = tiny
+    gate = Gate(tmp_path / "gate")
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("collab")),
+            *reports_args(data, out, notebook, "--force", "--fresh-kernels", "-j", "1"),
+        ],
+        env={**os.environ, "COLLAB_TEST_GATE": str(gate.folder)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        gate.wait_ready("alpha")
+        kernels = _processes_mentioning(f"collab-{proc.pid}-")
+        assert len(kernels) == 1 and _stat(kernels[0])[0] == proc.pid  # collab's own child
+        assert _processes_mentioning(f"collab-{proc.pid}-forks") == []  # no fork server
+        gate.release("alpha", "beta", "gamma")
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "3 built" in stdout

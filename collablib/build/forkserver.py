@@ -196,65 +196,16 @@ class ForkedKernel:
             self._close()
 
 
-class KernelForks:
-    """The fork server of one build: started by its first kernel, stopped by :meth:`close`.
+class _Server:
+    """One fork server process, for one interpreter (and its options)."""
 
-    Thread-safe: the build's worker threads launch kernels through it at the same time,
-    one request at a time on the socket. ``tag`` names the server's process (its command
-    line), after the build's kernel files.
-    """
-
-    def __init__(self, tag: str, key: str = "") -> None:
-        self.tag = tag
-        self.key = key
-        self._lock = threading.Lock()
-        self._interpreter: list[str] | None = None
-        self._sock: socket.socket | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._broken = False
-        self._closed = False
-        self.launched = 0
-
-    def launch(
-        self, cmd: Sequence[str], env: dict[str, str], cwd: str | os.PathLike[str] | None
-    ) -> ForkedKernel | None:
-        """Fork a kernel for ``cmd``; ``None`` when this command or this server cannot.
-
-        Blocks (in the caller's thread) until the server has imported :data:`PRELOAD`,
-        which it does once. A server that died or hangs is given up for the rest of the
-        build, and ``None`` returned, so that the kernel starts the ordinary way.
-        """
-        parts = split_kernel_command(cmd)
-        if parts is None:
-            return None
-        interpreter, args = parts
-        with self._lock:
-            if self._closed or self._broken:
-                return None
-            try:
-                if self._sock is None:
-                    self._start(interpreter, env)
-                if interpreter != self._interpreter:
-                    return None
-                request = {"args": args, "env": env, "cwd": os.fspath(cwd or os.getcwd())}
-                assert self._sock is not None
-                self._sock.sendall(json.dumps(request).encode("utf-8"))
-                message, fds, _, _ = socket.recv_fds(self._sock, 4096, 1)
-                if not message or len(fds) != 1:
-                    raise ServerGone("the fork server closed its socket")
-                pid = int(json.loads(message)["pid"])
-            except (OSError, ValueError, KeyError, ServerGone):
-                self._broken = True
-                self._stop()
-                return None
-            self.launched += 1
-            return ForkedKernel(pid, fds[0])
-
-    def _start(self, interpreter: list[str], env: dict[str, str]) -> None:
+    def __init__(self, interpreter: list[str], env: dict[str, str], tag: str) -> None:
+        self.lock = threading.Lock()
+        self.broken = False
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self._process = subprocess.Popen(
-                [*interpreter, "-m", __name__, str(theirs.fileno()), self.tag],
+            self.process = subprocess.Popen(
+                [*interpreter, "-m", __name__, str(theirs.fileno()), tag],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 env=env,
@@ -266,43 +217,108 @@ class KernelForks:
         finally:
             theirs.close()
         ours.settimeout(LAUNCH_TIMEOUT)
-        self._sock = ours
-        self._interpreter = interpreter
+        self.sock = ours
 
-    def _stop(self) -> None:
-        if self._sock is not None:
-            with contextlib.suppress(OSError):
-                self._sock.close()
-            self._sock = None
-        process = self._process
-        if process is not None:
-            with contextlib.suppress(OSError):
-                os.killpg(process.pid, signal.SIGKILL)
+    def fork(self, args: list[str], env: dict[str, str], cwd: str) -> ForkedKernel:
+        """Ask for a kernel; raises :class:`ServerGone` (or OSError) if the server cannot."""
+        request = {"args": args, "env": env, "cwd": cwd}
+        self.sock.sendall(json.dumps(request).encode("utf-8"))
+        message, fds, _, _ = socket.recv_fds(self.sock, 4096, 1)
+        if not message or len(fds) != 1:
+            raise ServerGone("the fork server closed its socket")
+        return ForkedKernel(int(json.loads(message)["pid"]), fds[0])
+
+    def kill(self, wait: bool) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # ends a launch waiting for an answer
+        with contextlib.suppress(OSError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # the server only: kernels have own
+        if wait:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
-            self._process = None
+                self.process.wait(timeout=5)
+            with contextlib.suppress(OSError):
+                self.sock.close()
+
+
+class KernelForks:
+    """The fork servers of a process: started by the first kernel launch, stopped by :meth:`close`.
+
+    One server per kernel interpreter (a kernel spec's Python and its options, such as
+    ``-Xfrozen_modules=off``), so every kernel is forked from a process started exactly
+    as it would have been. Thread-safe: worker threads launch kernels at the same time, one
+    request at a time on each server's socket. ``tag`` names the servers' processes (their
+    command line), after the build's kernel files.
+    """
+
+    def __init__(self, tag: str, key: str = "") -> None:
+        self.tag = tag
+        self.key = key
+        self._lock = threading.Lock()
+        self._servers: dict[tuple[str, ...], _Server] = {}
+        self._closed = False
+        self.launched = 0
+
+    def launch(
+        self, cmd: Sequence[str], env: dict[str, str], cwd: str | os.PathLike[str] | None
+    ) -> ForkedKernel | None:
+        """Fork a kernel for ``cmd``; ``None`` when this command or its server cannot.
+
+        Blocks (in the caller's thread) until the server has imported :data:`PRELOAD`,
+        which it does once. A server that died or hangs is given up, and ``None``
+        returned, so that the kernel (and every later one for that interpreter) starts
+        the ordinary way.
+        """
+        parts = split_kernel_command(cmd)
+        if parts is None:
+            return None
+        interpreter, args = parts
+        with self._lock:
+            if self._closed:
+                return None
+            server = self._servers.get(tuple(interpreter))
+            if server is None:
+                try:
+                    server = _Server(interpreter, env, self.tag)
+                except OSError:
+                    return None
+                self._servers[tuple(interpreter)] = server
+        with server.lock:
+            if server.broken or self._closed:
+                return None
+            try:
+                kernel = server.fork(args, env, os.fspath(cwd or os.getcwd()))
+            except (OSError, ValueError, KeyError, ServerGone):
+                server.broken = True
+                server.kill(wait=True)
+                return None
+        with self._lock:
+            self.launched += 1
+        return kernel
+
+    def server_pids(self) -> list[int]:
+        """The process ids of the running servers."""
+        with self._lock:
+            return [s.process.pid for s in self._servers.values() if not s.broken]
 
     @property
     def usable(self) -> bool:
-        """False once closed, killed, or given up after a failure."""
-        return not (self._closed or self._broken)
+        """False once closed or killed."""
+        return not self._closed
 
     def close(self) -> None:
-        """Stop the server (its kernels are the build's to stop). Safe to call twice."""
+        """Stop the servers (their kernels are the builds' to stop). Safe to call twice."""
         with self._lock:
             self._closed = True
-            self._stop()
+            servers = list(self._servers.values())
+            self._servers.clear()
+        for server in servers:
+            server.kill(wait=True)
 
     def kill(self) -> None:
-        """Stop the server at once, without waiting for a launch in progress (interrupts)."""
+        """Stop the servers at once, without waiting for a launch in progress (interrupts)."""
         self._closed = True
-        process, sock = self._process, self._sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        if process is not None:
-            with contextlib.suppress(OSError):
-                os.killpg(process.pid, signal.SIGKILL)
+        for server in list(self._servers.values()):
+            server.kill(wait=False)
 
 
 _shared: KernelForks | None = None
