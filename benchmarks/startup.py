@@ -22,20 +22,38 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
-def kernel_children(pid: int) -> list[str]:
-    """Process ids of the children of ``pid`` whose command line mentions ipykernel."""
-    found = []
+def _processes() -> dict[int, tuple[int, bytes]]:
+    """Every process: pid -> (parent pid, command line)."""
+    found = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            parent = int(Path(f"/proc/{entry.name}/stat").read_text().split()[3])
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
             command = Path(f"/proc/{entry.name}/cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue
-        if parent == pid and b"ipykernel" in command:
-            found.append(entry.name)
+        found[int(entry.name)] = (parent, command)
     return found
+
+
+def kernel_children(pid: int) -> list[int]:
+    """The kernels of the ``collab`` process ``pid``.
+
+    A kernel started as a new process is its child running ``ipykernel``; a forked one is
+    a child of its fork server (a child running ``collablib.build.forkserver``), whose
+    command line it keeps.
+    """
+    processes = _processes()
+    servers = {
+        p for p, (parent, cmd) in processes.items() if parent == pid and b"forkserver" in cmd
+    }
+    return [
+        p
+        for p, (parent, cmd) in processes.items()
+        if (parent == pid and b"ipykernel" in cmd) or parent in servers
+    ]
 
 
 def time_to_first_kernel() -> float:

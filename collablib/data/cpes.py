@@ -55,7 +55,7 @@ from collablib.data.cpes_layout import (
 )
 from collablib.data.cpes_settings import DEFAULT_RESULTS_PATTERNS, CpesSettings, load_settings
 from collablib.data.ingest import drop_blank_rows, read_table
-from collablib.data.inputs import input_exists, input_folder_exists, list_inputs
+from collablib.data.inputs import input_exists, input_folder_exists, list_inputs, remembered
 from collablib.data.schemas import row_error, validate
 from collablib.errors import CollabError, display_path
 from collablib.paths import resolve_data_dir
@@ -152,6 +152,7 @@ class CpesData:
         return code
 
 
+@remembered(lambda data_dir=None: resolve_data_dir(data_dir))
 def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None:
     """Read and validate every CPES file; ``None`` when the project has no data/cpes/ folder."""
     folder = resolve_data_dir(data_dir) / CPES_DIR

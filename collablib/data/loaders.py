@@ -16,7 +16,7 @@ import pandas as pd
 
 from collablib.data.cleaning import CleaningLog, clean_survey, has_survey_headers
 from collablib.data.ingest import drop_blank_rows, read_csv_text, read_table
-from collablib.data.inputs import input_exists, read_input_text
+from collablib.data.inputs import input_exists, read_input_text, remembered
 from collablib.data.measures import CHANGES_FILE, MEASURES_FILE, MeasuresData, load_measures
 from collablib.data.progress import PROGRESS_FILE, ProgressData, load_progress
 from collablib.data.registry import Cohort, get_cohort, load_registry, registry_path
@@ -120,6 +120,7 @@ def import_survey(
     return survey.reset_index(drop=False), log, names
 
 
+@remembered(lambda cohort, data_dir=None: (cohort, resolve_data_dir(data_dir)))
 def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = None) -> CohortData:
     """Load and validate every input for one cohort.
 
