@@ -13,7 +13,6 @@ from pathlib import Path
 #: fixture is made once and the order holds. Notebooks (nbval) always go whole: their cells
 #: run one after another in one kernel. Every other test is scheduled on its own.
 WHOLE_MODULES = {
-    "test_accessibility.py",
     "test_analysis.py",
     "test_cpes.py",
     "test_cpes_plots.py",
