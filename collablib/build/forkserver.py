@@ -295,6 +295,24 @@ class KernelForks:
             self.launched += 1
         return kernel
 
+    def prestart(self, kernel_name: str, env: dict[str, str]) -> None:
+        """Start the server for kernel spec ``kernel_name`` now, so it imports while the
+        build validates; a server already running, or any problem, is left to :meth:`launch`."""
+        try:
+            from jupyter_client.kernelspec import KernelSpecManager
+
+            argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+        except Exception:
+            return
+        parts = split_kernel_command(argv)
+        if parts is None:
+            return
+        with self._lock:
+            if self._closed or tuple(parts[0]) in self._servers:
+                return
+            with contextlib.suppress(OSError):
+                self._servers[tuple(parts[0])] = _Server(parts[0], env, self.tag)
+
     def server_pids(self) -> list[int]:
         """The process ids of the running servers."""
         with self._lock:

@@ -252,8 +252,11 @@ class _Build:
             programmes.sha256 if programmes else None,
         )
         notebook_node = nbformat.reads(notebook_bytes.decode("utf-8"), as_version=4)
-        if self.fork_kernels:  # started by the first kernel launch, if any
+        if self.fork_kernels:  # its imports overlap the validation below
             self.kernels.forks = forkserver.shared(run.code_sha256 + run.lock_sha256)
+            kernel_name = notebook_node.metadata.get("kernelspec", {}).get("name")
+            if kernel_name:
+                self.kernels.forks.prestart(kernel_name, {**os.environ, "PYTHONSAFEPATH": "1"})
         git_all = provenance.git_state(buildstate.tracked_paths(data_dir, self.notebook))
 
         checked = load_and_check(cohorts, data_dir)
