@@ -6,6 +6,7 @@
 ``workers``       building the planned reports on threads, stopping at once on an interrupt
 ``render``        one cohort: run the notebook, check what it read, render both pages
 ``kernels``       kernels over Unix sockets, tracked and cleaned up
+``forkserver``    kernels forked from one process that has imported what they use
 ``state``         build records, the whole-run state, leftovers of killed runs
 ``lock``          one build writes to an output folder at a time
 ``fileio``        atomic writes, and commits of several files all or nothing
@@ -24,6 +25,7 @@ __all__ = [
     "data_listing",
     "export",
     "fileio",
+    "forkserver",
     "htmlexport",
     "index_page",
     "interrupts",
