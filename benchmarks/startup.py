@@ -52,7 +52,7 @@ def kernel_children(pid: int) -> list[int]:
     return [
         p
         for p, (parent, cmd) in processes.items()
-        if (parent == pid and b"ipykernel" in cmd) or parent in servers
+        if (parent == pid and b"ipykernel" in cmd) or (parent in servers and b"forkserver" in cmd)
     ]
 
 

@@ -58,11 +58,13 @@ import time
 from collections.abc import Sequence
 
 __all__ = [
+    "KERNEL_ENV_DEFAULTS",
     "PRELOAD",
     "ForkedKernel",
     "KernelForks",
     "available",
     "close_shared",
+    "kernel_environment",
     "main",
     "shared",
 ]
@@ -100,6 +102,23 @@ LAUNCHER = "ipykernel_launcher"
 LAUNCH_TIMEOUT = 120.0
 #: The largest request (a kernel's environment) the socket carries in one message.
 MAX_MESSAGE = 1 << 20
+
+
+#: Settings every report kernel gets unless the user set them: a fixed hash seed keeps any
+#: set ordering repeatable, and charts are drawn without a display.
+KERNEL_ENV_DEFAULTS = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+
+
+def kernel_environment() -> dict[str, str]:
+    """Apply :data:`KERNEL_ENV_DEFAULTS` to this process (kernels inherit its environment) and
+    return the environment a kernel starts with, less what jupyter_client adds per kernel.
+
+    The kernel keeps the data folder's parent, where it starts, off its import path
+    (``PYTHONSAFEPATH``): a stray ``collablib/`` or ``pandas.py`` there must not shadow the
+    installed code that the build record names."""
+    for name, value in KERNEL_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    return {**os.environ, "PYTHONSAFEPATH": "1"}
 
 
 def available() -> bool:

@@ -234,9 +234,7 @@ class _Build:
 
     def _run(self, cohort_ids: Sequence[str] | None, lock: BuildLock) -> BuildSummary:
         data_dir, output_dir = self.data_dir, self.output_dir
-        # Kernels inherit the environment: a fixed hash seed keeps any set ordering repeatable.
-        os.environ.setdefault("PYTHONHASHSEED", "0")
-        os.environ.setdefault("MPLBACKEND", "Agg")
+        kernel_env = forkserver.kernel_environment()  # kernels inherit this environment
 
         INPUT_LOG.clear()  # from here on, every input is hashed as it is read for this build
         cohorts = load_registry(data_dir)
@@ -256,7 +254,7 @@ class _Build:
             self.kernels.forks = forkserver.shared(run.code_sha256 + run.lock_sha256)
             kernel_name = notebook_node.metadata.get("kernelspec", {}).get("name")
             if kernel_name:
-                self.kernels.forks.prestart(kernel_name, {**os.environ, "PYTHONSAFEPATH": "1"})
+                self.kernels.forks.prestart(kernel_name, kernel_env)
         git_all = provenance.git_state(buildstate.tracked_paths(data_dir, self.notebook))
 
         checked = load_and_check(cohorts, data_dir)
