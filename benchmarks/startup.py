@@ -42,17 +42,16 @@ def kernel_children(pid: int) -> list[int]:
     """The kernels of the ``collab`` process ``pid``.
 
     A kernel started as a new process is its child running ``ipykernel``; a forked one is
-    a child of its fork server (a child running ``collablib.build.forkserver``), whose
+    a child of its fork server (a child running ``collablib.build.zygote``), whose
     command line it keeps.
     """
     processes = _processes()
-    servers = {
-        p for p, (parent, cmd) in processes.items() if parent == pid and b"forkserver" in cmd
-    }
+    zygote = b"collablib.build.zygote"
+    servers = {p for p, (parent, cmd) in processes.items() if parent == pid and zygote in cmd}
     return [
         p
         for p, (parent, cmd) in processes.items()
-        if (parent == pid and b"ipykernel" in cmd) or (parent in servers and b"forkserver" in cmd)
+        if (parent == pid and b"ipykernel" in cmd) or (parent in servers and zygote in cmd)
     ]
 
 

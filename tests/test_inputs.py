@@ -96,3 +96,17 @@ def test_a_cohort_edited_between_loads_is_read_as_it_is_now(data_copy):
     after = load_cohort("cohort-1", data_copy)
     assert "Edited after the first load." in set(after.survey["comment"].dropna())
     assert not after.survey.equals(before.survey)
+
+
+def test_a_listing_whose_pattern_names_a_subfolder_is_checked_in_that_subfolder(tmp_path):
+    runs = []
+
+    @remembered(lambda folder: str(folder))
+    def load(folder: Path) -> list[str]:
+        runs.append(folder)
+        return [p.name for p in list_inputs(folder, "exports/*.csv")]
+
+    (tmp_path / "exports").mkdir()
+    assert load(tmp_path) == [] and load(tmp_path) == [] and len(runs) == 1
+    (tmp_path / "exports" / "survey.csv").write_text("x")
+    assert load(tmp_path) == ["survey.csv"] and len(runs) == 2

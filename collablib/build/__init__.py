@@ -7,6 +7,7 @@
 ``render``        one cohort: run the notebook, check what it read, render both pages
 ``kernels``       kernels over Unix sockets, tracked and cleaned up
 ``forkserver``    kernels forked from one process that has imported what they use
+``zygote``        that process
 ``state``         build records, the whole-run state, leftovers of killed runs
 ``lock``          one build writes to an output folder at a time
 ``fileio``        atomic writes, and commits of several files all or nothing
@@ -39,4 +40,5 @@ __all__ = [
     "state",
     "validation",
     "workers",
+    "zygote",
 ]

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib
 import json
 import os
 import select
@@ -65,7 +64,6 @@ __all__ = [
     "available",
     "close_shared",
     "kernel_environment",
-    "main",
     "shared",
 ]
 
@@ -96,6 +94,8 @@ PRELOAD = (
     "matplotlib.backends.backend_svg",
 )
 
+#: The module the server runs (:mod:`collablib.build.zygote`).
+SERVER_MODULE = "collablib.build.zygote"
 #: The module a kernel command runs (``python -m ipykernel_launcher -f <file>``).
 LAUNCHER = "ipykernel_launcher"
 #: Seconds to wait for the server to import :data:`PRELOAD` and fork a kernel.
@@ -173,8 +173,9 @@ class ForkedKernel:
     def _ended(self, timeout: float) -> bool:
         if self._pidfd is None:
             return True
-        readable, _, _ = select.select([self._pidfd], [], [], timeout)
-        return bool(readable)
+        poller = select.poll()  # not select(): descriptors above 1023 are fine
+        poller.register(self._pidfd, select.POLLIN)
+        return bool(poller.poll(timeout * 1000))
 
     def _close(self) -> None:
         if self._pidfd is not None:
@@ -215,16 +216,46 @@ class ForkedKernel:
             self._close()
 
 
+#: Environment variables that Python or the preloaded libraries read when they start or are
+#: imported (the hash seed, the import path, matplotlib's backend and settings, BLAS threads,
+#: the locale). A kernel whose values differ from the server's is started anew.
+STARTUP_VARIABLES = (
+    "PYTHONHASHSEED",
+    "PYTHONPATH",
+    "PYTHONSAFEPATH",
+    "PYTHONWARNINGS",
+    "MPLBACKEND",
+    "MPLCONFIGDIR",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+)
+
+
+def _startup_settings(env: dict[str, str], cwd: str) -> tuple:
+    """What a kernel's imports depend on besides the code: :data:`STARTUP_VARIABLES`, and
+    the working folder if it holds a ``matplotlibrc`` (which matplotlib reads on import)."""
+    rc = os.path.join(cwd, "matplotlibrc")
+    return (
+        tuple(env.get(name) for name in STARTUP_VARIABLES),
+        os.path.realpath(cwd) if os.path.lexists(rc) else None,
+    )
+
+
 class _Server:
     """One fork server process, for one interpreter (and its options)."""
 
     def __init__(self, interpreter: list[str], env: dict[str, str], tag: str) -> None:
         self.lock = threading.Lock()
         self.broken = False
+        self.startup = _startup_settings(env, os.getcwd())
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.process = subprocess.Popen(
-                [*interpreter, "-m", __name__, str(theirs.fileno()), tag],
+                [*interpreter, "-m", SERVER_MODULE, str(theirs.fileno()), tag],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 env=env,
@@ -243,9 +274,16 @@ class _Server:
         request = {"args": args, "env": env, "cwd": cwd}
         self.sock.sendall(json.dumps(request).encode("utf-8"))
         message, fds, _, _ = socket.recv_fds(self.sock, 4096, 1)
-        if not message or len(fds) != 1:
-            raise ServerGone("the fork server closed its socket")
-        return ForkedKernel(int(json.loads(message)["pid"]), fds[0])
+        for fd in fds:
+            os.set_inheritable(fd, False)  # never passed on to a process collab starts
+        try:
+            if not message or len(fds) != 1:
+                raise ServerGone("the fork server closed its socket")
+            return ForkedKernel(int(json.loads(message)["pid"]), fds[0])
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
 
     def kill(self, wait: bool) -> None:
         with contextlib.suppress(OSError):
@@ -301,14 +339,18 @@ class KernelForks:
                 except OSError:
                     return None
                 self._servers[tuple(interpreter)] = server
+        where = os.fspath(cwd or os.getcwd())
+        if _startup_settings(env, where) != server.startup:
+            return None  # started otherwise than this kernel would be: start it anew
         with server.lock:
             if server.broken or self._closed:
                 return None
             try:
-                kernel = server.fork(args, env, os.fspath(cwd or os.getcwd()))
+                kernel = server.fork(args, env, where)
             except (OSError, ValueError, KeyError, ServerGone):
+                # Given up for new kernels, but left running until close(): the kernels it
+                # has forked watch it, and would stop with it.
                 server.broken = True
-                server.kill(wait=True)
                 return None
         with self._lock:
             self.launched += 1
@@ -399,96 +441,3 @@ def _tag() -> str:
 
 
 atexit.register(close_shared)
-
-
-# --- the server process ------------------------------------------------------------------------
-
-
-def _reap(signum: int, frame: object) -> None:
-    """Collect every kernel that has ended, so none is left a zombie."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def _become_kernel(request: dict, sock: socket.socket) -> None:
-    """In the forked child: take the kernel's place and run ipykernel; never returns."""
-    code = 1
-    try:
-        sock.close()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
-        os.setsid()
-        # stdin at end of file, as jupyter_client gives a kernel (a pipe it closes at once)
-        read_end, write_end = os.pipe()
-        os.close(write_end)
-        os.dup2(read_end, 0)
-        os.close(read_end)
-        os.chdir(request["cwd"])
-        env = dict(request["env"])
-        env["JPY_PARENT_PID"] = os.environ["JPY_PARENT_PID"]  # the server: its parent
-        os.environ.clear()
-        os.environ.update(env)
-        import runpy
-
-        sys.argv = [LAUNCHER, *request["args"]]
-        runpy.run_module(LAUNCHER, run_name="__main__", alter_sys=True)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        with contextlib.suppress(BaseException):
-            atexit._run_exitfuncs()
-        with contextlib.suppress(BaseException):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Serve kernel launches on the socket whose descriptor is ``argv[0]`` until it closes."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    sock = socket.socket(fileno=int(argv[0]))
-    # Started with the kernel's environment (PYTHONSAFEPATH keeps the working folder off
-    # sys.path, as for the kernel), but the parent a kernel watches is this process: some
-    # modules read that when imported (ipykernel's IPKernelApp.parent_handle).
-    os.environ["JPY_PARENT_PID"] = str(os.getpid())
-    for name in PRELOAD:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-    signal.signal(signal.SIGCHLD, _reap)
-    while True:
-        try:
-            message = sock.recv(MAX_MESSAGE)
-        except OSError:
-            break
-        if not message:
-            break  # collab closed its end, or died
-        request = json.loads(message)
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
-        try:
-            pid = os.fork()
-            if pid == 0:
-                _become_kernel(request, sock)
-            pidfd = os.pidfd_open(pid)
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-        try:
-            socket.send_fds(sock, [json.dumps({"pid": pid}).encode("utf-8")], [pidfd])
-        except OSError:
-            os.kill(pid, signal.SIGKILL)
-            break
-        finally:
-            os.close(pidfd)
-
-
-if __name__ == "__main__":
-    main()

@@ -44,7 +44,7 @@ _HEADING = re.compile(
 )
 _TAG = re.compile(r"<[^>]+>")
 #: The start tag of a notebook cell (its attributes in any order).
-_CELL = re.compile(r'<div [^>]*\bclass="jp-Cell [^"]*"[^>]*>')
+_CELL = re.compile(r'<div\s(?:[^>]*\s)?class="jp-Cell [^"]*"[^>]*>')
 
 
 class DropStderr(Preprocessor):

@@ -37,7 +37,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
-from collablib.build.forkserver import KernelForks
+from collablib.build.forkserver import ForkedKernel, KernelForks
 from collablib.build.interrupts import quiet_kernel_clients
 
 __all__ = [
@@ -97,6 +97,8 @@ class TrackedKernelManager(AsyncKernelManager):
         if run is not None and run.forks is not None:
             forked = await asyncio.to_thread(run.forks.launch, kernel_cmd, kw["env"], kw.get("cwd"))
         if forked is None:
+            if run is not None and run.stop.is_set():  # the fork server was stopped for it
+                raise KernelStartRefused("the build is stopping")
             await super()._async_launch_kernel(kernel_cmd, **kw)
         else:  # what the local provisioner records for a process it started itself
             provisioner = self.provisioner
@@ -195,6 +197,9 @@ def _kill(km: AsyncKernelManager) -> None:
     pid = _pid(km)
     if pid is None:
         return
+    process = km.provisioner.process  # type: ignore[union-attr]
+    if isinstance(process, ForkedKernel) and process.poll() is not None:
+        return  # ended and collected by its server: its pid may already be another's
     with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)  # kernels start in their own session
     with contextlib.suppress(OSError):

@@ -306,8 +306,15 @@ def list_inputs(folder: str | os.PathLike[str], pattern: str = "*") -> list[Path
     found = sorted(p for p in folder.glob(pattern) if is_input_file(p))
     names = "\n".join(p.name for p in found)
     # Recorded as "<folder>/[<pattern>]", which no file's path can be.
-    _record(folder / f"[{pattern}]", LISTING + sha256_bytes(names.encode("utf-8")), None)
+    key = folder / f"[{pattern}]"
+    _LISTINGS[str(key)] = (folder, pattern)
+    _record(key, LISTING + sha256_bytes(names.encode("utf-8")), None)
     return found
+
+
+#: The folder and pattern of each listing recorded (a pattern may hold "/", so the key that
+#: the log records cannot be split back into them).
+_LISTINGS: dict[str, tuple[Path, str]] = {}
 
 
 def _read_as_before(recorded: dict[str, str]) -> bool:
@@ -324,7 +331,9 @@ def _read_as_before(recorded: dict[str, str]) -> bool:
                 return False
             _record(path, ABSENT, None)
         elif value.startswith(LISTING):
-            found = list_inputs(path.parent, path.name[1:-1])
+            if key not in _LISTINGS:
+                return False
+            found = list_inputs(*_LISTINGS[key])
             names = "\n".join(p.name for p in found)
             if LISTING + sha256_bytes(names.encode("utf-8")) != value:
                 return False
@@ -360,7 +369,8 @@ def remembered(key: Callable[..., Hashable], size: int = 16) -> Callable[[Callab
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
-                k = key(*args, **kwargs)
+                # the working folder too: messages name files relative to it
+                k = (key(*args, **kwargs), os.getcwd())
                 hash(k)
             except Exception:  # no key (an unhashable or bad argument): the loader decides
                 return function(*args, **kwargs)
@@ -371,8 +381,12 @@ def remembered(key: Callable[..., Hashable], size: int = 16) -> Callable[[Callab
             with recording() as log:
                 result = function(*args, **kwargs)
             if not log.changed:
+                try:
+                    kept = copy.deepcopy(result)
+                except Exception:  # a result that cannot be copied is simply not remembered
+                    return result
                 with lock:
-                    cache[k] = (dict(log.hashes), copy.deepcopy(result))
+                    cache[k] = (dict(log.hashes), kept)
                     cache.move_to_end(k)
                     while len(cache) > size:
                         cache.popitem(last=False)
