@@ -19,8 +19,7 @@ import pytest
 
 from collablib.build import forkserver
 from collablib.build.pipeline import build_reports
-from tests.conftest import reports_args
-from tests.test_faults import Gate, _processes_mentioning
+from tests.test_faults import Gate, _collab, _processes_mentioning
 
 pytestmark = pytest.mark.skipif(not forkserver.available(), reason="needs Linux pidfds")
 
@@ -165,15 +164,7 @@ def test_a_new_server_serves_changed_code_and_replaces_a_stopped_one():
 def test_killing_collab_takes_its_fork_server_and_forked_kernels_with_it(tiny, tmp_path):
     data, out, notebook = tiny
     gate = Gate(tmp_path / "gate")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("collab")),
-            *reports_args(data, out, notebook, "--force", "-j", "2"),
-        ],
-        env={**os.environ, "COLLAB_TEST_GATE": str(gate.folder)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = _collab(data, out, notebook, gate.folder, "--force", "-j", "2")
     try:
         gate.wait_ready("alpha")
         gate.wait_ready("beta")
@@ -192,15 +183,8 @@ def test_killing_collab_takes_its_fork_server_and_forked_kernels_with_it(tiny, t
 def test_fresh_kernels_start_as_new_processes_of_collab(tiny, tmp_path):
     data, out, notebook = tiny
     gate = Gate(tmp_path / "gate")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("collab")),
-            *reports_args(data, out, notebook, "--force", "--fresh-kernels", "--cohort", "alpha"),
-        ],
-        env={**os.environ, "COLLAB_TEST_GATE": str(gate.folder)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = _collab(
+        data, out, notebook, gate.folder, "--force", "--fresh-kernels", "--cohort", "alpha"
     )
     try:
         gate.wait_ready("alpha")
