@@ -73,7 +73,6 @@ def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_kill
         assert _wait_until(lambda: _stat(kernel.pid)[1] == kernel.pid)  # setsid done
         parent, group, session = _stat(kernel.pid)
         assert parent == server and group == session == kernel.pid
-        assert os.readlink(f"/proc/{kernel.pid}/cwd") == str(tmp_path)
         # it answers as a kernel, with the environment and import path it was given
         said = _run_in_kernel(
             tmp_path / "kernel.json",
@@ -81,6 +80,7 @@ def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_kill
             " sys.flags.safe_path, os.getcwd() in sys.path, 'pandas' in sys.modules)",
         )
         assert said.split() == ["1", str(server), "True", "False", "True"]
+        assert os.readlink(f"/proc/{kernel.pid}/cwd") == str(tmp_path)  # (set before it ran)
         # its command line names the server, so a search for a build's processes finds it
         assert b"collab-test-forks" in Path(f"/proc/{kernel.pid}/cmdline").read_bytes()
         with pytest.raises(subprocess.TimeoutExpired):
