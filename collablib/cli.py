@@ -210,7 +210,7 @@ def _reports(args: argparse.Namespace) -> int:
                 return _pdfs(output_dir, args, data_dir) if args.pdf else EXIT_OK
 
         if not args.fresh_kernels:
-            _start_fork_server(notebook)
+            _start_first_kernel(notebook, data_dir)
         from collablib.build.pipeline import build_reports
         from collablib.build.progress import make_progress
 
@@ -234,12 +234,13 @@ def _reports(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def _start_fork_server(notebook: Path) -> None:
-    """Start the report kernels' fork server before importing and validating, so that its
-    imports (about 3 s of CPU) overlap ours rather than delaying the first kernel.
+def _start_first_kernel(notebook: Path, data_dir: Path) -> None:
+    """Start the first report kernel before importing and validating, so that its start-up
+    and imports (about 3 s of CPU) overlap ours rather than delaying the first report.
 
-    The build itself would start it later (:mod:`collablib.build.forkserver`); any problem
-    here (an unreadable notebook, no kernel spec) is left for the build to report.
+    The kernel is the one the first report would start (:mod:`collablib.build.earlykernel`);
+    the fork server for the kernels after it starts once the build knows it needs them. Any
+    problem here (an unreadable notebook, no kernel spec) is left for the build to report.
     """
     import json
 
@@ -253,7 +254,8 @@ def _start_fork_server(notebook: Path) -> None:
     except (CollabError, ValueError, KeyError, TypeError):
         return
     forks = forkserver.shared(provenance.code_digest() + provenance.lock_digest())
-    forks.prestart(spec, forkserver.kernel_environment())
+    forkserver.kernel_environment()  # the kernel inherits this process's environment
+    forks.start_early(spec, str(data_dir.parent))
 
 
 def _pdfs(output_dir: Path, args: argparse.Namespace, data_dir: Path) -> int:

@@ -55,6 +55,10 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collablib.build.earlykernel import EarlyKernel, Taken
 
 __all__ = [
     "KERNEL_ENV_DEFAULTS",
@@ -106,7 +110,15 @@ MAX_MESSAGE = 1 << 20
 
 #: Settings every report kernel gets unless the user set them: a fixed hash seed keeps any
 #: set ordering repeatable, and charts are drawn without a display.
-KERNEL_ENV_DEFAULTS = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+#: pandera sets the last two in any process that imports it (for pyspark, which collab does
+#: not use); set first, a kernel's environment is the same whether collab had imported
+#: pandera when it started the kernel (:mod:`collablib.build.earlykernel`) or not.
+KERNEL_ENV_DEFAULTS = {
+    "PYTHONHASHSEED": "0",
+    "MPLBACKEND": "Agg",
+    "SPARK_LOCAL_IP": "127.0.0.1",
+    "PYARROW_IGNORE_TIMEZONE": "1",
+}
 
 
 def kernel_environment() -> dict[str, str]:
@@ -314,6 +326,8 @@ class KernelForks:
         self._servers: dict[tuple[str, ...], _Server] = {}
         self._closed = False
         self.launched = 0
+        #: the kernel started before the build (:mod:`collablib.build.earlykernel`), if any
+        self.early: EarlyKernel | None = None
 
     def launch(
         self, cmd: Sequence[str], env: dict[str, str], cwd: str | os.PathLike[str] | None
@@ -374,6 +388,27 @@ class KernelForks:
             with contextlib.suppress(OSError):
                 self._servers[tuple(parts[0])] = _Server(parts[0], env, self.tag)
 
+    def start_early(self, kernel_name: str, cwd: str) -> None:
+        """Start a kernel for ``kernel_name`` now, for the first report to take; see
+        :mod:`collablib.build.earlykernel`. Nothing happens if one was started already."""
+        from collablib.build import earlykernel
+
+        with self._lock:
+            if self._closed or self.early is not None:
+                return
+            self.early = earlykernel.start(kernel_name, cwd)
+
+    def take_early(
+        self,
+        kernel_cmd: Sequence[str],
+        env: dict[str, str] | None,
+        cwd: str | os.PathLike[str] | None,
+        connection_file: str,
+    ) -> Taken | None:
+        """The early kernel, if it matches this kernel start (:meth:`EarlyKernel.take`)."""
+        early = self.early
+        return None if early is None else early.take(kernel_cmd, env, cwd, connection_file)
+
     def server_pids(self) -> list[int]:
         """The process ids of the running servers."""
         with self._lock:
@@ -390,12 +425,16 @@ class KernelForks:
             self._closed = True
             servers = list(self._servers.values())
             self._servers.clear()
+        if self.early is not None:
+            self.early.close()
         for server in servers:
             server.kill(wait=True)
 
     def kill(self) -> None:
         """Stop the servers at once, without waiting for a launch in progress (interrupts)."""
         self._closed = True
+        if self.early is not None:
+            self.early.kill()
         for server in list(self._servers.values()):
             server.kill(wait=False)
 

@@ -37,6 +37,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
+from collablib.build.earlykernel import Taken
 from collablib.build.forkserver import ForkedKernel, KernelForks
 from collablib.build.interrupts import quiet_kernel_clients
 
@@ -92,24 +93,54 @@ class TrackedKernelManager(AsyncKernelManager):
         # The kernel starts in the data folder's parent; like every Python, it would put that
         # folder first on its import path, where a stray collablib/ or pandas.py would shadow
         # the installed code that the build record names. PYTHONSAFEPATH (3.11) prevents that.
+        forks = run.forks if run is not None else None
+        # The kernel collab started before validating, if this kernel would be the same.
+        early = (
+            forks.take_early(kernel_cmd, kw.get("env"), kw.get("cwd"), self.connection_file)
+            if forks
+            else None
+        )
         kw["env"] = {**(kw.get("env") or os.environ), "PYTHONSAFEPATH": "1"}
-        forked = None
-        if run is not None and run.forks is not None:
-            forked = await asyncio.to_thread(run.forks.launch, kernel_cmd, kw["env"], kw.get("cwd"))
-        if forked is None:
-            if run is not None and run.stop.is_set():  # the fork server was stopped for it
-                raise KernelStartRefused("the build is stopping")
-            await super()._async_launch_kernel(kernel_cmd, **kw)
-        else:  # what the local provisioner records for a process it started itself
-            provisioner = self.provisioner
-            assert provisioner is not None
-            provisioner.process = forked  # type: ignore[attr-defined]
-            provisioner.pid = provisioner.pgid = forked.pid  # type: ignore[attr-defined]
-            provisioner.cwd = kw.get("cwd") or os.getcwd()  # type: ignore[attr-defined]
-            self._reconcile_connection_info(provisioner.connection_info)
+        if early is not None:
+            self._adopt(early, kw.get("cwd"))
+            forked = None
+        else:
+            forked = None
+            if forks is not None:
+                forked = await asyncio.to_thread(forks.launch, kernel_cmd, kw["env"], kw.get("cwd"))
+            if forked is None:
+                if run is not None and run.stop.is_set():  # the fork server was stopped for it
+                    raise KernelStartRefused("the build is stopping")
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            else:  # what the local provisioner records for a process it started itself
+                provisioner = self.provisioner
+                assert provisioner is not None
+                provisioner.process = forked  # type: ignore[attr-defined]
+                provisioner.pid = provisioner.pgid = forked.pid  # type: ignore[attr-defined]
+                provisioner.cwd = kw.get("cwd") or os.getcwd()  # type: ignore[attr-defined]
+                self._reconcile_connection_info(provisioner.connection_info)
         if run is not None and run.stop.is_set():  # stopped while it was starting
             _kill(self)
             raise KernelStartRefused("the build is stopping")
+
+    def _adopt(self, early: Taken, cwd: str | None) -> None:
+        """Take over a kernel started before the build (:mod:`collablib.build.earlykernel`):
+        its process and its connection file, in place of the file written for this start."""
+        self.cleanup_connection_file()  # written for a kernel that will not be started
+        self.connection_file = early.connection_file
+        self.load_connection_info(early.connection_info)
+        self._connection_file_written = True  # so that clean-up removes the kernel's file
+        provisioner = self.provisioner
+        assert provisioner is not None
+        provisioner.connection_info = self.get_connection_info()  # type: ignore[attr-defined]
+        provisioner.process = early.process  # type: ignore[attr-defined]
+        provisioner.pid = early.process.pid  # type: ignore[attr-defined]
+        try:
+            provisioner.pgid = os.getpgid(early.process.pid)  # type: ignore[attr-defined]
+        except OSError:
+            provisioner.pgid = None  # type: ignore[attr-defined]
+        provisioner.cwd = cwd or os.getcwd()  # type: ignore[attr-defined]
+        self._reconcile_connection_info(provisioner.connection_info)
 
     async def _async_interrupt_kernel(self) -> None:
         # jupyter_client interrupts every kernel before shutting it down, in case it is still

@@ -250,10 +250,12 @@ class _Build:
             programmes.sha256 if programmes else None,
         )
         notebook_node = nbformat.reads(notebook_bytes.decode("utf-8"), as_version=4)
-        if self.fork_kernels:  # its imports overlap the validation below
+        kernel_name = notebook_node.metadata.get("kernelspec", {}).get("name")
+        if self.fork_kernels:
             self.kernels.forks = forkserver.shared(run.code_sha256 + run.lock_sha256)
-            kernel_name = notebook_node.metadata.get("kernelspec", {}).get("name")
-            if kernel_name:
+            # The server's imports overlap the validation below, unless a kernel is already
+            # starting (collab reports starts one first): then it waits for the plan.
+            if kernel_name and self.kernels.forks.early is None:
                 self.kernels.forks.prestart(kernel_name, kernel_env)
         git_all = provenance.git_state(buildstate.tracked_paths(data_dir, self.notebook))
 
@@ -306,6 +308,10 @@ class _Build:
             # Longest first (the classic LPT rule): the slowest reports start at once rather
             # than last, so the parallel builds finish closer together.
             plan.sort(key=lambda item: -expected_work(loaded[item.cohort.cohort_id]))
+            if self.kernels.forks is not None and kernel_name and len(plan) + len(years) > 1:
+                self.kernels.forks.prestart(
+                    kernel_name, kernel_env
+                )  # for the kernels after the first
             if programmes is not None:
                 self.withdrawn += programmes.withdraw_changed_years(cohorts, self.warn)
             self._build(plan, notebook_node, lock)

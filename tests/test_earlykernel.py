@@ -1,0 +1,121 @@
+"""The first kernel of ``collab reports``, started before validation and taken by the first report.
+
+That its pages are the pages a fresh kernel gives is checked by the pipeline tests that
+compare builds byte for byte; here: that it is started early, taken only when it is the
+kernel a report would start, left with no trace of its silent imports, used by the CLI's
+first report, and stopped, with its files, when no report takes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from collablib.build import earlykernel, forkserver
+from collablib.build.kernels import kernel_manager_class, runtime_dir
+from tests.test_faults import Gate, _collab, _processes_mentioning
+from tests.test_forkserver import _stat, _wait_until
+
+pytestmark = pytest.mark.skipif(not forkserver.available(), reason="needs Linux pidfds")
+
+
+def _kernel_start(kernel_name: str, cwd: Path) -> tuple[list[str], dict, str]:
+    """(command, environment, connection file) of a report kernel's start, as nbclient asks."""
+    km = kernel_manager_class()(kernel_name=kernel_name)
+    extra = list(earlykernel.EXTRA_ARGUMENTS) if km.ipykernel else []
+    cmd, kw = asyncio.run(km._async_pre_start_kernel(cwd=str(cwd), extra_arguments=extra))
+    km.cleanup_connection_file()
+    return cmd, kw["env"], km.connection_file
+
+
+def test_the_early_kernel_is_taken_once_and_only_by_the_same_kernel_start(tmp_path):
+    early = earlykernel.start("python3", str(tmp_path))
+    assert early is not None
+    try:
+        cmd, env, connection_file = _kernel_start("python3", tmp_path)
+        other_cmd, _, other_file = _kernel_start("collab", tmp_path)  # -Xfrozen_modules=off
+        assert early.take(other_cmd, env, str(tmp_path), other_file) is None
+        assert early.take(cmd, {**env, "X_OTHER": "1"}, str(tmp_path), connection_file) is None
+        assert early.take(cmd, env, str(tmp_path.parent), connection_file) is None
+        assert early.warmed.wait(120)  # (its silent imports are done)
+        taken = early.take(cmd, env, str(tmp_path), connection_file)
+        assert taken is not None and taken.process is early.process and early.taken
+        assert early.take(cmd, env, str(tmp_path), connection_file) is None  # once only
+        early.kill()  # taken: the report's to stop, not the early kernel's
+        assert taken.process.poll() is None
+        # what a report's first cell finds: the imports done, no trace of them, and its
+        # execution counted as the kernel's first (the silent imports were not counted)
+        from jupyter_client import BlockingKernelClient
+
+        client = BlockingKernelClient(connection_file=taken.connection_file)
+        client.load_connection_file()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=30)
+            printed: list[str] = []
+            reply = client.execute_interactive(
+                "import sys; print('collablib.analysis' in sys.modules,"
+                " [n for n in globals() if 'warm' in n])",
+                timeout=30,
+                output_hook=lambda m: printed.append(m["content"].get("text", "")),
+            )
+        finally:
+            client.stop_channels()
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert "".join(printed).split() == ["True", "[]"]
+        assert reply["content"]["execution_count"] == 1
+    finally:
+        early.process.kill()
+        early.process.wait(timeout=10)
+
+
+def test_an_early_kernel_no_report_takes_is_stopped_with_its_files(tmp_path):
+    early = earlykernel.start("python3", str(tmp_path))
+    assert early is not None
+    pid, connection_file = early.pid, early._km.connection_file
+    assert Path(connection_file).exists() and Path(connection_file).parent == runtime_dir()
+    early.close()
+    assert early.process.poll() is not None
+    assert not Path(connection_file).exists()
+    assert not list(runtime_dir().glob(f"{Path(connection_file).stem}-ipc*"))
+    assert _wait_until(lambda: not Path(f"/proc/{pid}").exists())
+    cmd, env, other = _kernel_start("python3", tmp_path)
+    assert early.take(cmd, env, str(tmp_path), other) is None  # stopped: never handed over
+
+
+def test_collab_reports_runs_its_first_report_in_the_kernel_it_started_first(tiny, tmp_path):
+    data, out, notebook = tiny
+    gate = Gate(tmp_path / "gate")
+    proc = _collab(data, out, notebook, gate.folder, "--force", "--cohort", "alpha")
+    try:
+        gate.wait_ready("alpha")
+        # the report's kernel is the one kernel collab started, its own child; a report of
+        # one needs no fork server, and no other kernel was started beside it
+        kernels = _processes_mentioning(f"collab-{proc.pid}-")
+        assert len(kernels) == 1 and _stat(kernels[0])[0] == proc.pid
+        assert b"ipykernel_launcher" in Path(f"/proc/{kernels[0]}/cmdline").read_bytes()
+        assert os.readlink(f"/proc/{kernels[0]}/cwd") == str(data.parent)
+        gate.release("alpha")
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "1 built" in stdout
+    assert _processes_mentioning(f"collab-{proc.pid}-") == []
+    assert list(runtime_dir().glob(f"collab-{proc.pid}-*")) == []
+
+
+def test_a_build_that_fails_before_any_report_stops_the_early_kernel(tiny, tmp_path):
+    data, out, notebook = tiny
+    registry = data / "cohorts.csv"
+    registry.write_text(registry.read_text(encoding="utf-8") + "bad id!,X,2020/21,,\n")
+    proc = _collab(data, out, notebook, tmp_path / "no-gate", "--force")
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 2, stdout + stderr
+    assert "cohorts.csv" in stderr and "Traceback" not in stderr
+    assert _wait_until(lambda: _processes_mentioning(f"collab-{proc.pid}-") == [])
+    assert list(runtime_dir().glob(f"collab-{proc.pid}-*")) == []
