@@ -184,6 +184,7 @@ def _skip_unused_slow_imports() -> None:
 def _reports(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from collablib.build import forkserver
     from collablib.build import state as buildstate
     from collablib.build.interrupts import sigterm_raises
     from collablib.build.lock import locked_output_folder
@@ -214,17 +215,20 @@ def _reports(args: argparse.Namespace) -> int:
         from collablib.build.pipeline import build_reports
         from collablib.build.progress import make_progress
 
-        summary = build_reports(
-            args.cohorts,
-            data_dir=data_dir,
-            output_dir=output_dir,
-            jobs=args.jobs,
-            progress=make_progress(),
-            force=args.force,
-            notebook=notebook,
-            lock=lock,
-            fork_kernels=not args.fresh_kernels,
-        )
+        try:
+            summary = build_reports(
+                args.cohorts,
+                data_dir=data_dir,
+                output_dir=output_dir,
+                jobs=args.jobs,
+                progress=make_progress(),
+                force=args.force,
+                notebook=notebook,
+                lock=lock,
+                fork_kernels=not args.fresh_kernels,
+            )
+        finally:
+            forkserver.stop_early()  # the first kernel, if no report took it
         if summary.interrupted is not None:
             print(f"collab: {summary.interrupted_line()}", file=sys.stderr)
             return summary.exit_code

@@ -86,7 +86,22 @@ class EarlyKernel:
             await self._km._async_launch_kernel(cmd, **kw)
             return cmd, kw
 
-        cmd, kw = asyncio.run(launch())
+        # In a thread of its own: the caller may be inside a running event loop (a notebook).
+        started: list[tuple[list[str], dict[str, Any]]] = []
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                started.append(asyncio.run(launch()))
+            except BaseException as exc:  # re-raised in the caller's thread
+                failed.append(exc)
+
+        thread = threading.Thread(target=run, name="collab-early-kernel-start")
+        thread.start()
+        thread.join()
+        if failed:
+            raise failed[0]
+        cmd, kw = started[0]
         self.cmd: list[str] = list(cmd)
         self.env: dict[str, str] = dict(kw.get("env") or {})
         self.cwd: str | None = kw.get("cwd")

@@ -69,6 +69,7 @@ __all__ = [
     "close_shared",
     "kernel_environment",
     "shared",
+    "stop_early",
 ]
 
 #: What a report kernel imports, loaded once in the server. Only imports: importing these
@@ -409,6 +410,13 @@ class KernelForks:
         early = self.early
         return None if early is None else early.take(kernel_cmd, env, cwd, connection_file)
 
+    def stop_early(self) -> None:
+        """Stop the early kernel unless a report took it, and forget it (end of a build)."""
+        with self._lock:
+            early, self.early = self.early, None
+        if early is not None:
+            early.close()
+
     def server_pids(self) -> list[int]:
         """The process ids of the running servers."""
         with self._lock:
@@ -462,6 +470,14 @@ def shared(code_key: str) -> KernelForks:
         if current is None:
             current = _shared = KernelForks(f"{_tag()}", key=code_key)
         return current
+
+
+def stop_early() -> None:
+    """Stop this process's early kernel, if one was started and no report took it."""
+    with _shared_lock:
+        current = _shared
+    if current is not None:
+        current.stop_early()
 
 
 def close_shared() -> None:

@@ -231,6 +231,9 @@ class _Build:
                 interrupted=int(signum),
                 seconds=time.perf_counter() - self.started,
             )
+        finally:
+            if self.kernels.forks is not None:  # a kernel started for this build, not used
+                self.kernels.forks.stop_early()
 
     def _run(self, cohort_ids: Sequence[str] | None, lock: BuildLock) -> BuildSummary:
         data_dir, output_dir = self.data_dir, self.output_dir
