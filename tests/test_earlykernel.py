@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,9 @@ def _kernel_start(kernel_name: str, cwd: Path) -> tuple[list[str], dict, str]:
     """(command, environment, connection file) of a report kernel's start, as nbclient asks."""
     km = kernel_manager_class()(kernel_name=kernel_name)
     extra = list(earlykernel.EXTRA_ARGUMENTS) if km.ipykernel else []
-    cmd, kw = asyncio.run(km._async_pre_start_kernel(cwd=str(cwd), extra_arguments=extra))
+    start = km._async_pre_start_kernel(cwd=str(cwd), extra_arguments=extra)
+    with ThreadPoolExecutor(1) as pool:  # this thread may be inside Playwright's event loop
+        cmd, kw = pool.submit(asyncio.run, start).result()
     km.cleanup_connection_file()
     return cmd, kw["env"], km.connection_file
 
