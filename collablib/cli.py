@@ -243,7 +243,9 @@ def _start_first_kernel(notebook: Path, data_dir: Path) -> None:
     and imports (about 3 s of CPU) overlap ours rather than delaying the first report.
 
     The kernel is the one the first report would start (:mod:`collablib.build.earlykernel`);
-    the fork server for the kernels after it starts once the build knows it needs them. Any
+    the fork server for the kernels after it starts once the build knows it needs them.
+    ``COLLAB_EARLY_KERNEL=0`` starts only the fork server, at once (the test suite's setting:
+    its many short ``collab`` runs would each pay for a kernel as a new process). Any
     problem here (an unreadable notebook, no kernel spec) is left for the build to report.
     """
     import json
@@ -258,8 +260,11 @@ def _start_first_kernel(notebook: Path, data_dir: Path) -> None:
     except (CollabError, ValueError, KeyError, TypeError):
         return
     forks = forkserver.shared(provenance.code_digest() + provenance.lock_digest())
-    forkserver.kernel_environment()  # the kernel inherits this process's environment
-    forks.start_early(spec, str(data_dir.parent))
+    env = forkserver.kernel_environment()  # the kernel inherits this process's environment
+    if os.environ.get("COLLAB_EARLY_KERNEL") == "0":  # only the fork server, started now
+        forks.prestart(spec, env)
+    else:
+        forks.start_early(spec, str(data_dir.parent))
 
 
 def _pdfs(output_dir: Path, args: argparse.Namespace, data_dir: Path) -> int:

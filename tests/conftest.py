@@ -19,6 +19,13 @@ from collablib.paths import PROJECT_ROOT
 
 DEMO_DATA = PROJECT_ROOT / "data"
 
+#: ``collab reports`` (the command, run here about thirty times, in this process and as
+#: subprocesses) starts only its fork server first, as it did before the early kernel
+#: (``collablib.build.earlykernel``): each early kernel is a new process that costs about
+#: 2.4 s of CPU, wasted where a test's build fails validation on purpose. The early kernel's
+#: own behaviour is tested in ``test_earlykernel.py``, with it switched back on.
+os.environ["COLLAB_EARLY_KERNEL"] = "0"
+
 
 @pytest.fixture(scope="session")
 def demo_data() -> Path:

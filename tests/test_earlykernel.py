@@ -76,23 +76,33 @@ def test_the_early_kernel_is_taken_once_and_only_by_the_same_kernel_start(tmp_pa
 
 
 def test_an_early_kernel_no_report_takes_is_stopped_with_its_files(tmp_path):
-    early = earlykernel.start("python3", str(tmp_path))
-    assert early is not None
-    pid, connection_file = early.pid, early._km.connection_file
-    assert Path(connection_file).exists() and Path(connection_file).parent == runtime_dir()
-    early.close()
-    assert early.process.poll() is not None
-    assert not Path(connection_file).exists()
-    assert not list(runtime_dir().glob(f"{Path(connection_file).stem}-ipc*"))
-    assert _wait_until(lambda: not Path(f"/proc/{pid}").exists())
-    cmd, env, other = _kernel_start("python3", tmp_path)
-    assert early.take(cmd, env, str(tmp_path), other) is None  # stopped: never handed over
+    forks = forkserver.KernelForks("collab-test-forks")
+    try:
+        forks.start_early("python3", str(tmp_path))
+        early = forks.early
+        assert early is not None
+        pid, connection_file = early.pid, early._km.connection_file
+        assert Path(connection_file).exists() and Path(connection_file).parent == runtime_dir()
+        forks.stop_early()  # the end of a build that did not use it
+        assert forks.early is None and early.process.poll() is not None
+        assert not Path(connection_file).exists()
+        assert not list(runtime_dir().glob(f"{Path(connection_file).stem}-ipc*"))
+        assert _wait_until(lambda: not Path(f"/proc/{pid}").exists())
+        cmd, env, other = _kernel_start("python3", tmp_path)
+        assert early.take(cmd, env, str(tmp_path), other) is None  # stopped: never handed over
+        # a process whose fork server for that kernel runs already forks it instead
+        forks.prestart("python3", forkserver.kernel_environment())
+        forks.start_early("python3", str(tmp_path))
+        assert forks.early is None
+    finally:
+        forks.close()
+    assert _processes_mentioning("collab-test-forks") == []
 
 
 def test_collab_reports_runs_its_first_report_in_the_kernel_it_started_first(tiny, tmp_path):
     data, out, notebook = tiny
     gate = Gate(tmp_path / "gate")
-    proc = _collab(data, out, notebook, gate.folder, "--force", "--cohort", "alpha")
+    proc = _collab(data, out, notebook, gate.folder, "--force", "--cohort", "alpha", early=True)
     try:
         gate.wait_ready("alpha")
         # the report's kernel is the one kernel collab started, its own child; a report of
@@ -116,9 +126,33 @@ def test_a_build_that_fails_before_any_report_stops_the_early_kernel(tiny, tmp_p
     data, out, notebook = tiny
     registry = data / "cohorts.csv"
     registry.write_text(registry.read_text(encoding="utf-8") + "bad id!,X,2020/21,,\n")
-    proc = _collab(data, out, notebook, tmp_path / "no-gate", "--force")
+    proc = _collab(data, out, notebook, tmp_path / "no-gate", "--force", early=True)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 2, stdout + stderr
     assert "cohorts.csv" in stderr and "Traceback" not in stderr
     assert _wait_until(lambda: _processes_mentioning(f"collab-{proc.pid}-") == [])
     assert list(runtime_dir().glob(f"collab-{proc.pid}-*")) == []
+
+
+def test_killing_collab_takes_its_early_kernel_fork_server_and_forked_kernels_with_it(
+    tiny, tmp_path
+):
+    data, out, notebook = tiny
+    gate = Gate(tmp_path / "gate")
+    proc = _collab(data, out, notebook, gate.folder, "--force", "-j", "2", early=True)
+    try:
+        gate.wait_ready("alpha")
+        gate.wait_ready("beta")
+        tag = f"collab-{proc.pid}-"
+        forked = _processes_mentioning(f"{tag}forks")
+        assert len(forked) == 2  # the server, started for the second kernel, and that kernel
+        (first,) = [p for p in _processes_mentioning(tag) if p not in forked]
+        assert _stat(first)[0] == proc.pid  # the early kernel: collab's own child
+        proc.kill()  # SIGKILL: collab can clean nothing up
+        proc.wait(timeout=30)
+        # the server reads end-of-file and exits; every kernel sees its parent go
+        assert _wait_until(lambda: _processes_mentioning(tag) == [], timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        gate.release("alpha", "beta", "gamma")

@@ -377,15 +377,18 @@ def test_leftovers_of_a_killed_run_are_removed_even_when_nothing_changed(tiny):
 # --- interrupts ------------------------------------------------------------------------------
 
 
-def _collab(data: Path, out: Path, notebook: Path, gate: Path, *extra: str) -> subprocess.Popen:
+def _collab(
+    data: Path, out: Path, notebook: Path, gate: Path, *extra: str, early: bool = False
+) -> subprocess.Popen:
     """Start ``collab reports`` as a user at a terminal would, Ctrl-C (SIGINT) included.
 
     A shell starts a background job with SIGINT ignored, and a child inherits that: run
     from ``make test &`` or a CI runner that does so, collab would rightly ignore the
     test's SIGINT, as any background command does. The child is therefore started with
-    SIGINT at its default, whatever this test process has.
+    SIGINT at its default, whatever this test process has. ``early`` starts the report's
+    first kernel before validating, as ``collab reports`` does outside the test suite.
     """
-    env = {**os.environ, "COLLAB_TEST_GATE": str(gate)}
+    env = {**os.environ, "COLLAB_TEST_GATE": str(gate), "COLLAB_EARLY_KERNEL": str(int(early))}
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return subprocess.Popen(

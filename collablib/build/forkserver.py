@@ -1,16 +1,12 @@
 """Report kernels forked from one warmed process, instead of each importing everything again.
 
-A report kernel spends about 2 s of CPU before it runs its first cell: the Python
-interpreter starts, ipykernel and IPython load, and the notebook imports pandas, SciPy
-(through statsmodels), pandera, matplotlib and collablib. Every kernel of a build does
-exactly the same work. A *fork server* (the zygote pattern of Android and of Python's
-own ``multiprocessing`` ``forkserver`` start method) does it once: a process imports those
-modules and then, for each kernel the build asks for, calls ``fork()``. The child becomes
-the kernel, running ``ipykernel_launcher`` with the connection file, environment and
-working folder that jupyter_client would have given a new process; the modules it would
-have imported are already in memory (shared copy-on-write). A kernel starts in a few
-hundredths of a second of CPU, so a build of many cohorts on two CPUs spends its time on
-the reports, not on start-up.
+A report kernel spends about 2 s of CPU before its first cell: Python starts, ipykernel and
+IPython load, and the notebook imports pandas, SciPy, pandera, matplotlib and collablib. A
+*fork server* (the zygote pattern of Android and of ``multiprocessing``'s ``forkserver``)
+does that once: a process imports those modules, then forks a child for each kernel a build
+asks for. The child runs ``ipykernel_launcher`` with the connection file, environment and
+working folder jupyter_client would have given a new process, with the modules already in
+memory (shared copy-on-write), so it starts in a few hundredths of a second of CPU.
 
 What a forked kernel shares with a fresh one, and why reports do not change:
 
@@ -20,14 +16,13 @@ What a forked kernel shares with a fresh one, and why reports do not change:
 - its own session and process group, stdin at end of file, the kernel's working
   folder and the exact environment jupyter_client passes (the parent pid it watches is
   the server, which it is a child of);
-- nothing has run in the server but imports: no data is read (the build's input log stays
-  empty), no figure is drawn, no thread is started.
+- nothing has run in the server but imports: no data read, no figure drawn, no thread.
 
-``tests/test_forkserver.py`` builds the same reports with forked and with fresh kernels
-and compares them byte for byte.
+The pipeline tests compare reports from forked and fresh kernels byte for byte.
 
-**Lifetime and faults.** The server is started by the first kernel launch of a build and
-belongs to it: it runs in its own session, so a Ctrl-C at the terminal reaches only
+**Lifetime and faults.** The server is started before validation (in a ``collab`` command,
+once the plan needs a second kernel, :mod:`collablib.build.earlykernel` starting the first),
+or by the first kernel launch. It runs in its own session, so a Ctrl-C at the terminal reaches only
 ``collab``, which kills its kernels and then the server. The server reads requests from a
 socket whose other end only ``collab`` holds; if ``collab`` dies, even by SIGKILL, the
 server reads end-of-file and exits, and its kernels, which watch their parent, follow
@@ -36,9 +31,8 @@ of the build's kernels, and a forked kernel inherits that command line, so a che
 processes left by a build finds them. If the server cannot be started or dies, each kernel
 is started the ordinary way instead, and the build carries on.
 
-Linux only: the parent process tracks each kernel through a pidfd (Linux 5.3) that the
-server passes over the socket, which stays valid however the kernel ends. Elsewhere
-:func:`available` is false and kernels start as separate processes.
+Linux only: each kernel is tracked through a pidfd (Linux 5.3) the server passes over the
+socket. Elsewhere :func:`available` is false and kernels start as separate processes.
 """
 
 from __future__ import annotations
@@ -58,7 +52,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collablib.build.earlykernel import EarlyKernel, Taken
+    from collablib.build.earlykernel import EarlyKernel
 
 __all__ = [
     "KERNEL_ENV_DEFAULTS",
@@ -159,6 +153,18 @@ def split_kernel_command(cmd: Sequence[str]) -> tuple[list[str], list[str]] | No
     if at == 0 or at + 1 >= len(cmd) or cmd[at + 1] != LAUNCHER:
         return None
     return cmd[:at], cmd[at + 2 :]
+
+
+def _interpreter(kernel_name: str) -> list[str] | None:
+    """The interpreter (with its options) of kernel spec ``kernel_name``, if it is ipykernel."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    except Exception:
+        return None
+    parts = split_kernel_command(argv)
+    return None if parts is None else parts[0]
 
 
 class ServerGone(RuntimeError):
@@ -374,41 +380,38 @@ class KernelForks:
     def prestart(self, kernel_name: str, env: dict[str, str]) -> None:
         """Start the server for kernel spec ``kernel_name`` now, so it imports while the
         build validates; a server already running, or any problem, is left to :meth:`launch`."""
-        try:
-            from jupyter_client.kernelspec import KernelSpecManager
-
-            argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
-        except Exception:
-            return
-        parts = split_kernel_command(argv)
-        if parts is None:
+        interpreter = _interpreter(kernel_name)
+        if interpreter is None:
             return
         with self._lock:
-            if self._closed or tuple(parts[0]) in self._servers:
+            if self._closed or tuple(interpreter) in self._servers:
                 return
             with contextlib.suppress(OSError):
-                self._servers[tuple(parts[0])] = _Server(parts[0], env, self.tag)
+                self._servers[tuple(interpreter)] = _Server(interpreter, env, self.tag)
 
     def start_early(self, kernel_name: str, cwd: str) -> None:
         """Start a kernel for ``kernel_name`` now, for the first report to take; see
-        :mod:`collablib.build.earlykernel`. Nothing happens if one was started already."""
+        :mod:`collablib.build.earlykernel`. Nothing happens if one was started already, or
+        if a server for that kernel is running already (a process that builds again, such
+        as a notebook session): a kernel forked from it is ready sooner, for less CPU."""
         from collablib.build import earlykernel
 
         with self._lock:
             if self._closed or self.early is not None:
                 return
+            interpreter = _interpreter(kernel_name)
+            server = self._servers.get(tuple(interpreter)) if interpreter else None
+            if server is not None and not server.broken and server.process.poll() is None:
+                return
             self.early = earlykernel.start(kernel_name, cwd)
 
-    def take_early(
-        self,
-        kernel_cmd: Sequence[str],
-        env: dict[str, str] | None,
-        cwd: str | os.PathLike[str] | None,
-        connection_file: str,
-    ) -> Taken | None:
-        """The early kernel, if it matches this kernel start (:meth:`EarlyKernel.take`)."""
-        early = self.early
-        return None if early is None else early.take(kernel_cmd, env, cwd, connection_file)
+    def planned(self, kernels: int, kernel_name: str | None, env: dict[str, str]) -> None:
+        """A build needs ``kernels`` kernels: none stops the early kernel, two or more start
+        the server for the kernels after the first."""
+        if kernels == 0:
+            self.stop_early()
+        elif kernels > 1 and kernel_name:
+            self.prestart(kernel_name, env)
 
     def stop_early(self) -> None:
         """Stop the early kernel unless a report took it, and forget it (end of a build)."""
@@ -474,9 +477,7 @@ def shared(code_key: str) -> KernelForks:
 
 def stop_early() -> None:
     """Stop this process's early kernel, if one was started and no report took it."""
-    with _shared_lock:
-        current = _shared
-    if current is not None:
+    if (current := _shared) is not None:
         current.stop_early()
 
 

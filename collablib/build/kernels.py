@@ -95,9 +95,10 @@ class TrackedKernelManager(AsyncKernelManager):
         # the installed code that the build record names. PYTHONSAFEPATH (3.11) prevents that.
         forks = run.forks if run is not None else None
         # The kernel collab started before validating, if this kernel would be the same.
+        first = forks.early if forks is not None else None
         early = (
-            forks.take_early(kernel_cmd, kw.get("env"), kw.get("cwd"), self.connection_file)
-            if forks
+            first.take(kernel_cmd, kw.get("env"), kw.get("cwd"), self.connection_file)
+            if first is not None
             else None
         )
         kw["env"] = {**(kw.get("env") or os.environ), "PYTHONSAFEPATH": "1"}

@@ -264,8 +264,9 @@ class _Build:
 
         checked = load_and_check(cohorts, data_dir)
         loaded = checked.loaded
-        chosen_ok = [c for c in self.selected if not isinstance(loaded[c.cohort_id], CollabError)]
-        if self.kernels.forks is not None and not chosen_ok:
+        if self.kernels.forks and all(
+            isinstance(loaded[c.cohort_id], Exception) for c in self.selected
+        ):
             self.kernels.forks.stop_early()  # every chosen cohort failed: no report will run
         for warning in checked.warnings:
             self.warn(warning)
@@ -314,12 +315,8 @@ class _Build:
             # Longest first (the classic LPT rule): the slowest reports start at once rather
             # than last, so the parallel builds finish closer together.
             plan.sort(key=lambda item: -expected_work(loaded[item.cohort.cohort_id]))
-            if self.kernels.forks is not None and not plan and not years:
-                self.kernels.forks.stop_early()  # no report to run: free its CPU at once
-            if self.kernels.forks is not None and kernel_name and len(plan) + len(years) > 1:
-                self.kernels.forks.prestart(
-                    kernel_name, kernel_env
-                )  # for the kernels after the first
+            if self.kernels.forks:  # no report: the early kernel goes; 2 or more: the server starts
+                self.kernels.forks.planned(len(plan) + len(years), kernel_name, kernel_env)
             if programmes is not None:
                 self.withdrawn += programmes.withdraw_changed_years(cohorts, self.warn)
             self._build(plan, notebook_node, lock)
