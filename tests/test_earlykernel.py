@@ -1,15 +1,19 @@
 """The first kernel of ``collab reports``, started before validation and taken by the first report.
 
-That its pages are the pages a fresh kernel gives is checked by the pipeline tests that
-compare builds byte for byte; here: that it is started early, taken only when it is the
-kernel a report would start, left with no trace of its silent imports, used by the CLI's
-first report, and stopped, with its files, when no report takes it.
+That it is started early, taken only when it is the kernel a report would start, left with
+no trace of its silent imports, used by the CLI's first report with byte-identical pages,
+taken down with a killed ``collab``, and stopped, with its files, when no report takes it.
+The rest of the suite runs with it off (``COLLAB_EARLY_KERNEL=0``, tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,6 +21,7 @@ import pytest
 
 from collablib.build import earlykernel, forkserver
 from collablib.build.kernels import kernel_manager_class, runtime_dir
+from tests.conftest import DEMO_DATA, read_rows, write_rows
 from tests.test_faults import Gate, _collab, _processes_mentioning
 from tests.test_forkserver import _stat, _wait_until
 
@@ -73,6 +78,9 @@ def test_the_early_kernel_is_taken_once_and_only_by_the_same_kernel_start(tmp_pa
     finally:
         early.process.kill()
         early.process.wait(timeout=10)
+        Path(early._km.connection_file).unlink(missing_ok=True)
+        for socket_file in runtime_dir().glob(f"{Path(early._km.ip).name}-*"):
+            socket_file.unlink()
 
 
 def test_an_early_kernel_no_report_takes_is_stopped_with_its_files(tmp_path):
@@ -86,7 +94,7 @@ def test_an_early_kernel_no_report_takes_is_stopped_with_its_files(tmp_path):
         forks.stop_early()  # the end of a build that did not use it
         assert forks.early is None and early.process.poll() is not None
         assert not Path(connection_file).exists()
-        assert not list(runtime_dir().glob(f"{Path(connection_file).stem}-ipc*"))
+        assert not list(runtime_dir().glob(f"{Path(early._km.ip).name}-*"))  # its sockets
         assert _wait_until(lambda: not Path(f"/proc/{pid}").exists())
         cmd, env, other = _kernel_start("python3", tmp_path)
         assert early.take(cmd, env, str(tmp_path), other) is None  # stopped: never handed over
@@ -122,16 +130,49 @@ def test_collab_reports_runs_its_first_report_in_the_kernel_it_started_first(tin
     assert list(runtime_dir().glob(f"collab-{proc.pid}-*")) == []
 
 
-def test_a_build_that_fails_before_any_report_stops_the_early_kernel(tiny, tmp_path):
+def test_a_build_whose_cohorts_all_fail_validation_stops_the_early_kernel(tiny, tmp_path):
     data, out, notebook = tiny
-    registry = data / "cohorts.csv"
-    registry.write_text(registry.read_text(encoding="utf-8") + "bad id!,X,2020/21,,\n")
-    proc = _collab(data, out, notebook, tmp_path / "no-gate", "--force", early=True)
+    survey = data / "raw" / "alpha" / "final_survey.csv"
+    rows = read_rows(survey)
+    write_rows(survey, [{**rows[0], "team_working": "7"}, *rows[1:]])
+    proc = _collab(
+        data, out, notebook, tmp_path / "no-gate", "--force", "--cohort", "alpha", early=True
+    )
+    seen: set[int] = set()
+    while proc.poll() is None:  # the kernel lives from about 0.2 s until validation fails
+        seen.update(_processes_mentioning(f"collab-{proc.pid}-"))
+        time.sleep(0.01)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 2, stdout + stderr
-    assert "cohorts.csv" in stderr and "Traceback" not in stderr
+    assert "final_survey.csv" in stderr and "Traceback" not in stderr
+    assert len(seen) == 1  # the early kernel, and no fork server: nothing was to be built
     assert _wait_until(lambda: _processes_mentioning(f"collab-{proc.pid}-") == [])
     assert list(runtime_dir().glob(f"collab-{proc.pid}-*")) == []
+
+
+def test_a_report_built_in_the_early_kernel_is_byte_identical(built, tmp_path):
+    """The demo build forked its kernels; this command runs rare-cancers in its early kernel
+    (and its programme year in a forked one): every page comes out the same."""
+    previous, _ = built
+    out = tmp_path / "reports"
+    shutil.copytree(previous, out)
+    before = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("collab")),
+            *("--data-dir", str(DEMO_DATA), "reports", "--output-dir", str(out)),
+            *("--cohort", "rare-cancers", "--force", "-j", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLLAB_EARLY_KERNEL": "1"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rare-cancers: built" in done.stderr and "2 built" in done.stdout
+    after = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}
+    assert after.keys() == before.keys()
+    assert [name for name in after if after[name] != before[name]] == []
 
 
 def test_killing_collab_takes_its_early_kernel_fork_server_and_forked_kernels_with_it(

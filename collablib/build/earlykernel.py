@@ -18,7 +18,8 @@ A kernel that no report took (everything was up to date, the inputs were bad, th
 asked for another kernel) is killed when the command ends, or at once when the build is
 interrupted; its files are named after the ``collab`` process like every kernel file, so the
 clean-up of stale kernel files covers them too. A kernel is only ever handed over whole: a
-report's kernel runs nothing but its notebook and the silent imports.
+report's kernel runs nothing but its notebook and the silent imports, which are never sent
+once a report has taken the kernel (and, if sent, run before the notebook's first cell).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import queue
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +101,15 @@ class EarlyKernel:
 
         thread = threading.Thread(target=run, name="collab-early-kernel-start")
         thread.start()
-        thread.join()
+        try:
+            thread.join()
+        except BaseException:  # Ctrl-C or SIGTERM while it starts: it must not be left running
+            thread.join()
+            if started:
+                self._taken = False
+                self.process = self._km.provisioner.process  # type: ignore[union-attr]
+                self.close()
+            raise
         if failed:
             raise failed[0]
         cmd, kw = started[0]
@@ -122,11 +133,16 @@ class EarlyKernel:
             client.load_connection_info(self._km.get_connection_info())
             client.start_channels()
             client.wait_for_ready(timeout=WARM_TIMEOUT)
-            msg_id = client.execute(_warm_code(), silent=True, store_history=False)
-            while not self._closed:
-                reply = client.get_shell_msg(timeout=WARM_TIMEOUT)
-                if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                    break
+            with self._lock:  # once a report has it, nothing more is sent to it from here
+                if self._taken or self._closed:
+                    return
+                msg_id = client.execute(_warm_code(), silent=True, store_history=False)
+            deadline = time.monotonic() + WARM_TIMEOUT
+            while not self._closed and time.monotonic() < deadline:
+                with contextlib.suppress(queue.Empty):
+                    reply = client.get_shell_msg(timeout=0.5)
+                    if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                        break
         except Exception:  # a kernel that is killed or slow is simply not warmed
             pass
         finally:
@@ -156,6 +172,9 @@ class EarlyKernel:
             if ours != theirs or dict(env or {}) != self.env or where != self.cwd:
                 return None
             self._taken = True
+            # The report's manager owns the connection file now: this one must never delete
+            # it (jupyter_client's managers delete their written file when collected).
+            self._km._connection_file_written = False
         return Taken(self.process, self._km.connection_file, self._km.get_connection_info())
 
     @property
@@ -195,7 +214,11 @@ def start(kernel_name: str, cwd: str) -> EarlyKernel | None:
     """Start a kernel for ``kernel_name`` in ``cwd``, with this process's environment (as
     jupyter_client starts one); ``None``, and nothing started, on any problem, which leaves
     every kernel to start the usual way."""
+    from collablib.build.interrupts import BuildInterrupted
+
     try:
         return EarlyKernel(kernel_name, cwd)
+    except BuildInterrupted:  # SIGTERM: the command is stopping, not the kernel failing
+        raise
     except Exception:
         return None

@@ -103,7 +103,11 @@ class TrackedKernelManager(AsyncKernelManager):
         )
         kw["env"] = {**(kw.get("env") or os.environ), "PYTHONSAFEPATH": "1"}
         if early is not None:
-            self._adopt(early, kw.get("cwd"))
+            try:
+                self._adopt(early, kw.get("cwd"))
+            except BaseException:
+                early.process.kill()  # taken, so no one else would stop it
+                raise
             forked = None
         else:
             forked = None
@@ -129,6 +133,8 @@ class TrackedKernelManager(AsyncKernelManager):
         its process and its connection file, in place of the file written for this start."""
         self.cleanup_connection_file()  # written for a kernel that will not be started
         self.connection_file = early.connection_file
+        for port in ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port"):
+            setattr(self, port, 0)  # jupyter_client loads only the ports still unset
         self.load_connection_info(early.connection_info)
         self._connection_file_written = True  # so that clean-up removes the kernel's file
         provisioner = self.provisioner
