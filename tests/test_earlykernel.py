@@ -2,7 +2,8 @@
 
 That it is started early, taken only when it is the kernel a report would start, left with
 no trace of its silent imports, used by the CLI's first report with byte-identical pages,
-taken down with a killed ``collab``, and stopped, with its files, when no report takes it.
+taken down with a killed ``collab`` (test_forkserver.py's kill test), and stopped, with its
+files, when no report takes it.
 The rest of the suite runs with it off (``COLLAB_EARLY_KERNEL=0``, tests/conftest.py).
 """
 
@@ -173,27 +174,3 @@ def test_a_report_built_in_the_early_kernel_is_byte_identical(built, tmp_path):
     after = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}
     assert after.keys() == before.keys()
     assert [name for name in after if after[name] != before[name]] == []
-
-
-def test_killing_collab_takes_its_early_kernel_fork_server_and_forked_kernels_with_it(
-    tiny, tmp_path
-):
-    data, out, notebook = tiny
-    gate = Gate(tmp_path / "gate")
-    proc = _collab(data, out, notebook, gate.folder, "--force", "-j", "2", early=True)
-    try:
-        gate.wait_ready("alpha")
-        gate.wait_ready("beta")
-        tag = f"collab-{proc.pid}-"
-        forked = _processes_mentioning(f"{tag}forks")
-        assert len(forked) == 2  # the server, started for the second kernel, and that kernel
-        (first,) = [p for p in _processes_mentioning(tag) if p not in forked]
-        assert _stat(first)[0] == proc.pid  # the early kernel: collab's own child
-        proc.kill()  # SIGKILL: collab can clean nothing up
-        proc.wait(timeout=30)
-        # the server reads end-of-file and exits; every kernel sees its parent go
-        assert _wait_until(lambda: _processes_mentioning(tag) == [], timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        gate.release("alpha", "beta", "gamma")

@@ -161,18 +161,25 @@ def test_a_new_server_serves_changed_code_and_replaces_a_stopped_one():
         forkserver.close_shared()
 
 
-def test_killing_collab_takes_its_fork_server_and_forked_kernels_with_it(tiny, tmp_path):
+@pytest.mark.parametrize("early", [False, True], ids=["server first", "early kernel first"])
+def test_killing_collab_takes_its_fork_server_and_forked_kernels_with_it(tiny, tmp_path, early):
     data, out, notebook = tiny
     gate = Gate(tmp_path / "gate")
-    proc = _collab(data, out, notebook, gate.folder, "--force", "-j", "2")
+    proc = _collab(data, out, notebook, gate.folder, "--force", "-j", "2", early=early)
     try:
         gate.wait_ready("alpha")
         gate.wait_ready("beta")
-        tag = f"collab-{proc.pid}-forks"
-        assert len(_processes_mentioning(tag)) == 3  # the server and two kernels
+        tag = f"collab-{proc.pid}-"
+        forked = _processes_mentioning(f"{tag}forks")
+        if early:  # the server, started for the second kernel, and that kernel
+            assert len(forked) == 2
+            (first,) = [p for p in _processes_mentioning(tag) if p not in forked]
+            assert _stat(first)[0] == proc.pid  # the early kernel (earlykernel): collab's child
+        else:
+            assert len(forked) == 3  # the server and two kernels
         proc.kill()  # SIGKILL: collab can clean nothing up
         proc.wait(timeout=30)
-        # the server reads end-of-file and exits; its kernels see their parent go
+        # the server reads end-of-file and exits; every kernel sees its parent go
         assert _wait_until(lambda: _processes_mentioning(tag) == [], timeout=20)
     finally:
         if proc.poll() is None:

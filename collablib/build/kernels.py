@@ -90,9 +90,6 @@ class TrackedKernelManager(AsyncKernelManager):
             if run.stop.is_set():
                 raise KernelStartRefused("the build is stopping")
             run.add(self)
-        # The kernel starts in the data folder's parent; like every Python, it would put that
-        # folder first on its import path, where a stray collablib/ or pandas.py would shadow
-        # the installed code that the build record names. PYTHONSAFEPATH (3.11) prevents that.
         forks = run.forks if run is not None else None
         # The kernel collab started before validating, if this kernel would be the same.
         first = forks.early if forks is not None else None
@@ -101,6 +98,9 @@ class TrackedKernelManager(AsyncKernelManager):
             if first is not None
             else None
         )
+        # The kernel starts in the data folder's parent; like every Python, it would put that
+        # folder first on its import path, where a stray collablib/ or pandas.py would shadow
+        # the installed code that the build record names. PYTHONSAFEPATH (3.11) prevents that.
         kw["env"] = {**(kw.get("env") or os.environ), "PYTHONSAFEPATH": "1"}
         if early is not None:
             try:
@@ -108,7 +108,6 @@ class TrackedKernelManager(AsyncKernelManager):
             except BaseException:
                 early.process.kill()  # taken, so no one else would stop it
                 raise
-            forked = None
         else:
             forked = None
             if forks is not None:
