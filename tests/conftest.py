@@ -348,6 +348,12 @@ def reports_args(data: Path, out: Path, notebook: Path, *extra: str) -> list[str
     ]
 
 
+#: The kernel spec of the tests' own notebooks: the real report's (``make`` installs it), so
+#: that in each test process their kernels and the full reports' fork from one fork server,
+#: which imports what kernels use once (about 3 s of CPU), rather than one server per spec.
+TEST_KERNEL = {"name": "collab", "display_name": "Python (collab)", "language": "python"}
+
+
 def write_mini_notebook(path: Path) -> Path:
     """A report notebook with the real parameters, reading, tables and provenance, but no charts.
 
@@ -367,9 +373,7 @@ def write_mini_notebook(path: Path) -> Path:
         cell.id = f"cell-{i}"
     nb = new_notebook(
         cells=cells,
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
+        metadata={"kernelspec": dict(TEST_KERNEL)},
     )
     nbformat.write(nb, path)
     return path

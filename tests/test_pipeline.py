@@ -18,6 +18,7 @@ from collablib.report.formatting import fmt_pct
 from collablib.survey.metrics import RATING_ITEMS, headline
 from tests.conftest import (
     DEMO_DATA,
+    TEST_KERNEL,
     read_rows,
     write_canonical_survey,
     write_mini_notebook,
@@ -180,9 +181,7 @@ def write_test_notebook(path: Path, *sources: str) -> Path:
     params.metadata["tags"] = ["parameters"]
     nb = new_notebook(
         cells=[params, *(new_code_cell(source) for source in sources)],
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
+        metadata={"kernelspec": dict(TEST_KERNEL)},
     )
     nbformat.write(nb, path)
     return path

@@ -18,6 +18,7 @@ from collablib.paths import programme_report_id
 from collablib.programme import analyse_programme
 from tests.conftest import (
     DEMO_DATA,
+    TEST_KERNEL,
     make_tiny_data,
     read_rows,
     write_mini_notebook,
@@ -154,8 +155,7 @@ def write_mini_programme_notebook(path: Path) -> Path:
     cells = [params, *(new_code_cell(src) for src in MINI_PROGRAMME_CELLS)]
     for i, cell in enumerate(cells):
         cell.id = f"cell-{i}"
-    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernel}), path)
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": dict(TEST_KERNEL)}), path)
     return path
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -94,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in PRELOAD:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+    # Everything imported so far lives as long as any kernel: moved out of the collector's
+    # reach (gc.freeze, as the gc module's documentation advises before forking), a kernel's
+    # collections, and IPython's collection as it exits, walk only the objects it made.
+    gc.collect()
+    gc.freeze()
     signal.signal(signal.SIGCHLD, _reap)
     while True:
         try:

@@ -152,7 +152,10 @@ class CpesData:
         return code
 
 
-@remembered(lambda data_dir=None: resolve_data_dir(data_dir))
+@remembered(
+    lambda data_dir=None: resolve_data_dir(data_dir),
+    folder=lambda data_dir=None: resolve_data_dir(data_dir),
+)
 def load_cpes(data_dir: str | os.PathLike[str] | None = None) -> CpesData | None:
     """Read and validate every CPES file; ``None`` when the project has no data/cpes/ folder."""
     folder = resolve_data_dir(data_dir) / CPES_DIR

@@ -347,7 +347,11 @@ def _read_as_before(recorded: dict[str, str]) -> bool:
     return True
 
 
-def remembered(key: Callable[..., Hashable], size: int = 16) -> Callable[[Callable], Callable]:
+def remembered(
+    key: Callable[..., Hashable],
+    size: int = 16,
+    folder: Callable[..., Path] | None = None,
+) -> Callable[[Callable], Callable]:
     """Remember a loader's result until one of the inputs it read changes.
 
     Tests, ``collab validate`` and a pipeline run read and validate the same unchanged files
@@ -360,24 +364,59 @@ def remembered(key: Callable[..., Hashable], size: int = 16) -> Callable[[Callab
     loader that raises is not remembered; nor is one whose inputs changed while it read them.
     The loader must read its inputs only through this module and depend on nothing else but
     its arguments (the loaders of :mod:`collablib.data` do: a test checks the package).
+
+    ``folder`` names the data folder a call reads (it must appear in ``key``). A call for a
+    folder not seen before may then take the result of a call with the same other arguments
+    for another folder, if every input that call read is byte-for-byte the same at the same
+    place in the new folder (and every input outside it unchanged): a copy of the demo data
+    is not parsed again. The paths in the result are moved to the new folder
+    (:func:`collablib.data.relocate.moved`); anything it cannot be sure of (a symbolic link
+    in either folder, text naming the folder, a folder messages would name relative to the
+    working folder) runs the loader instead.
     """
 
     def decorate(function: Callable) -> Callable:
-        cache: OrderedDict[Hashable, tuple[dict[str, str], Any]] = OrderedDict()
+        cache: OrderedDict[Hashable, tuple[dict[str, str], Any, Path | None]] = OrderedDict()
         lock = threading.Lock()
+        stats = {"runs": 0, "remembered": 0, "moved": 0}
+
+        def keep(k: Hashable, hashes: dict[str, str], kept: Any, where: Path | None) -> None:
+            with lock:
+                cache[k] = (hashes, kept, where)
+                cache.move_to_end(k)
+                while len(cache) > size:
+                    cache.popitem(last=False)
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 # the working folder too: messages name files relative to it
                 k = (key(*args, **kwargs), os.getcwd())
+                where = folder(*args, **kwargs) if folder is not None else None
                 hash(k)
             except Exception:  # no key (an unhashable or bad argument): the loader decides
                 return function(*args, **kwargs)
             with lock:
                 entry = cache.get(k)
             if entry is not None and _read_as_before(entry[0]):
+                stats["remembered"] += 1
                 return copy.deepcopy(entry[1])
+            if where is not None and entry is None:
+                from collablib.data import relocate
+
+                with lock:
+                    others = [(c, e) for c, e in cache.items() if e[2] not in (None, where)]
+                seen: dict[str, str | None] = {}  # each input compared is read once
+                for other, (hashes, kept, old) in reversed(others):  # the latest first
+                    assert old is not None
+                    if relocate.without(other, old) != relocate.without(k, where):
+                        continue
+                    found = relocate.moved_here(hashes, kept, old, where, seen)
+                    if found is not None:
+                        stats["moved"] += 1
+                        keep(k, found[0], found[1], where)
+                        return copy.deepcopy(found[1])
+            stats["runs"] += 1
             with recording() as log:
                 result = function(*args, **kwargs)
             if not log.changed:
@@ -385,14 +424,16 @@ def remembered(key: Callable[..., Hashable], size: int = 16) -> Callable[[Callab
                     kept = copy.deepcopy(result)
                 except Exception:  # a result that cannot be copied is simply not remembered
                     return result
-                with lock:
-                    cache[k] = (dict(log.hashes), kept)
-                    cache.move_to_end(k)
-                    while len(cache) > size:
-                        cache.popitem(last=False)
+                hashes = dict(log.hashes)
+                if where is not None:
+                    from collablib.data.relocate import no_links
+
+                    where = where if no_links(hashes, where) else None  # never moved
+                keep(k, hashes, kept, where)
             return result
 
         wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+        wrapper.stats = stats  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -120,7 +120,11 @@ def import_survey(
     return survey.reset_index(drop=False), log, names
 
 
-@remembered(lambda cohort, data_dir=None: (cohort, resolve_data_dir(data_dir)))
+@remembered(
+    lambda cohort, data_dir=None: (cohort, resolve_data_dir(data_dir)),
+    folder=lambda cohort, data_dir=None: resolve_data_dir(data_dir),
+    size=64,  # a few data folders of several cohorts each (a session of tests, say)
+)
 def load_cohort(cohort: str | Cohort, data_dir: str | os.PathLike[str] | None = None) -> CohortData:
     """Load and validate every input for one cohort.
 
