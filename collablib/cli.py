@@ -210,8 +210,7 @@ def _reports(args: argparse.Namespace) -> int:
                 print(f"Summary: 0 built, {n} up to date, 0 failed ({what})")
                 return _pdfs(output_dir, args, data_dir) if args.pdf else EXIT_OK
 
-        if not args.fresh_kernels:
-            _start_first_kernel(notebook, data_dir)
+        _start_first_kernel(notebook, data_dir, fresh=args.fresh_kernels)
         from collablib.build.pipeline import build_reports
         from collablib.build.progress import make_progress
 
@@ -238,15 +237,17 @@ def _reports(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def _start_first_kernel(notebook: Path, data_dir: Path) -> None:
+def _start_first_kernel(notebook: Path, data_dir: Path, fresh: bool = False) -> None:
     """Start the first report kernel before importing and validating, so that its start-up
     and imports (about 3 s of CPU) overlap ours rather than delaying the first report.
 
     The kernel is the one the first report would start (:mod:`collablib.build.earlykernel`);
     the fork server for the kernels after it starts once the build knows it needs them.
     ``COLLAB_EARLY_KERNEL=0`` starts only the fork server, at once (the test suite's setting:
-    its many short ``collab`` runs would each pay for a kernel as a new process). Any
-    problem here (an unreadable notebook, no kernel spec) is left for the build to report.
+    its many short ``collab`` runs would each pay for a kernel as a new process). With
+    ``--fresh-kernels`` (``fresh``) no fork server starts, but the early kernel does: it is a
+    new process, as every kernel of that build is. Any problem here (an unreadable notebook,
+    no kernel spec) is left for the build to report.
     """
     import json
 
@@ -262,7 +263,8 @@ def _start_first_kernel(notebook: Path, data_dir: Path) -> None:
     forks = forkserver.shared(provenance.code_digest() + provenance.lock_digest())
     env = forkserver.kernel_environment()  # the kernel inherits this process's environment
     if os.environ.get("COLLAB_EARLY_KERNEL") == "0":  # only the fork server, started now
-        forks.prestart(spec, env)
+        if not fresh:
+            forks.prestart(spec, env)
     else:
         forks.start_early(spec, str(data_dir.parent))
 

@@ -1,15 +1,16 @@
 """The first kernel of ``collab reports``, started before validation and taken by the first report.
 
 That it is started early, taken only when it is the kernel a report would start, left with
-no trace of its silent imports, used by the CLI's first report with byte-identical pages,
-taken down with a killed ``collab`` (test_forkserver.py's kill test), and stopped, with its
-files, when no report takes it.
+no trace of its silent imports, used by the CLI's first report (also with ``--fresh-kernels``,
+pages byte-identical to forked kernels'), taken down with a killed ``collab``
+(test_forkserver.py's kill test), and stopped, with its files, when no report takes it.
 The rest of the suite runs with it off (``COLLAB_EARLY_KERNEL=0``, tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -108,17 +109,20 @@ def test_an_early_kernel_no_report_takes_is_stopped_with_its_files(tmp_path):
     assert _processes_mentioning("collab-test-forks") == []
 
 
-def test_collab_reports_runs_its_first_report_in_the_kernel_it_started_first(tiny, tmp_path):
+@pytest.mark.parametrize("fresh", [[], ["--fresh-kernels"]], ids=["forked", "fresh"])
+def test_collab_reports_runs_its_first_report_in_the_kernel_it_started_first(tiny, tmp_path, fresh):
     data, out, notebook = tiny
     gate = Gate(tmp_path / "gate")
-    proc = _collab(data, out, notebook, gate.folder, "--force", "--cohort", "alpha", early=True)
+    args = ("--force", "--cohort", "alpha", *fresh)
+    proc = _collab(data, out, notebook, gate.folder, *args, early=True)
     try:
         gate.wait_ready("alpha")
         # the report's kernel is the one kernel collab started, its own child; a report of
         # one needs no fork server, and no other kernel was started beside it
         kernels = _processes_mentioning(f"collab-{proc.pid}-")
         assert len(kernels) == 1 and _stat(kernels[0])[0] == proc.pid
-        assert b"ipykernel_launcher" in Path(f"/proc/{kernels[0]}/cmdline").read_bytes()
+        cmdline = Path(f"/proc/{kernels[0]}/cmdline").read_bytes()
+        assert b"ipykernel_launcher" in cmdline and f"collab-{proc.pid}-early-".encode() in cmdline
         assert os.readlink(f"/proc/{kernels[0]}/cwd") == str(data.parent)
         gate.release("alpha")
         stdout, stderr = proc.communicate(timeout=120)
@@ -151,26 +155,50 @@ def test_a_build_whose_cohorts_all_fail_validation_stops_the_early_kernel(tiny, 
     assert list(runtime_dir().glob(f"collab-{proc.pid}-*")) == []
 
 
-def test_a_report_built_in_the_early_kernel_is_byte_identical(built, tmp_path):
-    """The demo build forked its kernels; this command runs rare-cancers in its early kernel
-    (and its programme year in a forked one): every page comes out the same."""
+def test_a_forced_rebuild_in_new_kernels_the_first_started_early_gives_the_same_bytes(
+    built, tmp_path
+):
+    """The real notebook, charts and all, is byte-reproducible whichever way its kernel starts.
+
+    The shared demo build forked its kernels from the fork server. This rebuild (``collab
+    reports --force --fresh-kernels``) starts them as new processes: rare-cancers' is the
+    kernel collab started before validating, with its silent imports (the early kernel), and
+    the programme year's is started the usual way. Every page, index included, is the same.
+    """
     previous, _ = built
     out = tmp_path / "reports"
     shutil.copytree(previous, out)
     before = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("collab")),
-            *("--data-dir", str(DEMO_DATA), "reports", "--output-dir", str(out)),
-            *("--cohort", "rare-cancers", "--force", "-j", "1"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLLAB_EARLY_KERNEL": "1"},
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "rare-cancers: built" in done.stderr and "2 built" in done.stdout
+    command = [
+        str(Path(sys.executable).with_name("collab")),
+        *("--data-dir", str(DEMO_DATA), "reports", "--output-dir", str(out)),
+        *("--cohort", "rare-cancers", "--force", "--fresh-kernels", "-j", "1"),
+    ]
+    with (tmp_path / "out.txt").open("w") as stdout, (tmp_path / "err.txt").open("w") as stderr:
+        env = {**os.environ, "COLLAB_EARLY_KERNEL": "1"}
+        proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env)
+        kernels: dict[int, tuple[int, bytes]] = {}  # pid: (parent, command line)
+        try:
+            while proc.poll() is None:
+                for pid in _processes_mentioning(f"collab-{proc.pid}-"):
+                    if pid not in kernels:
+                        with contextlib.suppress(OSError):
+                            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                            kernels[pid] = (_stat(pid)[0], cmdline)
+                time.sleep(0.1)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    done_out, done_err = (tmp_path / "out.txt").read_text(), (tmp_path / "err.txt").read_text()
+    assert proc.returncode == 0, done_err
+    assert "rare-cancers: built" in done_err and "2 built" in done_out
+    # two kernels, both collab's own children and neither forked: the early kernel, taken by
+    # rare-cancers (had it not been, a third would have started), and the programme year's
+    assert len(kernels) == 2, kernels
+    assert all(parent == proc.pid for parent, _ in kernels.values())
+    assert all(b"ipykernel_launcher" in cmdline for _, cmdline in kernels.values())
+    early = [pid for pid, (_, cmdline) in kernels.items() if b"-early-" in cmdline]
+    assert len(early) == 1
     after = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}
     assert after.keys() == before.keys()
-    assert [name for name in after if after[name] != before[name]] == []
+    assert [name for name in after if after[name] != before[name]] == []  # index included

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from collablib.cli import main
 from collablib.report.formatting import round_half_up
 
 PUBLISHED = {
@@ -27,6 +28,13 @@ def collab(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(exe), *args], capture_output=True, text=True, check=False)
 
 
+def summary_json(capsys, *args: str) -> dict:
+    """``collab summary ... --json`` run in this process (the back test above runs the
+    command itself): the same ``main``, without a process's imports and reads each time."""
+    assert main([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
 def test_collab_summary_reproduces_the_published_2020_21_figures(demo_data):
     proc = collab("--data-dir", str(demo_data), "summary", "--programme-year", "2020/21", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -40,10 +48,8 @@ def test_collab_summary_reproduces_the_published_2020_21_figures(demo_data):
     assert sorted(result["scope"]["cohorts"]) == ["cohort-2", "rare-cancers"]
 
 
-def test_json_keys_are_the_documented_contract(demo_data):
-    result = json.loads(
-        collab("--data-dir", str(demo_data), "summary", "--cohort", "cohort-2", "--json").stdout
-    )
+def test_json_keys_are_the_documented_contract(demo_data, capsys):
+    result = summary_json(capsys, "--data-dir", str(demo_data), "summary", "--cohort", "cohort-2")
     assert {"teams", "respondents", "recommend", "items"} <= set(result)
     assert set(result["recommend"]) >= {"n", "yes", "pct"}
     assert set(result["items"]) == {"team_working", "patient_carer_experience", "staff_experience"}
@@ -52,12 +58,10 @@ def test_json_keys_are_the_documented_contract(demo_data):
         assert 0 <= values["ci_low"] <= values["pct"] <= values["ci_high"] <= 100
 
 
-def test_other_cohorts_differ_from_the_published_figures_and_each_other(demo_data):
+def test_other_cohorts_differ_from_the_published_figures_and_each_other(demo_data, capsys):
     figures = {}
     for cohort in ("cohort-1", "cohort-3"):
-        result = json.loads(
-            collab("--data-dir", str(demo_data), "summary", "--cohort", cohort, "--json").stdout
-        )
+        result = summary_json(capsys, "--data-dir", str(demo_data), "summary", "--cohort", cohort)
         figures[cohort] = tuple(
             round_half_up(result["items"][i]["pct"])
             for i in ("team_working", "patient_carer_experience", "staff_experience")

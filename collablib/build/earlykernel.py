@@ -32,6 +32,7 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,12 +75,16 @@ class EarlyKernel:
     """One kernel started ahead of the build, until a report takes it or it is stopped."""
 
     def __init__(self, kernel_name: str, cwd: str) -> None:
-        from collablib.build.kernels import kernel_manager_class
+        from collablib.build.kernels import PREFIX, kernel_manager_class, runtime_dir
 
         self._lock = threading.Lock()
         self._taken = False
         self._closed = False
-        self._km = kernel_manager_class()(kernel_name=kernel_name)
+        # Named apart from the kernels a build starts itself, so ``ps`` (and a test) tells it.
+        name = f"{PREFIX}{os.getpid()}-early-{uuid.uuid4().hex[:16]}.json"
+        self._km = kernel_manager_class()(
+            kernel_name=kernel_name, connection_file=str(runtime_dir() / name)
+        )
 
         async def launch() -> tuple[list[str], dict[str, Any]]:
             # The same steps, in the same jupyter_client code, as a report's kernel start.

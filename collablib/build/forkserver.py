@@ -2,34 +2,33 @@
 
 A report kernel spends about 2 s of CPU before its first cell: Python starts, ipykernel and
 IPython load, and the notebook imports pandas, SciPy, pandera, matplotlib and collablib. A
-*fork server* (the zygote pattern of Android and of ``multiprocessing``'s ``forkserver``)
-does that once: a process imports those modules, then forks a child for each kernel a build
-asks for. The child runs ``ipykernel_launcher`` with the connection file, environment and
-working folder jupyter_client would have given a new process, with the modules already in
-memory (shared copy-on-write), so it starts in a few hundredths of a second of CPU.
+*fork server* (the zygote pattern of Android and of ``multiprocessing``'s ``forkserver``) does
+that once: a process imports those modules, then forks a child for each kernel a build asks
+for. The child runs ``ipykernel_launcher`` with the connection file, environment and working
+folder jupyter_client would have given a new process, with the modules already in memory
+(shared copy-on-write), so it starts in a few hundredths of a second of CPU.
 
 What a forked kernel shares with a fresh one, and why reports do not change:
 
 - the same interpreter and options (the kernel command's own, ``-Xfrozen_modules=off``
   included), started with the kernel's environment (``PYTHONHASHSEED``, ``MPLBACKEND``,
   ``PYTHONSAFEPATH``), so that modules read the same settings when they are imported;
-- its own session and process group, stdin at end of file, the kernel's working
-  folder and the exact environment jupyter_client passes (the parent pid it watches is
-  the server, which it is a child of);
-- nothing has run in the server but imports: no data read, no figure drawn, no thread.
+- its own session and process group, stdin at end of file, the kernel's working folder and the
+  exact environment jupyter_client passes (the parent pid it watches is the server, which it is
+  a child of);
+- nothing has run in the server but imports: no data read, no figure drawn, no thread (the
+  pipeline tests compare reports from forked and fresh kernels byte for byte).
 
-The pipeline tests compare reports from forked and fresh kernels byte for byte.
-
-**Lifetime and faults.** The server is started before validation (in a ``collab`` command,
-once the plan needs a second kernel, :mod:`collablib.build.earlykernel` starting the first),
-or by the first kernel launch. It runs in its own session, so a Ctrl-C at the terminal reaches only
+**Lifetime and faults.** The server is started before validation (in a ``collab`` command, once
+the plan needs a second kernel, :mod:`collablib.build.earlykernel` starting the first), or by
+the first kernel launch. It runs in its own session, so a Ctrl-C at the terminal reaches only
 ``collab``, which kills its kernels and then the server. The server reads requests from a
-socket whose other end only ``collab`` holds; if ``collab`` dies, even by SIGKILL, the
-server reads end-of-file and exits, and its kernels, which watch their parent, follow
-within a second. Its command line names the build (``collab-<pid>-forks``) like every file
-of the build's kernels, and a forked kernel inherits that command line, so a check for
-processes left by a build finds them. If the server cannot be started or dies, each kernel
-is started the ordinary way instead, and the build carries on.
+socket whose other end only ``collab`` holds; if ``collab`` dies, even by SIGKILL, the server
+reads end-of-file and exits, and its kernels, which watch their parent, follow within a second.
+Its command line names the build (``collab-<pid>-forks``) like every file of the build's
+kernels, and a forked kernel inherits that command line, so a check for processes left by a
+build finds them. If the server cannot be started or dies, each kernel is started the ordinary
+way instead, and the build carries on.
 
 Linux only: each kernel is tracked through a pidfd (Linux 5.3) the server passes over the
 socket. Elsewhere :func:`available` is false and kernels start as separate processes.
@@ -61,6 +60,7 @@ __all__ = [
     "KernelForks",
     "available",
     "close_shared",
+    "early_started",
     "kernel_environment",
     "shared",
     "stop_early",
@@ -75,8 +75,7 @@ PRELOAD = (
     "IPython.core.interactiveshell",
     "matplotlib_inline.backend_inline",
     "collablib.analysis",
-    # pandera loads its checks (and, when installed, hypothesis for its data strategies)
-    # on the first validation, not on import: about 0.9 s in every kernel otherwise
+    # pandera's checks (and hypothesis, if installed) load on first use: 0.9 s a kernel
     "pandera.backends.pandas.builtin_checks",
     "collablib.programme",
     "collablib.report.cpes_plots",
@@ -103,10 +102,9 @@ LAUNCH_TIMEOUT = 120.0
 MAX_MESSAGE = 1 << 20
 
 
-#: Settings every report kernel gets unless the user set them: a fixed hash seed keeps any
-#: set ordering repeatable, and charts are drawn without a display.
-#: pandera sets the last two in any process that imports it (for pyspark, which collab does
-#: not use); set first, a kernel's environment is the same whether collab had imported
+#: Settings every report kernel gets unless the user set them: a fixed hash seed keeps any set
+#: ordering repeatable, charts are drawn without a display, and the two that pandera sets in
+#: any process importing it (for pyspark, unused) are the same whether collab had imported
 #: pandera when it started the kernel (:mod:`collablib.build.earlykernel`) or not.
 KERNEL_ENV_DEFAULTS = {
     "PYTHONHASHSEED": "0",
@@ -140,11 +138,9 @@ def available() -> bool:
 
 
 def split_kernel_command(cmd: Sequence[str]) -> tuple[list[str], list[str]] | None:
-    """``(interpreter, launcher arguments)`` of an ipykernel command, else ``None``.
-
-    ``[python, -Xfrozen_modules=off, -m, ipykernel_launcher, -f, conn.json]`` gives
-    ``([python, -Xfrozen_modules=off], [-f, conn.json])``. Any other kernel (another
-    language, a wrapper script) is started the ordinary way.
+    """``(interpreter, launcher arguments)`` of an ipykernel command, else ``None`` (another
+    language, a wrapper script: started the ordinary way). ``[python, -Xfrozen_modules=off,
+    -m, ipykernel_launcher, -f, c.json]`` gives ``([python, -Xfrozen_modules=off], [-f, c.json])``.
     """
     cmd = list(cmd)
     if "-m" not in cmd:
@@ -320,10 +316,9 @@ class KernelForks:
     """The fork servers of a process: started by the first kernel launch, stopped by :meth:`close`.
 
     One server per kernel interpreter (a kernel spec's Python and its options, such as
-    ``-Xfrozen_modules=off``), so every kernel is forked from a process started exactly
-    as it would have been. Thread-safe: worker threads launch kernels at the same time, one
-    request at a time on each server's socket. ``tag`` names the servers' processes (their
-    command line), after the build's kernel files.
+    ``-Xfrozen_modules=off``), so every kernel is forked from a process started exactly as it
+    would have been. Thread-safe: worker threads launch kernels at the same time, one request
+    at a time on each server's socket. ``tag`` names the servers' processes after the build.
     """
 
     def __init__(self, tag: str, key: str = "") -> None:
@@ -335,6 +330,8 @@ class KernelForks:
         self.launched = 0
         #: the kernel started before the build (:mod:`collablib.build.earlykernel`), if any
         self.early: EarlyKernel | None = None
+        #: False in a build of new-process kernels (``--fresh-kernels``): only ``early`` is used
+        self.forking = True
 
     def launch(
         self, cmd: Sequence[str], env: dict[str, str], cwd: str | os.PathLike[str] | None
@@ -347,7 +344,7 @@ class KernelForks:
         the ordinary way.
         """
         parts = split_kernel_command(cmd)
-        if parts is None:
+        if parts is None or not self.forking:
             return None
         interpreter, args = parts
         with self._lock:
@@ -390,10 +387,9 @@ class KernelForks:
                 self._servers[tuple(interpreter)] = _Server(interpreter, env, self.tag)
 
     def start_early(self, kernel_name: str, cwd: str) -> None:
-        """Start a kernel for ``kernel_name`` now, for the first report to take; see
-        :mod:`collablib.build.earlykernel`. Nothing happens if one was started already, or
-        if a server for that kernel is running already (a process that builds again, such
-        as a notebook session): a kernel forked from it is ready sooner, for less CPU."""
+        """Start a kernel for ``kernel_name`` now, for the first report to take (see
+        :mod:`collablib.build.earlykernel`), unless one was, or a server for that kernel runs
+        (a process that builds again): a kernel forked from it is ready sooner, for less CPU."""
         from collablib.build import earlykernel
 
         with self._lock:
@@ -410,7 +406,7 @@ class KernelForks:
         the server for the kernels after the first."""
         if kernels == 0:
             self.stop_early()
-        elif kernels > 1 and kernel_name:
+        elif kernels > 1 and kernel_name and self.forking:
             self.prestart(kernel_name, env)
 
     def stop_early(self) -> None:
@@ -479,6 +475,11 @@ def stop_early() -> None:
     """Stop this process's early kernel, if one was started and no report took it."""
     if (current := _shared) is not None:
         current.stop_early()
+
+
+def early_started() -> bool:
+    """Whether this process has started a kernel for its next build's first report."""
+    return (current := _shared) is not None and current.early is not None
 
 
 def close_shared() -> None:

@@ -254,12 +254,13 @@ class _Build:
         )
         notebook_node = nbformat.reads(notebook_bytes.decode("utf-8"), as_version=4)
         kernel_name = notebook_node.metadata.get("kernelspec", {}).get("name")
-        if self.fork_kernels:
-            self.kernels.forks = forkserver.shared(run.code_sha256 + run.lock_sha256)
+        if self.fork_kernels or forkserver.early_started():  # (--fresh-kernels: it is new too)
+            forks = self.kernels.forks = forkserver.shared(run.code_sha256 + run.lock_sha256)
+            forks.forking = self.fork_kernels
             # The server's imports overlap the validation below, unless a kernel is already
             # starting (collab reports starts one first): then it waits for the plan.
-            if kernel_name and self.kernels.forks.early is None:
-                self.kernels.forks.prestart(kernel_name, kernel_env)
+            if kernel_name and forks.early is None and forks.forking:
+                forks.prestart(kernel_name, kernel_env)
         git_all = provenance.git_state(buildstate.tracked_paths(data_dir, self.notebook))
 
         checked = load_and_check(cohorts, data_dir)
