@@ -381,16 +381,22 @@ def write_mini_notebook(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_built(tmp_path_factory):
-    """The tiny project built once with the mini notebook: (root, data, out, notebook)."""
+    """The tiny project built once with the mini notebook: (root, data, out, notebook).
+
+    Made once per test run, shared by every xdist worker: tests must only read it (or copy
+    it, as :func:`tiny` does).
+    """
     from collablib.build.pipeline import build_reports
 
-    root = tmp_path_factory.mktemp("tiny")
-    data = make_tiny_data(root)
-    notebook = write_mini_notebook(root / "mini.ipynb")
-    out = root / "reports"
-    summary = build_reports(data_dir=data, output_dir=out, notebook=notebook, jobs=2)
-    assert summary.exit_code == 0, summary.text()
-    return root, data, out, notebook
+    def make(root: Path) -> tuple[Path, Path, Path, Path]:
+        data = make_tiny_data(root)
+        notebook = write_mini_notebook(root / "mini.ipynb")
+        out = root / "reports"
+        summary = build_reports(data_dir=data, output_dir=out, notebook=notebook, jobs=2)
+        assert summary.exit_code == 0, summary.text()
+        return root, data, out, notebook
+
+    return shared_once(tmp_path_factory, "tiny", make)[1]
 
 
 @pytest.fixture

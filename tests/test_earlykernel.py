@@ -30,6 +30,20 @@ from tests.test_forkserver import _stat, _wait_until
 pytestmark = pytest.mark.skipif(not forkserver.available(), reason="needs Linux pidfds")
 
 
+def _started_by(parent: int) -> dict[int, bytes]:
+    """The processes ``collab`` (pid ``parent``) started for its build, by pid: its kernels
+    and fork server, whose command lines name its files. (A kernel's own short-lived child,
+    such as a library looking up a shared library, shows the kernel's command line until it
+    runs its program; it is the kernel's child, not collab's, so it is not counted.)"""
+    found = {}
+    for pid in _processes_mentioning(f"collab-{parent}-"):
+        with contextlib.suppress(OSError):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if _stat(pid)[0] == parent:
+                found[pid] = cmdline
+    return found
+
+
 def _kernel_start(kernel_name: str, cwd: Path) -> tuple[list[str], dict, str]:
     """(command, environment, connection file) of a report kernel's start, as nbclient asks."""
     km = kernel_manager_class()(kernel_name=kernel_name)
@@ -143,14 +157,17 @@ def test_a_build_whose_cohorts_all_fail_validation_stops_the_early_kernel(tiny, 
     proc = _collab(
         data, out, notebook, tmp_path / "no-gate", "--force", "--cohort", "alpha", early=True
     )
-    seen: set[int] = set()
+    seen: dict[int, bytes] = {}
     while proc.poll() is None:  # the kernel lives from about 0.2 s until validation fails
-        seen.update(_processes_mentioning(f"collab-{proc.pid}-"))
+        seen.update(_started_by(proc.pid))
         time.sleep(0.01)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 2, stdout + stderr
     assert "final_survey.csv" in stderr and "Traceback" not in stderr
-    assert len(seen) == 1  # the early kernel, and no fork server: nothing was to be built
+    # the early kernel, and no fork server: nothing was to be built
+    assert len(seen) == 1, seen
+    (cmdline,) = seen.values()
+    assert f"collab-{proc.pid}-early-".encode() in cmdline
     assert _wait_until(lambda: _processes_mentioning(f"collab-{proc.pid}-") == [])
     assert list(runtime_dir().glob(f"collab-{proc.pid}-*")) == []
 
@@ -177,14 +194,10 @@ def test_a_forced_rebuild_in_new_kernels_the_first_started_early_gives_the_same_
     with (tmp_path / "out.txt").open("w") as stdout, (tmp_path / "err.txt").open("w") as stderr:
         env = {**os.environ, "COLLAB_EARLY_KERNEL": "1"}
         proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env)
-        kernels: dict[int, tuple[int, bytes]] = {}  # pid: (parent, command line)
+        kernels: dict[int, bytes] = {}  # pid: command line
         try:
             while proc.poll() is None:
-                for pid in _processes_mentioning(f"collab-{proc.pid}-"):
-                    if pid not in kernels:
-                        with contextlib.suppress(OSError):
-                            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-                            kernels[pid] = (_stat(pid)[0], cmdline)
+                kernels.update(_started_by(proc.pid))
                 time.sleep(0.1)
         finally:
             if proc.poll() is None:
@@ -192,13 +205,12 @@ def test_a_forced_rebuild_in_new_kernels_the_first_started_early_gives_the_same_
     done_out, done_err = (tmp_path / "out.txt").read_text(), (tmp_path / "err.txt").read_text()
     assert proc.returncode == 0, done_err
     assert "rare-cancers: built" in done_err and "2 built" in done_out
-    # two kernels, both collab's own children and neither forked: the early kernel, taken by
-    # rare-cancers (had it not been, a third would have started), and the programme year's
+    # two kernels, both collab's own children, and no fork server (so none forked): the early
+    # kernel, taken by rare-cancers (had it not been, a third would have started), and the
+    # programme year's
     assert len(kernels) == 2, kernels
-    assert all(parent == proc.pid for parent, _ in kernels.values())
-    assert all(b"ipykernel_launcher" in cmdline for _, cmdline in kernels.values())
-    early = [pid for pid, (_, cmdline) in kernels.items() if b"-early-" in cmdline]
-    assert len(early) == 1
+    assert all(b"ipykernel_launcher" in cmdline for cmdline in kernels.values())
+    assert sum(f"collab-{proc.pid}-early-".encode() in c for c in kernels.values()) == 1
     after = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}
     assert after.keys() == before.keys()
     assert [name for name in after if after[name] != before[name]] == []  # index included
