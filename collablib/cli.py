@@ -210,11 +210,11 @@ def _reports(args: argparse.Namespace) -> int:
                 print(f"Summary: 0 built, {n} up to date, 0 failed ({what})")
                 return _pdfs(output_dir, args, data_dir) if args.pdf else EXIT_OK
 
-        _start_first_kernel(notebook, data_dir, fresh=args.fresh_kernels)
-        from collablib.build.pipeline import build_reports
-        from collablib.build.progress import make_progress
-
         try:
+            _start_first_kernel(notebook, data_dir, fresh=args.fresh_kernels)
+            from collablib.build.pipeline import build_reports
+            from collablib.build.progress import make_progress
+
             summary = build_reports(
                 args.cohorts,
                 data_dir=data_dir,

@@ -25,7 +25,7 @@ from collablib.build import earlykernel, forkserver
 from collablib.build.kernels import kernel_manager_class, runtime_dir
 from tests.conftest import DEMO_DATA, read_rows, write_rows
 from tests.test_faults import Gate, _collab, _processes_mentioning
-from tests.test_forkserver import _stat, _wait_until
+from tests.test_forkserver import TEST_FORKS, _stat, _wait_until
 
 pytestmark = pytest.mark.skipif(not forkserver.available(), reason="needs Linux pidfds")
 
@@ -100,7 +100,7 @@ def test_the_early_kernel_is_taken_once_and_only_by_the_same_kernel_start(tmp_pa
 
 
 def test_an_early_kernel_no_report_takes_is_stopped_with_its_files(tmp_path):
-    forks = forkserver.KernelForks("collab-test-forks")
+    forks = forkserver.KernelForks(TEST_FORKS)
     try:
         forks.start_early("python3", str(tmp_path))
         early = forks.early
@@ -120,7 +120,7 @@ def test_an_early_kernel_no_report_takes_is_stopped_with_its_files(tmp_path):
         assert forks.early is None
     finally:
         forks.close()
-    assert _processes_mentioning("collab-test-forks") == []
+    assert _processes_mentioning(TEST_FORKS) == []
 
 
 @pytest.mark.parametrize("fresh", [[], ["--fresh-kernels"]], ids=["forked", "fresh"])
@@ -178,9 +178,10 @@ def test_a_forced_rebuild_in_new_kernels_the_first_started_early_gives_the_same_
     """The real notebook, charts and all, is byte-reproducible whichever way its kernel starts.
 
     The shared demo build forked its kernels from the fork server. This rebuild (``collab
-    reports --force --fresh-kernels``) starts them as new processes: rare-cancers' is the
-    kernel collab started before validating, with its silent imports (the early kernel), and
-    the programme year's is started the usual way. Every page, index included, is the same.
+    reports --force --fresh-kernels`` of the two 2020/21 cohorts) starts them as new
+    processes: the first report's is the kernel collab started before validating, with its
+    silent imports (the early kernel), and the other cohort's and the programme year's are
+    started the usual way. Every page, index included, is the same.
     """
     previous, _ = built
     out = tmp_path / "reports"
@@ -189,7 +190,8 @@ def test_a_forced_rebuild_in_new_kernels_the_first_started_early_gives_the_same_
     command = [
         str(Path(sys.executable).with_name("collab")),
         *("--data-dir", str(DEMO_DATA), "reports", "--output-dir", str(out)),
-        *("--cohort", "rare-cancers", "--force", "--fresh-kernels", "-j", "1"),
+        *("--cohort", "cohort-2", "--cohort", "rare-cancers"),
+        *("--force", "--fresh-kernels", "-j", "1"),
     ]
     with (tmp_path / "out.txt").open("w") as stdout, (tmp_path / "err.txt").open("w") as stderr:
         env = {**os.environ, "COLLAB_EARLY_KERNEL": "1"}
@@ -204,11 +206,12 @@ def test_a_forced_rebuild_in_new_kernels_the_first_started_early_gives_the_same_
                 proc.kill()
     done_out, done_err = (tmp_path / "out.txt").read_text(), (tmp_path / "err.txt").read_text()
     assert proc.returncode == 0, done_err
-    assert "rare-cancers: built" in done_err and "2 built" in done_out
-    # two kernels, both collab's own children, and no fork server (so none forked): the early
-    # kernel, taken by rare-cancers (had it not been, a third would have started), and the
-    # programme year's
-    assert len(kernels) == 2, kernels
+    assert "cohort-2: built" in done_err and "rare-cancers: built" in done_err
+    assert "3 built" in done_out
+    # three kernels, all collab's own children, and no fork server (so none forked): the
+    # early kernel, taken by the first report (had it not been, a fourth would have started),
+    # and the other cohort's and the programme year's, started the usual way
+    assert len(kernels) == 3, kernels
     assert all(b"ipykernel_launcher" in cmdline for cmdline in kernels.values())
     assert sum(f"collab-{proc.pid}-early-".encode() in c for c in kernels.values()) == 1
     after = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}

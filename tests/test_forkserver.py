@@ -23,6 +23,10 @@ from tests.test_faults import Gate, _collab, _processes_mentioning
 
 pytestmark = pytest.mark.skipif(not forkserver.available(), reason="needs Linux pidfds")
 
+#: The tag of the test's own fork servers: unique to this process, since pytest-xdist runs
+#: tests of this file and test_earlykernel.py at the same time, each looking for its own.
+TEST_FORKS = f"collab-test{os.getpid()}-forks"
+
 
 def _stat(pid: int) -> tuple[int, int, int]:
     """(parent pid, process group, session) of a process, from /proc/<pid>/stat."""
@@ -62,7 +66,7 @@ def _wait_until(condition, timeout: float = 15.0) -> bool:
 
 
 def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_killed(tmp_path):
-    forks = forkserver.KernelForks("collab-test-forks")
+    forks = forkserver.KernelForks(TEST_FORKS)
     try:
         assert forks.launch(["R", "--slave"], dict(os.environ), tmp_path) is None  # not ipykernel
         cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "kernel.json")]
@@ -82,7 +86,7 @@ def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_kill
         assert said.split() == ["1", str(server), "True", "False", "True"]
         assert os.readlink(f"/proc/{kernel.pid}/cwd") == str(tmp_path)  # (set before it ran)
         # its command line names the server, so a search for a build's processes finds it
-        assert b"collab-test-forks" in Path(f"/proc/{kernel.pid}/cmdline").read_bytes()
+        assert TEST_FORKS.encode() in Path(f"/proc/{kernel.pid}/cmdline").read_bytes()
         with pytest.raises(subprocess.TimeoutExpired):
             kernel.wait(timeout=0.2)
         kernel.kill()
@@ -91,7 +95,7 @@ def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_kill
     finally:
         forks.close()
     assert not forks.usable
-    assert _processes_mentioning("collab-test-forks") == []
+    assert _processes_mentioning(TEST_FORKS) == []
     assert forks.launch(cmd, dict(os.environ), tmp_path) is None  # closed: start the usual way
 
 

@@ -266,3 +266,38 @@ def test_every_demo_loader_result_moved_to_a_copy_equals_a_fresh_read_of_the_cop
         demo_equal(moved, fresh, f"{loader.__name__}{args}")
         files = moved.files.values() if isinstance(moved.files, dict) else moved.files
         assert files and all(Path(p).is_relative_to(second) for p in files)
+
+
+def test_an_input_whose_text_names_the_folder_is_read_anew_in_a_copy(tmp_path):
+    """A value read from a file (a path typed into a spreadsheet, say) is the same text in
+    both copies: moved, it would change. So a copy whose inputs name the old folder is read."""
+    load, runs = make_moving_loader()
+    first, second = copies(tmp_path)
+    for folder in (first, second):
+        (folder / "a.csv").write_text(f"see {first}/plan.docx")
+    load(first)
+    assert load(second)["a.csv"] == (second / "a.csv", f"see {first}/plan.docx")
+    assert runs == [first, second] and load.stats["moved"] == 0
+
+
+def test_a_copy_is_read_anew_when_the_working_folder_is_inside_either_folder(tmp_path, monkeypatch):
+    load, runs = make_moving_loader()
+    first, second = copies(tmp_path, 3)[:2]
+    load(first)
+    monkeypatch.chdir(second)  # messages would name its files relative to it
+    assert load(second)["a.csv"] == (second / "a.csv", "one")
+    assert runs == [first, second] and load.stats["moved"] == 0
+
+
+def test_a_cohort_on_another_row_of_cohorts_csv_is_not_taken_for_the_same(data_copy):
+    """Cohorts compare equal whatever their row, which messages name: the remembered result
+    is never one for the same cohort on another row."""
+    import dataclasses
+
+    from collablib.data.registry import get_cohort
+
+    cohort = get_cohort("cohort-1", data_copy)
+    elsewhere = dataclasses.replace(cohort, row=(cohort.row or 0) + 7)
+    assert elsewhere == cohort  # why the key must hold the row
+    assert load_cohort(cohort, data_copy).cohort.row == cohort.row
+    assert load_cohort(elsewhere, data_copy).cohort.row == elsewhere.row

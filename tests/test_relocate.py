@@ -29,6 +29,23 @@ class Loaded:
     notes: list[str] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass
+class Extra:
+    path: Path
+
+    def __post_init__(self) -> None:
+        self.note = f"{self.path} as read"
+
+
+def test_paths_inside_containers_in_cells_and_object_arrays_move():
+    table = pd.DataFrame({"k": [(OLD / "a.csv", "x"), {"file": f"{OLD}/b.csv"}, None]})
+    out = moved(table, OLD, NEW)
+    assert list(out["k"]) == [(NEW / "a.csv", "x"), {"file": f"{NEW}/b.csv"}, None]
+    array = np.empty(2, dtype=object)
+    array[0], array[1] = (OLD / "a.csv", 1), (OLD / "b.csv", 2)
+    assert list(moved(array, OLD, NEW)) == [(NEW / "a.csv", 1), (NEW / "b.csv", 2)]
+
+
 def test_paths_and_path_text_move_and_everything_else_is_kept():
     table = pd.DataFrame(
         {
@@ -71,9 +88,13 @@ def test_what_names_no_path_is_returned_itself():
         f"read from {OLD}/a.csv",  # the folder inside a message
         f"{OLD}/a.csv and {OLD}/b.csv",
         pd.DataFrame({"k": pd.Categorical([f"{OLD}/a.csv"])}),
+        pd.DataFrame({"k": [1]}, index=pd.Index(["x"], name=f"{OLD}/a.csv")),  # an axis name
+        pd.Series([1], name=f"{OLD}/a.csv"),
+        pd.DataFrame({"k": [("x", f"read from {OLD}/a.csv")]}),  # a message in a tuple in a cell
+        Extra(OLD / "a.csv"),  # a dataclass holding more than its fields
         object(),  # a kind of value it does not know
     ],
-    ids=["message", "two paths", "categorical", "unknown"],
+    ids=["message", "two paths", "categorical", "axis", "name", "cell", "extra", "unknown"],
 )
 def test_what_cannot_be_moved_with_certainty_is_refused(value):
     with pytest.raises(CannotMove):

@@ -330,8 +330,6 @@ class KernelForks:
         self.launched = 0
         #: the kernel started before the build (:mod:`collablib.build.earlykernel`), if any
         self.early: EarlyKernel | None = None
-        #: False in a build of new-process kernels (``--fresh-kernels``): only ``early`` is used
-        self.forking = True
 
     def launch(
         self, cmd: Sequence[str], env: dict[str, str], cwd: str | os.PathLike[str] | None
@@ -344,7 +342,7 @@ class KernelForks:
         the ordinary way.
         """
         parts = split_kernel_command(cmd)
-        if parts is None or not self.forking:
+        if parts is None:
             return None
         interpreter, args = parts
         with self._lock:
@@ -401,12 +399,14 @@ class KernelForks:
                 return
             self.early = earlykernel.start(kernel_name, cwd)
 
-    def planned(self, kernels: int, kernel_name: str | None, env: dict[str, str]) -> None:
+    def planned(
+        self, kernels: int, kernel_name: str | None, env: dict[str, str], fork: bool = True
+    ) -> None:
         """A build needs ``kernels`` kernels: none stops the early kernel, two or more start
-        the server for the kernels after the first."""
+        the server for the kernels after the first (if the build forks them, ``fork``)."""
         if kernels == 0:
             self.stop_early()
-        elif kernels > 1 and kernel_name and self.forking:
+        elif kernels > 1 and kernel_name and fork:
             self.prestart(kernel_name, env)
 
     def stop_early(self) -> None:

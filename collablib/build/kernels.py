@@ -110,7 +110,7 @@ class TrackedKernelManager(AsyncKernelManager):
                 raise
         else:
             forked = None
-            if forks is not None:
+            if forks is not None and run is not None and run.fork:
                 forked = await asyncio.to_thread(forks.launch, kernel_cmd, kw["env"], kw.get("cwd"))
             if forked is None:
                 if run is not None and run.stop.is_set():  # the fork server was stopped for it
@@ -186,8 +186,10 @@ class KernelRun:
 
     def __init__(self, stop: threading.Event, forks: KernelForks | None = None) -> None:
         self.stop = stop
-        #: the build's fork server (:mod:`collablib.build.forkserver`), if kernels are forked
+        #: the build's fork server (:mod:`collablib.build.forkserver`), and its early kernel
         self.forks = forks
+        #: False for a build of new-process kernels (``--fresh-kernels``): only the early one
+        self.fork = True
         self._live: set[AsyncKernelManager] = set()
         self._lock = threading.Lock()
 

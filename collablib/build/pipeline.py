@@ -256,10 +256,10 @@ class _Build:
         kernel_name = notebook_node.metadata.get("kernelspec", {}).get("name")
         if self.fork_kernels or forkserver.early_started():  # (--fresh-kernels: it is new too)
             forks = self.kernels.forks = forkserver.shared(run.code_sha256 + run.lock_sha256)
-            forks.forking = self.fork_kernels
+            self.kernels.fork = self.fork_kernels
             # The server's imports overlap the validation below, unless a kernel is already
             # starting (collab reports starts one first): then it waits for the plan.
-            if kernel_name and forks.early is None and forks.forking:
+            if kernel_name and forks.early is None and self.fork_kernels:
                 forks.prestart(kernel_name, kernel_env)
         git_all = provenance.git_state(buildstate.tracked_paths(data_dir, self.notebook))
 
@@ -317,7 +317,8 @@ class _Build:
             # than last, so the parallel builds finish closer together.
             plan.sort(key=lambda item: -expected_work(loaded[item.cohort.cohort_id]))
             if self.kernels.forks:  # no report: the early kernel goes; 2 or more: the server starts
-                self.kernels.forks.planned(len(plan) + len(years), kernel_name, kernel_env)
+                n = len(plan) + len(years)
+                self.kernels.forks.planned(n, kernel_name, kernel_env, self.fork_kernels)
             if programmes is not None:
                 self.withdrawn += programmes.withdraw_changed_years(cohorts, self.warn)
             self._build(plan, notebook_node, lock)

@@ -406,7 +406,7 @@ def remembered(
 
                 with lock:
                     others = [(c, e) for c, e in cache.items() if e[2] not in (None, where)]
-                seen: dict[str, str | None] = {}  # each input compared is read once
+                seen: dict[str, Any] = {}  # each input compared is read once
                 for other, (hashes, kept, old) in reversed(others):  # the latest first
                     assert old is not None
                     if relocate.without(other, old) != relocate.without(k, where):

@@ -121,7 +121,12 @@ def import_survey(
 
 
 @remembered(
-    lambda cohort, data_dir=None: (cohort, resolve_data_dir(data_dir)),
+    # Cohort compares equal whatever its row in cohorts.csv, which its messages name
+    lambda cohort, data_dir=None: (
+        cohort,
+        getattr(cohort, "row", None),
+        resolve_data_dir(data_dir),
+    ),
     folder=lambda cohort, data_dir=None: resolve_data_dir(data_dir),
     size=64,  # a few data folders of several cohorts each (a session of tests, say)
 )

@@ -18,7 +18,9 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import io
 import os
+import zipfile
 from collections.abc import Hashable
 from pathlib import Path, PurePath
 from typing import Any
@@ -117,9 +119,14 @@ class _Mover:
         if isinstance(value, np.ndarray):
             if value.dtype.kind != "O":
                 return value
-            items = [self.move(v) for v in value.ravel()]
-            return np.array(items, dtype=object).reshape(value.shape)
+            out = np.empty(value.shape, dtype=object)
+            for index, item in np.ndenumerate(value):
+                out[index] = self.move(item)
+            return out
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            names = {f.name for f in dataclasses.fields(value)}
+            if set(getattr(value, "__dict__", {})) - names:
+                raise CannotMove(f"a {type(value).__name__} holds more than its fields")
             changed = False
             fields = {}
             for f in dataclasses.fields(value):
@@ -156,15 +163,20 @@ class _Mover:
             return values
         if values.dtype.kind != "O" and not isinstance(values.dtype, pd.StringDtype):
             return values
-        if not any(self.old in str(v) for v in values if isinstance(v, (str, PurePath))):
-            return values
+        text_only = pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+        if text_only and not any(self.old in v for v in values if isinstance(v, str)):
+            return values  # text only, none naming the folder: the common case, quickly
         items = [self.move(v) for v in values]
+        if all(a is b for a, b in zip(items, values, strict=True)):
+            return values
         return pd.array(items, dtype=values.dtype)
 
     def series(self, series: pd.Series) -> pd.Series:
         array = series.array
         data = self.values(array)
         index = self.index(series.index)
+        if self.move(series.name) is not series.name:
+            raise CannotMove("a table's name names the data folder")
         if data is array and index is series.index and not series.attrs:
             return series
         out = pd.Series(data, index=index, name=self.move(series.name), copy=False)
@@ -172,6 +184,8 @@ class _Mover:
         return out
 
     def index(self, index: pd.Index) -> pd.Index:
+        if any(self.move(name) is not name for name in index.names):
+            raise CannotMove("an axis name names the data folder")
         if isinstance(index, pd.MultiIndex):
             levels = [self.index(level) for level in index.levels]
             if all(a is b for a, b in zip(levels, index.levels, strict=True)):
@@ -225,7 +239,11 @@ def no_links(hashes: dict[str, str], folder: Path) -> bool:
 
 
 def moved_here(
-    hashes: dict[str, str], kept: Any, old: Path, new: Path, seen: dict[str, str | None]
+    hashes: dict[str, str],
+    kept: Any,
+    old: Path,
+    new: Path,
+    seen: dict[str, tuple[str | None, bytes | None]],
 ) -> tuple[dict[str, str], Any] | None:
     """A result remembered for folder ``old``, moved to ``new`` if its inputs are the same there.
 
@@ -241,6 +259,9 @@ def moved_here(
     if not same_layout(old, new) or display_path(old) != str(old):
         return None
     if display_path(new) != str(new):  # messages would name the new files another way
+        return None
+    cwd = Path.cwd().resolve()
+    if cwd.is_relative_to(old) or cwd.is_relative_to(new):  # messages name files from there
         return None
     here: dict[str, str] = {}
     listings: dict[str, tuple[Path, str]] = {}
@@ -259,12 +280,13 @@ def moved_here(
             return None  # a symbolic link: the file may be reached another way
         if str(path) not in seen:
             seen[str(path)] = _as_now(path, value, listings.get(str(path)))
-        if seen[str(path)] != value:
-            return None
+        now, data = seen[str(path)]
+        if now != value or (data is not None and _mentions(data, old)):
+            return None  # changed, or its text could name the old folder (moved, it would not)
         here[str(path)] = value
     try:
         result = moved(copy.deepcopy(kept), old, new)
-    except CannotMove:
+    except Exception:  # CannotMove, or anything unforeseen: the loader runs instead
         return None
     inputs._LISTINGS.update(listings)
     for name, value in here.items():
@@ -272,18 +294,46 @@ def moved_here(
     return here, result
 
 
-def _as_now(path: Path, recorded: str, listing: tuple[Path, str] | None) -> str | None:
-    """What an input log would record for ``path`` if it were read now (without recording)."""
+def _as_now(
+    path: Path, recorded: str, listing: tuple[Path, str] | None
+) -> tuple[str | None, bytes | None]:
+    """What an input log would record for ``path`` if it were read now (without recording),
+    and a file's bytes."""
     from collablib.data import inputs
 
     if recorded == inputs.ABSENT:
-        return inputs.ABSENT if not (path.is_file() or path.is_dir()) else None
+        return (inputs.ABSENT if not (path.is_file() or path.is_dir()) else None), None
     if listing is not None:
         folder, pattern = listing
         found = sorted(p for p in folder.glob(pattern) if inputs.is_input_file(p))
         names = "\n".join(p.name for p in found)
-        return inputs.LISTING + inputs.sha256_bytes(names.encode("utf-8"))
+        return inputs.LISTING + inputs.sha256_bytes(names.encode("utf-8")), None
     try:
-        return inputs.sha256_bytes(path.read_bytes())
+        data = path.read_bytes()
     except OSError:
-        return None
+        return None, None
+    return inputs.sha256_bytes(data), data
+
+
+def _mentions(data: bytes, folder: Path) -> bool:
+    """Whether a file's text could hold ``folder``'s path: a value read from it would then
+    name the old folder in both copies, and must not be moved. Searched as UTF-8 and UTF-16
+    bytes, and inside a zip's members (a workbook's XML); a path that other encodings or XML
+    escapes could spell otherwise always counts as mentioned."""
+    text = str(folder)
+    if not text.isascii() or any(c in text for c in "&<>\"'"):
+        return True
+    needles = [text.encode(), text.encode("utf-16-le"), text.encode("utf-16-be")]
+    if any(needle in data for needle in needles):
+        return True
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return any(
+                    needle in archive.read(member)
+                    for member in archive.infolist()
+                    for needle in needles
+                )
+        except Exception:
+            return True
+    return False
