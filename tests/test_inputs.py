@@ -54,16 +54,16 @@ def test_an_unchanged_input_gives_the_remembered_result_and_is_logged_again(tmp_
     assert any(key.endswith("[*.csv]") for key in log.hashes)  # the listing, too
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        lambda d: (d / "a.csv").write_text("two"),  # a file's bytes
-        lambda d: (d / "b.csv").write_text("new"),  # a file appears in a listed folder
-        lambda d: (d / "a.csv").unlink(),  # or leaves it
-        lambda d: (d / "note.txt").write_text("hello"),  # an input found absent appears
-    ],
-    ids=["edited", "added", "removed", "absent-now-present"],
-)
+#: Changes to a folder of inputs (holding a.csv) that must make a loader read it again.
+CHANGES = {
+    "edited": lambda d: (d / "a.csv").write_text("six"),  # a file's bytes
+    "added": lambda d: (d / "c.csv").write_text("new"),  # a file appears in a listed folder
+    "removed": lambda d: (d / "a.csv").unlink(),  # or leaves it
+    "absent-now-present": lambda d: (d / "note.txt").write_text("hello"),  # an optional input
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
 def test_any_change_to_what_was_read_runs_the_loader_again(tmp_path, change):
     load, runs = make_loader()
     (tmp_path / "a.csv").write_text("one")
@@ -163,13 +163,10 @@ def test_a_copy_of_the_inputs_elsewhere_takes_the_result_with_its_own_paths(tmp_
 @pytest.mark.parametrize(
     "change",
     [
-        lambda d: (d / "a.csv").write_text("six"),  # a file's bytes
-        lambda d: (d / "c.csv").write_text("new"),  # a file appears in a listed folder
-        lambda d: (d / "b.csv").unlink(),  # or leaves it
-        lambda d: (d / "note.txt").write_text("hello"),  # an input found absent appears
+        *CHANGES.values(),
         lambda d: ((d / "a.csv").unlink(), (d / "a.csv").symlink_to(d / "b.csv")),
     ],
-    ids=["edited", "added", "removed", "absent-now-present", "symbolic-link"],
+    ids=[*CHANGES.keys(), "symbolic-link"],
 )
 def test_a_copy_that_differs_in_any_input_runs_the_loader(tmp_path, change):
     load, runs = make_moving_loader()

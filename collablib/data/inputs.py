@@ -41,6 +41,7 @@ __all__ = [
     "input_hash",
     "is_input_file",
     "list_inputs",
+    "listing",
     "read_input",
     "read_input_text",
     "read_toml",
@@ -303,13 +304,20 @@ def list_inputs(folder: str | os.PathLike[str], pattern: str = "*") -> list[Path
     disappears while a report is built changes what the kernel recorded.
     """
     folder = Path(folder).absolute()
-    found = sorted(p for p in folder.glob(pattern) if is_input_file(p))
-    names = "\n".join(p.name for p in found)
+    found, value = listing(folder, pattern)
     # Recorded as "<folder>/[<pattern>]", which no file's path can be.
     key = folder / f"[{pattern}]"
     _LISTINGS[str(key)] = (folder, pattern)
-    _record(key, LISTING + sha256_bytes(names.encode("utf-8")), None)
+    _record(key, value, None)
     return found
+
+
+def listing(folder: Path, pattern: str) -> tuple[list[Path], str]:
+    """The input files in ``folder`` matching ``pattern``, and what a log records for that
+    listing (:data:`LISTING` and a hash of the names), without recording it."""
+    found = sorted(p for p in folder.glob(pattern) if is_input_file(p))
+    names = "\n".join(p.name for p in found)
+    return found, LISTING + sha256_bytes(names.encode("utf-8"))
 
 
 #: The folder and pattern of each listing recorded (a pattern may hold "/", so the key that
@@ -333,9 +341,9 @@ def _read_as_before(recorded: dict[str, str]) -> bool:
         elif value.startswith(LISTING):
             if key not in _LISTINGS:
                 return False
-            found = list_inputs(*_LISTINGS[key])
-            names = "\n".join(p.name for p in found)
-            if LISTING + sha256_bytes(names.encode("utf-8")) != value:
+            _, now = listing(*_LISTINGS[key])
+            _record(path, now, None)  # as list_inputs records it
+            if now != value:
                 return False
         else:
             try:

@@ -304,10 +304,7 @@ def _as_now(
     if recorded == inputs.ABSENT:
         return (inputs.ABSENT if not (path.is_file() or path.is_dir()) else None), None
     if listing is not None:
-        folder, pattern = listing
-        found = sorted(p for p in folder.glob(pattern) if inputs.is_input_file(p))
-        names = "\n".join(p.name for p in found)
-        return inputs.LISTING + inputs.sha256_bytes(names.encode("utf-8")), None
+        return inputs.listing(*listing)[1], None
     try:
         data = path.read_bytes()
     except OSError:
