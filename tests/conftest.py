@@ -189,11 +189,26 @@ def chromium_path() -> str | None:
     )
 
 
+def headless_path() -> str | None:
+    """What the browser tests drive: Debian's ``chromium-headless-shell`` where it is
+    installed (as ``.ci/run`` installs it), else :func:`chromium_path`.
+
+    The shell is Chromium's own headless-only build of the same version, the one Playwright
+    itself uses for headless runs: the same Blink engine lays out, paints and audits the
+    pages, without the full browser's interface pages, which cost about 0.3 s of CPU for
+    every page a test opened (benchmarks/README.md). PDFs are printed by ``chromium``, as
+    ``collab reports --pdf`` prints them.
+    """
+    if os.environ.get("CHROMIUM"):
+        return os.environ["CHROMIUM"]
+    return shutil.which("chromium-headless-shell") or chromium_path()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium driven by Playwright. Skipped where Chromium is not installed,
     unless COLLAB_REQUIRE_BROWSER is set (as .ci/run does), when its absence fails."""
-    path = chromium_path()
+    path = headless_path()
     if path is None:
         if os.environ.get("COLLAB_REQUIRE_BROWSER"):
             pytest.fail("Chromium is required (COLLAB_REQUIRE_BROWSER) but was not found")
