@@ -182,11 +182,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def chromium_path() -> str | None:
-    """Debian's chromium (or $CHROMIUM)."""
-    return (
-        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
+def chromium_path(*preferred: str) -> str | None:
+    """$CHROMIUM, else the first of ``preferred`` on the PATH, else Debian's chromium."""
+    found = (shutil.which(name) for name in (*preferred, "chromium", "chromium-browser"))
+    return os.environ.get("CHROMIUM") or next((path for path in found if path), None)
 
 
 def headless_path() -> str | None:
@@ -199,9 +198,7 @@ def headless_path() -> str | None:
     every page a test opened (benchmarks/README.md). PDFs are printed by ``chromium``, as
     ``collab reports --pdf`` prints them.
     """
-    if os.environ.get("CHROMIUM"):
-        return os.environ["CHROMIUM"]
-    return shutil.which("chromium-headless-shell") or chromium_path()
+    return chromium_path("chromium-headless-shell")
 
 
 @pytest.fixture(scope="session")
