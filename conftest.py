@@ -38,14 +38,15 @@ def whole_unit(nodeid: str) -> str:
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
-    """``-n auto``: one worker more than there are CPUs.
+    """``-n auto``: one worker per CPU.
 
-    Many tests spend part of their time waiting for another process (a report's kernel,
-    Chromium, a ``collab`` command), leaving a CPU idle; with two workers on two CPUs the
-    suite used about 1.6 of them. A third worker fills those gaps: 383 s instead of 422 s
-    on this 2-CPU machine (benchmarks/README.md).
+    The suite is CPU-bound: its tests' kernels, Chromium and ``collab`` commands keep both
+    CPUs of the project's machine busy while the workers wait for them. A third worker
+    (used until 2026-12-02, when the tests waited more) added about 75 s of CPU, one more
+    collection, one more fork server and more contention, and made the run slower: on one
+    day, 304 s against 285 s and 288 s (benchmarks/README.md).
     """
-    return (os.cpu_count() or 1) + 1
+    return os.cpu_count() or 1
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -182,30 +182,26 @@ CHROMIUM_ARGS = [
 ]
 
 
-def chromium_path(*preferred: str) -> str | None:
-    """$CHROMIUM, else the first of ``preferred`` on the PATH, else Debian's chromium."""
-    found = (shutil.which(name) for name in (*preferred, "chromium", "chromium-browser"))
-    return os.environ.get("CHROMIUM") or next((path for path in found if path), None)
-
-
-def headless_path() -> str | None:
-    """What the browser tests drive: Debian's ``chromium-headless-shell`` where it is
-    installed (as ``.ci/run`` installs it), else :func:`chromium_path`.
+def chromium_path() -> str | None:
+    """The Chromium the browser tests drive and the PDF tests print with: the one
+    ``collab reports --pdf`` prints with (:func:`collablib.build.pdf.find_chromium`), so
+    Debian's ``chromium-headless-shell`` where it is installed (as ``.ci/run`` installs it).
 
     The shell is Chromium's own headless-only build of the same version, the one Playwright
-    itself uses for headless runs: the same Blink engine lays out, paints and audits the
-    pages, without the full browser's interface pages, which cost about 0.3 s of CPU for
-    every page a test opened (benchmarks/README.md). PDFs are printed by ``chromium``, as
-    ``collab reports --pdf`` prints them.
+    itself uses for headless runs: the same Blink engine lays out, paints, audits and prints
+    the pages, without the full browser's interface pages, which cost about 0.3 s of CPU for
+    every page a test opened (benchmarks/README.md).
     """
-    return chromium_path("chromium-headless-shell")
+    from collablib.build.pdf import find_chromium
+
+    return find_chromium()
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium driven by Playwright. Skipped where Chromium is not installed,
     unless COLLAB_REQUIRE_BROWSER is set (as .ci/run does), when its absence fails."""
-    path = headless_path()
+    path = chromium_path()
     if path is None:
         if os.environ.get("COLLAB_REQUIRE_BROWSER"):
             pytest.fail("Chromium is required (COLLAB_REQUIRE_BROWSER) but was not found")

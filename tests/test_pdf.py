@@ -8,6 +8,7 @@ on can be read from the structure tree. A chart split by a page break would lie 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -170,6 +171,68 @@ def test_pdfs_are_incremental_and_reproducible(printed, chromium, tmp_path):
     assert set(results.values()) == {"up to date"}
     assert (work / "someone-elses.pdf").exists(), "only PDFs collab made are removed"
     assert (work / "cohort-2 for the board.pdf").exists(), "and only under their own name"
+
+
+def _structure(doc: pikepdf.Pdf) -> tuple[list, list, list]:
+    """(each id-tree entry as (id, element), each element's id, each cell's /Headers)."""
+    tree = doc.Root.StructTreeRoot
+    entries, stack = [], [tree.IDTree]
+    while stack:
+        node = stack.pop()
+        names = node.get("/Names", [])
+        entries += [(str(names[i]), names[i + 1].objgen) for i in range(0, len(names), 2)]
+        stack += list(node.get("/Kids", []))
+    ids, headers = [], []
+    for obj in doc.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/StructElem":
+            if "/ID" in obj:
+                ids.append((obj.objgen, str(obj.ID)))
+            attributes = obj.get("/A")
+            for a in attributes if isinstance(attributes, pikepdf.Array) else [attributes]:
+                if isinstance(a, pikepdf.Dictionary) and "/Headers" in a:
+                    headers.append((obj.objgen, [str(h) for h in a.Headers]))
+    return sorted(entries), sorted(ids), headers
+
+
+def test_structure_ids_are_numbered_in_reading_order_whatever_chromium_numbered_them(printed):
+    """Chromium names structure elements after internal node numbers, which shift by one
+    between some prints of the same page: collab numbers them again, so such a shift gives
+    the same bytes, and every table cell's /Headers still names its own header cells."""
+    folder, _ = printed
+    with pikepdf.open(folder / "programme-2020-21.pdf") as doc:
+        entries, ids, headers = _structure(doc)
+        assert len(ids) > 10 and len(headers) > 10, "the report's tables carry header ids"
+        assert [i for i, _ in entries] == [f"node{n:08d}" for n in range(1, len(ids) + 1)]
+        assert sorted((g, i) for i, g in entries) == ids  # each id names its element
+        named = {i for _, i in ids}
+        assert all(set(h) <= named for _, h in headers)
+        expected = io.BytesIO()
+        doc.save(expected, deterministic_id=True)
+
+    with pikepdf.open(folder / "programme-2020-21.pdf") as doc:  # as if Chromium shifted them
+        shift = {i: f"node{int(i[4:]) + 84:08d}" for _, i in ids}
+        tree = doc.Root.StructTreeRoot
+        names = pikepdf.Array()
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/StructElem":
+                if "/ID" in obj:
+                    obj.ID = pikepdf.String(shift[str(obj.ID)])
+                attributes = obj.get("/A")
+                for a in attributes if isinstance(attributes, pikepdf.Array) else [attributes]:
+                    if isinstance(a, pikepdf.Dictionary) and "/Headers" in a:
+                        a.Headers = pikepdf.Array(
+                            [pikepdf.String(shift[str(h)]) for h in a.Headers]
+                        )
+        for i, g in sorted(entries, key=lambda e: shift[e[0]]):
+            names.append(pikepdf.String(shift[i]))
+            names.append(doc.get_object(g))
+        tree.IDTree = pikepdf.Dictionary(Kids=[pikepdf.Dictionary(Names=names)])
+        assert _structure(doc)[1] != ids
+        pdfbuild._number_structure_ids(doc)
+        assert _structure(doc) == (entries, ids, headers)
+        again = io.BytesIO()
+        doc.save(again, deterministic_id=True)
+    assert again.getvalue() == expected.getvalue()
 
 
 def test_a_failed_print_keeps_the_old_pdf(printed, tmp_path):

@@ -136,7 +136,7 @@ def _round(match: re.Match[str]) -> str:
 def _fit_titles(fig: Figure) -> bool:
     """Re-wrap any axes or figure title that runs past the figure's edge; True if any did.
 
-    The figure must have been drawn (its layout is then known). Titles are measured
+    The figure must have been laid out (its axes are then placed). Titles are measured
     with Agg's hinted font metrics, which are a little wider than the SVG's, and broken
     at spaces so that each line fits between the title's start and the figure's right
     edge (less a small margin); long question wording then wraps instead of being
@@ -191,28 +191,47 @@ def svg_markup(fig: Figure, *, prefix: str | None = None) -> str:
     fixes it instead) and unused ids dropped, the stylesheet matplotlib puts in
     ``<defs>`` (a global ``*`` rule) is moved onto the root element, coordinates are
     rounded to 1/100 pt, and points given a :func:`point_tip` get a ``<title>`` (hover
-    text). A title wider than the figure is re-wrapped and the figure drawn again
-    (:func:`_fit_titles`).
+    text). A title wider than the figure is re-wrapped (:func:`_fit_titles`) before the
+    figure is drawn.
     """
     from collablib.report.style import chart_style
 
     with chart_style():
         fig.set_facecolor("white")
         raw = _print_svg(fig)
-        if _fit_titles(fig):
-            raw = _print_svg(fig)
     return _clean_svg(raw, prefix or f"c{next(_IDS)}-")
 
 
 def _print_svg(fig: Figure) -> str:
-    """Draw ``fig`` as SVG text (no date or tool name), leaving its canvas as it was."""
+    """Lay ``fig`` out, fit its titles, then draw it once as SVG text (no date or tool name).
+
+    The figure's layout engine (constrained layout) is run here, with the SVG canvas the
+    draw uses, so that the titles can be measured where the layout puts them; a title
+    that had to be re-wrapped is laid out again. The draw itself then runs with the
+    layout engine set aside, as the layout is done: the figure is drawn once, where
+    drawing it, fitting its titles and drawing it again cost a second full draw (about
+    a fifth of a report's charts have a title to fit). The layout computations are the
+    same, in the same order, so the SVG is byte for byte what the two draws gave. The
+    figure's canvas and layout engine are left as they were.
+    """
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
-    canvas, buffer = fig.canvas, io.StringIO()
+    canvas, engine, buffer = fig.canvas, fig.get_layout_engine(), io.StringIO()
     try:
+        if engine is not None:
+            FigureCanvasSVG(fig)
+            engine.execute(fig)
+            fig.set_canvas(canvas)  # titles are measured as _fit_titles says: with Agg
+        if _fit_titles(fig) and engine is not None:
+            FigureCanvasSVG(fig)
+            engine.execute(fig)
+        if engine is not None:
+            fig.set_layout_engine("none")
         FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
     finally:
         fig.set_canvas(canvas)
+        if engine is not None:
+            fig.set_layout_engine(engine)
     return buffer.getvalue()
 
 
