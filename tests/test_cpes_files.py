@@ -681,6 +681,48 @@ def test_tumour_group_rows_follow_their_own_threshold(tmp_path):
     assert table.loc["Lung", "suppressed"] and math.isnan(table.loc["Lung", "score"])
 
 
+def test_each_team_gets_its_own_tumour_group_at_its_own_trust_in_year_order(tmp_path):
+    """Tumour-group context: the team's group folded for case and punctuation, at the trust
+    whose results stand for the team's in each year, for its own target questions only; a
+    team with no tumour group gets none. Rows go team by team, question by question, year by
+    year, in the order the published rows come."""
+    root = cpes_folder(tmp_path, years=(2019, 2021))
+    (root / "cpes" / "cpes.toml").write_text(
+        "[suppression]\nmin_responses = 21\nbreakdown_min_responses = 10\n"
+    )
+    for year, skin in ((2019, 55.0), (2021, 61.0)):
+        rows = [
+            dash("Trust", "RAA", "A", year, "Q13", "adjusted", 300, 70.0, 65, 75, 66, 78),
+            dash("Trust", "RBB", "B", year, "Q13", "adjusted", 300, 72.0, 67, 77, 66, 78),
+            dash("Trust", "RAA", "A", year, "Q13", "unadjusted", 40, skin, 40, 70, cancer="Skin"),
+            dash("Trust", "RAA", "A", year, "Q13", "unadjusted", 30, 50.0, 30, 70, cancer="Lung"),
+            dash("Trust", "RBB", "B", year, "Q13", "unadjusted", 35, 65.0, 45, 80, cancer="Skin"),
+            dash("Trust", "RAA", "A", year, "Q59", "unadjusted", 40, 80.0, 60, 90, cancer="Skin"),
+        ]
+        write_csv(root / "cpes" / f"dashboard_{year}.csv", DASHBOARD, rows)
+    teams = pd.DataFrame(
+        {
+            "team_id": ["T1", "T2", "T3"],
+            "team_name": ["Team 1", "Team 2", "Team 3"],
+            "org_code": ["RAA", "RAA", "RBB"],
+            "tumour_group": [" SKIN! ", "", "Skin"],
+            "cpes_questions": ["Q13", "Q13", "Q13"],
+            "row": [2, 3, 4],
+        }
+    )
+    result = cpes_analysis.analyse_cohort(
+        load_cpes(root), teams, date(2020, 6, 1), date(2021, 3, 31)
+    )
+    got = result.tumour[["team_id", "org_code", "year", "tumour_group", "score"]]
+    assert got.values.tolist() == [
+        ["T1", "RAA", 2019, "Skin", 55.0],
+        ["T1", "RAA", 2021, "Skin", 61.0],
+        ["T3", "RBB", 2019, "Skin", 65.0],
+        ["T3", "RBB", 2021, "Skin", 65.0],
+    ]
+    assert set(result.tumour["question"]) == {"Q13"}  # Q59 is no team's target
+
+
 @pytest.mark.parametrize("key", ["min_responses", "breakdown_min_responses"])
 def test_a_threshold_that_would_show_counts_of_1_to_7_is_refused(tmp_path, key):
     root = cpes_folder(tmp_path, years=(2019,))

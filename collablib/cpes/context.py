@@ -39,40 +39,45 @@ def tumour_context(targets: pd.DataFrame, yearly: pd.DataFrame, cpes: CpesData) 
     small, so they follow their own small-numbers rule
     (``breakdown_min_responses``) and no change is calculated from them.
     """
-    from collablib.data.matching import normalise
+    from collablib.data.matching import normalise_values
 
     table = cpes.breakdowns
     if targets.empty or table.empty:
         return pd.DataFrame(columns=TUMOUR_COLUMNS)
-    table = table.assign(group=table["cancer_type"].map(normalise))
-    rows = []
-    for t in targets.itertuples():
-        group = normalise(t.tumour_group)
-        if not group:
-            continue
-        mine = yearly[(yearly["team_id"] == t.team_id) & (yearly["question"] == t.question)]
-        for y in mine.itertuples():
-            hit = table[
-                (table["org_code"] == y.source_org_code)
-                & (table["year"] == y.year)
-                & (table["question_key"] == t.question_key)
-                & (table["group"] == group)
-            ]
-            for h in hit.itertuples():
-                rows.append(
-                    {
-                        "team_id": t.team_id,
-                        "team_name": t.team_name,
-                        "question": t.question,
-                        "tumour_group": h.cancer_type,
-                        "year": int(y.year),
-                        "org_code": h.org_code,
-                        "score_type": t.score_type,
-                        "responses": h.responses,
-                        "score": h.score,
-                        "ci_low": h.ci_low,
-                        "ci_high": h.ci_high,
-                        "suppressed": bool(h.suppressed),
-                    }
-                )
+    # Three joins, in the order of a loop over targets, then each target's years, then the
+    # breakdown rows: a team's target question, its years, and the rows of its own group.
+    # A missing key never matches (as in an equality test), so rows with one are left out.
+    wanted = targets.assign(group=normalise_values(targets["tumour_group"].astype(object)))
+    wanted = wanted.assign(t_order=range(len(wanted)))[wanted["group"] != ""]
+    years = yearly[["team_id", "question", "source_org_code", "year"]].dropna()
+    pairs = wanted.drop(columns=["year", "source_org_code"], errors="ignore").merge(
+        years.assign(y_order=range(len(years))), on=["team_id", "question"]
+    )
+    keys = ["org_code", "year", "question_key"]
+    shown = ["cancer_type", "responses", "score", "ci_low", "ci_high", "suppressed"]
+    rows_of = table.dropna(subset=keys)
+    rows_of = rows_of[[*keys, *shown]].assign(
+        group=normalise_values(rows_of["cancer_type"].astype(object)), h_order=range(len(rows_of))
+    )
+    hits = pairs.merge(
+        rows_of.rename(columns={"org_code": "source_org_code"}),
+        on=["source_org_code", "year", "question_key", "group"],
+    ).sort_values(["t_order", "y_order", "h_order"], kind="stable")
+    rows = [
+        {
+            "team_id": h.team_id,
+            "team_name": h.team_name,
+            "question": h.question,
+            "tumour_group": h.cancer_type,
+            "year": int(h.year),
+            "org_code": h.source_org_code,
+            "score_type": h.score_type,
+            "responses": h.responses,
+            "score": h.score,
+            "ci_low": h.ci_low,
+            "ci_high": h.ci_high,
+            "suppressed": bool(h.suppressed),
+        }
+        for h in hits.itertuples()
+    ]
     return pd.DataFrame(rows, columns=TUMOUR_COLUMNS)
