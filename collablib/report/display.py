@@ -217,15 +217,19 @@ def _print_svg(fig: Figure) -> str:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
     canvas, engine, buffer = fig.canvas, fig.get_layout_engine(), io.StringIO()
+
+    def lay_out() -> None:
+        FigureCanvasSVG(fig)
+        engine.execute(fig)
+        fig.set_canvas(canvas)  # titles are measured as _fit_titles says: with Agg
+
     try:
-        if engine is not None:
-            FigureCanvasSVG(fig)
-            engine.execute(fig)
-            fig.set_canvas(canvas)  # titles are measured as _fit_titles says: with Agg
-        if _fit_titles(fig) and engine is not None:
-            FigureCanvasSVG(fig)
-            engine.execute(fig)
-        if engine is not None:
+        if engine is None:
+            _fit_titles(fig)
+        else:
+            lay_out()
+            if _fit_titles(fig):
+                lay_out()
             fig.set_layout_engine("none")
         FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
     finally:
