@@ -119,6 +119,33 @@ def test_a_title_wider_than_the_figure_is_wrapped_to_fit():
     assert "\n" in ax.get_title(loc="left")
 
 
+def test_a_title_is_fitted_where_a_fixed_aspect_ratio_puts_its_axes():
+    """An axes with a fixed aspect ratio is narrowed, and centred, only when drawn: its left
+    title then starts further right, and must be fitted from there."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    ax.set_aspect("equal")
+    words = "How quickly patients were seen after a referral from their GP, answering well"
+    title = ax.set_title(words, loc="left")
+    display.svg_markup(fig)
+    box = title.get_window_extent(fig._get_renderer())
+    assert box.x0 > fig.bbox.width / 4  # the narrowed axes starts well inside the figure
+    assert box.x1 <= fig.bbox.x1 and "\n" in title.get_text()
+    assert title.get_text().split() == words.split()
+
+
+def test_a_figure_with_no_axes_draws_without_a_layout_warning(recwarn):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 1), layout="constrained")
+    fig.text(0.5, 0.5, "No data for this chart", ha="center")
+    assert "No data for this chart" in display.svg_markup(fig)
+    assert [str(w.message) for w in recwarn] == []
+
+
 def test_figure_anchor_becomes_the_figure_id_escaped():
     fig = count_chart(pd.Series({"Lung": 2}), "Teams", "Title")
     assert display.figure(fig, alt="chart").markup.startswith('<figure class="collab-figure"><svg')

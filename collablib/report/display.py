@@ -10,6 +10,7 @@ no network, stays sharp at any zoom and is a fraction of the size of PNGs.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import itertools
@@ -205,22 +206,29 @@ def svg_markup(fig: Figure, *, prefix: str | None = None) -> str:
 def _print_svg(fig: Figure) -> str:
     """Lay ``fig`` out, fit its titles, then draw it once as SVG text (no date or tool name).
 
-    The figure's layout engine (constrained layout) is run here, with the SVG canvas the
-    draw uses, so that the titles can be measured where the layout puts them; a title
-    that had to be re-wrapped is laid out again. The draw itself then runs with the
-    layout engine set aside, as the layout is done: the figure is drawn once, where
-    drawing it, fitting its titles and drawing it again cost a second full draw (about
-    a fifth of a report's charts have a title to fit). The layout computations are the
-    same, in the same order, so the SVG is byte for byte what the two draws gave. The
-    figure's canvas and layout engine are left as they were.
+    The figure's layout engine (constrained layout) is run here, as ``Figure.draw`` runs
+    it (with the SVG canvas, fixed aspect ratios applied before and after, only when the
+    figure has axes, a ``ValueError`` ignored), so that the titles can be measured where the
+    layout puts them; a title that had to be re-wrapped is laid out again. The draw then
+    runs with the layout engine set aside, as the layout is done, and with the figure's own
+    dpi for any embedded image (working out the layout leaves it at the SVG's 72). The
+    figure is drawn once, where drawing it, fitting its titles and drawing it again cost a
+    second full draw (about a fifth of a report's charts have a title to fit); the layout
+    computations are the same, in the same order, so a report's charts are byte for byte
+    what the two draws gave. The figure's canvas and layout engine are left as they were.
     """
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
-    canvas, engine, buffer = fig.canvas, fig.get_layout_engine(), io.StringIO()
+    canvas, engine, dpi, buffer = fig.canvas, fig.get_layout_engine(), fig.dpi, io.StringIO()
 
     def lay_out() -> None:
         FigureCanvasSVG(fig)
-        engine.execute(fig)
+        renderer = fig._get_renderer()
+        fig._get_draw_artists(renderer)  # applies fixed aspects, as a draw does first
+        if fig.axes:
+            with contextlib.suppress(ValueError):  # as Figure.draw
+                engine.execute(fig)
+        fig._get_draw_artists(renderer)  # and again, as each axes' draw does after it
         fig.set_canvas(canvas)  # titles are measured as _fit_titles says: with Agg
 
     try:
@@ -231,6 +239,7 @@ def _print_svg(fig: Figure) -> str:
             if _fit_titles(fig):
                 lay_out()
             fig.set_layout_engine("none")
+            fig.dpi = dpi
         FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
     finally:
         fig.set_canvas(canvas)
