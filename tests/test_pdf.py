@@ -36,7 +36,7 @@ def chromium() -> str:
     if path is None:
         if os.environ.get("COLLAB_REQUIRE_BROWSER"):
             pytest.fail("Chromium is required (COLLAB_REQUIRE_BROWSER) but was not found")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium-headless-shell)")
     return path
 
 
