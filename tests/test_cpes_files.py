@@ -97,6 +97,22 @@ def one_team(org_code: str, questions: str) -> pd.DataFrame:
     )
 
 
+def some_teams(org_codes: list[str], groups: list[str], questions: list[str]) -> pd.DataFrame:
+    """teams.csv as loaded: team T<n> ("Team <n>") at the nth trust, with its tumour group and
+    targeted questions."""
+    numbers = range(1, len(org_codes) + 1)
+    return pd.DataFrame(
+        {
+            "team_id": [f"T{n}" for n in numbers],
+            "team_name": [f"Team {n}" for n in numbers],
+            "org_code": org_codes,
+            "tumour_group": groups,
+            "cpes_questions": questions,
+            "row": [n + 1 for n in numbers],
+        }
+    )
+
+
 def without_cpes(data: Path) -> Path:
     """A copy of the demo project (the CLI needs one) with no CPES folder, and whose teams
     target no CPES question (``validate`` checks targets against the question map)."""
@@ -291,16 +307,7 @@ def test_an_unadjusted_whole_trust_row_is_the_fallback_and_is_logged(tmp_path):
 
 
 def test_the_full_dashboard_layout_gives_the_same_cpes_entries_as_a_plain_trust_table(tmp_path):
-    teams = pd.DataFrame(
-        {
-            "team_id": ["T1", "T2", "T3"],
-            "team_name": ["Team 1", "Team 2", "Team 3"],
-            "org_code": ["RAA", "RBB", "RCC"],
-            "tumour_group": ["Skin", "", "Lung"],
-            "cpes_questions": ["Q13;Q59", "Q13", "Q13;Q59"],
-            "row": [2, 3, 4],
-        }
-    )
+    teams = some_teams(["RAA", "RBB", "RCC"], ["Skin", "", "Lung"], ["Q13;Q59", "Q13", "Q13;Q59"])
     results = {}
     for layout in ("dashboard", "plain"):
         root = cpes_folder(tmp_path / layout)
@@ -700,16 +707,7 @@ def test_each_team_gets_its_own_tumour_group_at_its_own_trust_in_year_order(tmp_
             dash("Trust", "RAA", "A", year, "Q59", "unadjusted", 40, 80.0, 60, 90, cancer="Skin"),
         ]
         write_csv(root / "cpes" / f"dashboard_{year}.csv", DASHBOARD, rows)
-    teams = pd.DataFrame(
-        {
-            "team_id": ["T1", "T2", "T3"],
-            "team_name": ["Team 1", "Team 2", "Team 3"],
-            "org_code": ["RAA", "RAA", "RBB"],
-            "tumour_group": [" SKIN! ", "", "Skin"],
-            "cpes_questions": ["Q13", "Q13", "Q13"],
-            "row": [2, 3, 4],
-        }
-    )
+    teams = some_teams(["RAA", "RAA", "RBB"], [" SKIN! ", "", "Skin"], ["Q13"] * 3)
     result = cpes_analysis.analyse_cohort(
         load_cpes(root), teams, date(2020, 6, 1), date(2021, 3, 31)
     )
