@@ -8,6 +8,7 @@ report by ``test_pipeline.py::test_a_forced_rebuild_of_the_full_report_gives_the
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 
 from collablib.build import forkserver
 from collablib.build.pipeline import build_reports
+from tests.conftest import DEMO_DATA
 from tests.test_faults import Gate, _collab, _processes_mentioning
 
 pytestmark = pytest.mark.skipif(not forkserver.available(), reason="needs Linux pidfds")
@@ -97,6 +99,60 @@ def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_kill
     assert not forks.usable
     assert _processes_mentioning(TEST_FORKS) == []
     assert forks.launch(cmd, dict(os.environ), tmp_path) is None  # closed: start the usual way
+
+
+#: Run in a kernel: what it inherited of its inputs, then how ``load_cpes("data")`` got its
+#: result (parsed or remembered), and whether that equals a parse of the files as they are now.
+CPES_PROBE = """
+from collablib.data.cpes import load_cpes
+from collablib.data.inputs import INPUT_LOG
+inherited, before = len(INPUT_LOG.hashes), dict(load_cpes.stats)
+got = load_cpes("data")
+runs, remembered = (load_cpes.stats[k] - before[k] for k in ("runs", "remembered"))
+fresh = load_cpes.__wrapped__("data")
+same = all(getattr(got, f).equals(getattr(fresh, f))
+           for f in ("results", "questions", "years", "breakdowns", "successors"))
+same = same and all(getattr(got, f) == getattr(fresh, f) for f in ("files", "listing", "warnings"))
+print(inherited, runs, remembered, same, len(INPUT_LOG.hashes) > 0)
+"""
+
+
+def test_kernels_forked_after_a_warm_up_take_its_cpes_extract_only_while_its_files_are_unchanged(
+    tmp_path,
+):
+    """The server reads the CPES extract once for a build (``planned`` with the data folder);
+    a kernel forked afterwards still reads every file, starts with no inherited reads in its
+    record, and parses again when a file changed after the server read it."""
+    data = tmp_path / "data"
+    shutil.copytree(DEMO_DATA, data)
+    interpreter = forkserver._interpreter("collab")
+    assert interpreter is not None
+    env = {**os.environ, "PYTHONSAFEPATH": "1"}
+    forks = forkserver.KernelForks(TEST_FORKS)
+
+    def kernel_says(name: str) -> list[str]:
+        connection = tmp_path / f"{name}.json"
+        cmd = [*interpreter, "-m", "ipykernel_launcher", "-f", str(connection)]
+        kernel = forks.launch(cmd, env, data.parent)
+        assert kernel is not None
+        try:
+            return _run_in_kernel(connection, CPES_PROBE).split()
+        finally:
+            kernel.kill()
+            kernel.wait(timeout=10)
+
+    try:
+        forks.planned(2, "collab", env, data_dir=data)
+        assert len(forks.server_pids()) == 1
+        # no reads inherited; the extract remembered (not parsed), equal to a parse of the files
+        assert kernel_says("first") == ["0", "0", "1", "True", "True"]
+        # a file edited after the server read it: the kernel parses the files as they are now
+        results = sorted((data / "cpes").glob("*.csv"))[0]
+        results.write_bytes(results.read_bytes() + b"\n")
+        assert kernel_says("edited") == ["0", "1", "0", "True", "True"]
+    finally:
+        forks.close()
+    assert _processes_mentioning(TEST_FORKS) == []
 
 
 def test_a_build_forks_its_kernels_in_the_kernels_folder_with_the_kernels_environment(

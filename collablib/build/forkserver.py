@@ -16,8 +16,12 @@ What a forked kernel shares with a fresh one, and why reports do not change:
 - its own session and process group, stdin at end of file, the kernel's working folder and the
   exact environment jupyter_client passes (the parent pid it watches is the server, which it is
   a child of);
-- nothing has run in the server but imports: no data read, no figure drawn, no thread (the
-  pipeline tests compare reports from forked and fresh kernels byte for byte).
+- nothing has run in the server but imports and, once a build has planned its kernels, a
+  read of the data folder's CPES extract (:meth:`KernelForks.warm`): no figure drawn, no
+  thread, and no read a kernel relies on unchecked. A kernel reads every file of the
+  extract again and takes the server's parse only if each file is byte for byte as the
+  server read it; its record of inputs starts empty (the pipeline tests compare reports from
+  forked and fresh kernels byte for byte).
 
 **Lifetime and faults.** The server is started before validation (in a ``collab`` command, once
 the plan needs a second kernel, :mod:`collablib.build.earlykernel` starting the first), or by
@@ -51,6 +55,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from collablib.build.earlykernel import EarlyKernel
 
 __all__ = [
@@ -300,6 +306,12 @@ class _Server:
                 os.close(fd)
             raise
 
+    def warm(self, data_dir: str, cwd: str) -> None:
+        """Ask the server to read ``data_dir``'s CPES extract for the kernels it forks next
+        (see :func:`collablib.build.zygote._warm`). It sends no answer, so nothing waits."""
+        request = {"warm": {"data_dir": data_dir, "cwd": cwd}}
+        self.sock.sendall(json.dumps(request).encode("utf-8"))
+
     def kill(self, wait: bool) -> None:
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)  # ends a launch waiting for an answer
@@ -400,14 +412,47 @@ class KernelForks:
             self.early = earlykernel.start(kernel_name, cwd)
 
     def planned(
-        self, kernels: int, kernel_name: str | None, env: dict[str, str], fork: bool = True
+        self,
+        kernels: int,
+        kernel_name: str | None,
+        env: dict[str, str],
+        fork: bool = True,
+        data_dir: Path | None = None,
     ) -> None:
         """A build needs ``kernels`` kernels: none stops the early kernel, two or more start
-        the server for the kernels after the first (if the build forks them, ``fork``)."""
+        the server for the kernels after the first (if the build forks them, ``fork``).
+
+        With ``data_dir``, a server that will fork this build's kernels first reads that
+        folder's CPES extract (:meth:`warm`): once for the build, instead of once a kernel.
+        """
         if kernels == 0:
             self.stop_early()
         elif kernels > 1 and kernel_name and fork:
             self.prestart(kernel_name, env)
+        if kernels > 0 and kernel_name and fork and data_dir is not None:
+            self.warm(kernel_name, env, data_dir)
+
+    def warm(self, kernel_name: str, env: dict[str, str], data_dir: Path) -> None:
+        """Have the running server for ``kernel_name`` read ``data_dir``'s CPES extract as a
+        report kernel will (by name, from the folder above), before it forks the next kernel.
+
+        Only a server that is already running (started for this build, or by an earlier
+        build in this process) and that would fork these kernels is asked; if it cannot be
+        asked, nothing is lost: each kernel reads the extract itself.
+        """
+        interpreter = _interpreter(kernel_name)
+        cwd = os.fspath(data_dir.parent)
+        with self._lock:
+            server = self._servers.get(tuple(interpreter)) if interpreter else None
+        if server is None or _startup_settings(env, cwd) != server.startup:
+            return
+        with server.lock:
+            if server.broken or self._closed:
+                return
+            try:
+                server.warm(data_dir.name, cwd)
+            except OSError:
+                server.broken = True
 
     def stop_early(self) -> None:
         """Stop the early kernel unless a report took it, and forget it (end of a build)."""

@@ -3,8 +3,9 @@
 ``python -m collablib.build.zygote <socket fd> <tag>`` imports
 :data:`~collablib.build.forkserver.PRELOAD`, then, for each request read from the socket,
 forks a child that becomes a report kernel (:func:`_become_kernel`) and sends back its pid
-and a pidfd. It reaps its children as they end, and exits when the socket closes: when
-``collab`` closes it or dies.
+and a pidfd, or, for a ``warm`` request, reads a data folder's CPES extract for the kernels
+it forks next (:func:`_warm`) and sends nothing back. It reaps its children as they end,
+and exits when the socket closes: when ``collab`` closes it or dies.
 """
 
 from __future__ import annotations
@@ -84,6 +85,36 @@ def _become_kernel(request: dict, sock: socket.socket) -> None:
         os._exit(code)
 
 
+def _warm(request: dict) -> None:
+    """Read a data folder's CPES extract once, here, for the kernels forked after it.
+
+    Parsing and checking the national extract takes about 0.9 s of CPU, and every report's
+    kernel does it. Read here as a kernel would (from the kernel's working folder, by the
+    same relative name), it is remembered by :func:`collablib.data.cpes.load_cpes`
+    (:func:`collablib.data.inputs.remembered`), and each kernel forked afterwards inherits
+    that memory. A kernel still reads every file the extract came from, and uses what it
+    inherited only if each is byte for byte as it was here; otherwise it parses the files
+    itself. Any problem is left for the kernel to meet and report: nothing is said here.
+    What this process read is then forgotten, so a kernel's record of its inputs holds only
+    what the kernel itself read.
+    """
+    from collablib.data.cpes import load_cpes
+    from collablib.data.inputs import INPUT_LOG
+
+    here = os.getcwd()
+    try:
+        os.chdir(request["cwd"])
+        load_cpes(request["data_dir"])
+    except Exception:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.chdir(here)
+        INPUT_LOG.clear()
+        gc.collect()
+        gc.freeze()  # as after the imports: kept for every kernel, not walked by theirs
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve kernel launches on the socket whose descriptor is ``argv[0]`` until it closes."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -109,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not message:
             break  # collab closed its end, or died
         request = json.loads(message)
+        if "warm" in request:  # no answer: collab does not wait for it
+            _warm(request["warm"])
+            continue
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
         try:
             pid = os.fork()
