@@ -38,7 +38,8 @@ from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
 from collablib.build.earlykernel import Taken
-from collablib.build.forkserver import ForkedKernel, KernelForks
+from collablib.build.forkedkernel import ForkedKernel
+from collablib.build.forkserver import KernelForks
 from collablib.build.interrupts import quiet_kernel_clients
 
 __all__ = [

@@ -317,10 +317,8 @@ class _Build:
             # than last, so the parallel builds finish closer together.
             plan.sort(key=lambda item: -expected_work(loaded[item.cohort.cohort_id]))
             if self.kernels.forks:  # no report: the early kernel goes; 2 or more: the server starts
-                n = len(plan) + len(years)
-                self.kernels.forks.planned(
-                    n, kernel_name, kernel_env, self.fork_kernels, data_dir=self.data_dir
-                )
+                n, fork = len(plan) + len(years), self.fork_kernels
+                self.kernels.forks.planned(n, kernel_name, kernel_env, fork, self.data_dir)
             if programmes is not None:
                 self.withdrawn += programmes.withdraw_changed_years(cohorts, self.warn)
             self._build(plan, notebook_node, lock)
