@@ -35,12 +35,13 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
-from traitlets import default
+from traitlets import DottedObjectName, Type, default
 
 from collablib.build.earlykernel import Taken
 from collablib.build.forkedkernel import ForkedKernel
 from collablib.build.forkserver import KernelForks
 from collablib.build.interrupts import quiet_kernel_clients
+from collablib.build.kernelclient import ReadyKernelClient
 
 __all__ = [
     "PREFIX",
@@ -80,6 +81,9 @@ class TrackedKernelManager(AsyncKernelManager):
     """
 
     run: KernelRun | None = None
+    #: ready as soon as the kernel is (:mod:`collablib.build.kernelclient`)
+    client_class = DottedObjectName("collablib.build.kernelclient.ReadyKernelClient")
+    client_factory = Type(ReadyKernelClient, klass=ReadyKernelClient)
 
     @default("connection_file")
     def _default_connection_file(self) -> str:

@@ -1,0 +1,62 @@
+"""The build's kernel client: ready once the kernel answers and IOPub is connected, no later;
+and, like jupyter_client's, it says so when the kernel dies or does not answer."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from collablib.build.kernelclient import ReadyKernelClient
+from collablib.build.kernels import kernel_manager_class
+
+
+async def _printed(client: ReadyKernelClient, code: str) -> str:
+    texts: list[str] = []
+
+    def keep(msg: dict) -> None:
+        if msg["msg_type"] == "stream":
+            texts.append(msg["content"]["text"])
+
+    reply = await client.execute_interactive(code, output_hook=keep, timeout=30)
+    assert reply["content"]["status"] == "ok"
+    return "".join(texts)
+
+
+def test_the_first_output_arrives_and_a_stopped_or_dead_kernel_is_reported():
+    async def scenario() -> None:
+        manager = kernel_manager_class()(kernel_name="collab")
+        await manager.start_kernel()
+        try:
+            client = manager.client()
+            assert isinstance(client, ReadyKernelClient)  # what nbclient gets from a build
+            client.start_channels()
+            await client.wait_for_ready(timeout=60)
+            # nothing the first cell prints is lost: IOPub was connected before it ran
+            assert await _printed(client, "print('first')") == "first\n"
+            client.stop_channels()
+
+            pid = manager.provisioner.process.pid
+            os.kill(pid, signal.SIGSTOP)  # alive, but answers nothing
+            try:
+                stalled = manager.client()
+                stalled.start_channels()
+                with pytest.raises(RuntimeError, match="didn't respond in 2 seconds"):
+                    await stalled.wait_for_ready(timeout=2)
+                stalled.stop_channels()
+            finally:
+                os.kill(pid, signal.SIGCONT)
+
+            await manager.shutdown_kernel(now=True)
+            gone = manager.client()
+            gone.start_channels()
+            with pytest.raises(RuntimeError, match="died before replying"):
+                await gone.wait_for_ready(timeout=10)
+            gone.stop_channels()
+        finally:
+            if await manager.is_alive():
+                await manager.shutdown_kernel(now=True)
+
+    asyncio.run(scenario())
