@@ -4,6 +4,7 @@ and, like jupyter_client's, it says so when the kernel dies or does not answer."
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 
@@ -59,4 +60,6 @@ def test_the_first_output_arrives_and_a_stopped_or_dead_kernel_is_reported():
             if await manager.is_alive():
                 await manager.shutdown_kernel(now=True)
 
-    asyncio.run(scenario())
+    # in a thread of its own: this worker's thread may already run an event loop (Playwright's)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
