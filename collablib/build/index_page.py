@@ -29,8 +29,7 @@ from collablib.data.registry import Cohort, programme_years
 from collablib.ihi.scores import ProgressHeadline, progress_headline
 from collablib.paths import programme_report_id
 from collablib.report.narrative import long_date
-from collablib.report.progress_plots import progress_cell_text
-from collablib.report.tables import cohort_headline_row
+from collablib.report.tables import cohort_headline_row, progress_cell_text
 from collablib.spc import improvement
 from collablib.spc import summary as spc_summary
 from collablib.spc.summary import ImprovementHeadline

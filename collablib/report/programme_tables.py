@@ -14,8 +14,7 @@ import pandas as pd
 
 from collablib.report.formatting import fmt_ci, fmt_int, fmt_pct
 from collablib.report.narrative import cpes_caveats, long_date, plural
-from collablib.report.progress_plots import progress_cell_text
-from collablib.report.tables import SHORT_LABELS, cpes_cell, fmt_cpes_change
+from collablib.report.tables import SHORT_LABELS, cpes_cell, fmt_cpes_change, progress_cell_text
 
 if TYPE_CHECKING:
     from collablib.ihi.scores import ProgressHeadline

@@ -18,7 +18,6 @@ from collablib.ihi.scores import (
     LEVELS,
     MODEST,
     SIGNIFICANT,
-    ProgressHeadline,
     ProgressSummary,
 )
 from collablib.report.formatting import fmt_pct
@@ -34,7 +33,6 @@ from collablib.report.style import (
 __all__ = [
     "levels_table",
     "progress_alt_text",
-    "progress_cell_text",
     "progress_chart",
     "progress_findings",
     "progress_key_figures",
@@ -228,10 +226,3 @@ def levels_table() -> pd.DataFrame:
     return pd.DataFrame(
         {"Score": [f"{s:.1f}" for s, _ in LEVELS], "Meaning": [m for _, m in LEVELS]}
     )
-
-
-def progress_cell_text(head: ProgressHeadline | None) -> str:
-    """ "27% (4 of 15)": the teams whose latest IHI score was 4.0 or more; a dash with none."""
-    if head is None:
-        return "\u2013"
-    return f"{fmt_pct(head.pct_ge_4)} ({head.n_ge_4} of {head.teams_scored})"

@@ -14,6 +14,7 @@ import pandas as pd
 
 from collablib.cpes.analysis import CpesSummary
 from collablib.data.cleaning import CleaningLog
+from collablib.ihi.scores import ProgressHeadline
 from collablib.report.formatting import (
     fmt_ci,
     fmt_cpes_score,
@@ -43,6 +44,7 @@ __all__ = [
     "key_figures",
     "measures_table",
     "not_answered_table",
+    "progress_cell_text",
     "provenance_inputs",
     "provenance_summary",
     "role_table",
@@ -429,3 +431,10 @@ def cpes_key_figures(summary: CpesSummary) -> list[tuple[str, str]]:
         ),
         (str(summary.significant_rises), "rose significantly (interval above zero)"),
     ]
+
+
+def progress_cell_text(head: ProgressHeadline | None) -> str:
+    """ "27% (4 of 15)": the teams whose latest IHI score was 4.0 or more; a dash with none."""
+    if head is None:
+        return "\u2013"
+    return f"{fmt_pct(head.pct_ge_4)} ({head.n_ge_4} of {head.teams_scored})"
