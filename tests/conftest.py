@@ -281,6 +281,16 @@ def save_full_page_png(page, path: Path) -> None:
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
+def painted(path: Path) -> bool:
+    """Whether a screenshot shows something: both dark and light pixels, as text on a page
+    has (a page that failed to paint is one colour, whatever its PNG's size)."""
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        darkest, lightest = picture.convert("L").getextrema()
+    return darkest < 100 and lightest > 200
+
+
 # --- a tiny project for build and fault tests -------------------------------------------------
 
 TINY_COHORTS = {

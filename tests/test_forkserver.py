@@ -1,8 +1,8 @@
 """The fork server: kernels forked from one warmed process behave as kernels started anew.
 
 That forked and new kernels give the same pages byte for byte is checked on the full
-report by ``test_pipeline.py::test_a_forced_rebuild_of_the_full_report_gives_the_same_bytes``
-(the shared demo build forks; its rebuild there starts a new process).
+report by ``test_earlykernel.py::test_a_forced_rebuild_in_new_kernels_the_first_started_early_
+gives_the_same_bytes`` (the shared demo build forks; its rebuild there starts new processes).
 """
 
 from __future__ import annotations
@@ -101,19 +101,22 @@ def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_kill
     assert forks.launch(cmd, dict(os.environ), tmp_path) is None  # closed: start the usual way
 
 
-#: Run in a kernel: what it inherited of its inputs, then how ``load_cpes("data")`` got its
-#: result (parsed or remembered), and whether that equals a parse of the files as they are now.
+#: Run in a kernel: what it inherited of its inputs, how ``load_cpes("data")`` got its result
+#: (parsed or remembered), whether that result and the kernel's record of what it read equal
+#: a parse of the files as they are now and what that parse reads, and that nothing changed.
 CPES_PROBE = """
 from collablib.data.cpes import load_cpes
-from collablib.data.inputs import INPUT_LOG
+from collablib.data.inputs import INPUT_LOG, recording
 inherited, before = len(INPUT_LOG.hashes), dict(load_cpes.stats)
 got = load_cpes("data")
+read = dict(INPUT_LOG.hashes)
 runs, remembered = (load_cpes.stats[k] - before[k] for k in ("runs", "remembered"))
-fresh = load_cpes.__wrapped__("data") if remembered else got  # (a parse is a parse)
+with recording() as log:
+    fresh = load_cpes.__wrapped__("data")
 same = all(getattr(got, f).equals(getattr(fresh, f))
            for f in ("results", "questions", "years", "breakdowns", "successors"))
 same = same and all(getattr(got, f) == getattr(fresh, f) for f in ("files", "listing", "warnings"))
-print(inherited, runs, remembered, same, len(INPUT_LOG.hashes) > 0)
+print(inherited, runs, remembered, same, read == log.hashes and not INPUT_LOG.changed)
 """
 
 
@@ -121,8 +124,9 @@ def test_kernels_forked_after_a_warm_up_take_its_cpes_extract_only_while_its_fil
     tmp_path,
 ):
     """The server reads the CPES extract once for a build (``planned`` with the data folder);
-    a kernel forked afterwards still reads every file, starts with no inherited reads in its
-    record, and parses again when a file changed after the server read it."""
+    a kernel forked afterwards starts with no inherited reads, records exactly what a parse
+    reads, gets what a parse gives, and parses again when a file changed after the server
+    read it."""
     data = tmp_path / "data"
     shutil.copytree(DEMO_DATA, data)
     interpreter = forkserver._interpreter("collab")

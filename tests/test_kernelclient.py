@@ -41,21 +41,23 @@ def test_the_first_output_arrives_and_a_stopped_or_dead_kernel_is_reported():
 
             pid = manager.provisioner.process.pid
             os.kill(pid, signal.SIGSTOP)  # alive, but answers nothing
+            stalled = manager.client()
+            stalled.start_channels()
             try:
-                stalled = manager.client()
-                stalled.start_channels()
                 with pytest.raises(RuntimeError, match="didn't respond in 1 seconds"):
                     await stalled.wait_for_ready(timeout=1)
-                stalled.stop_channels()
             finally:
+                stalled.stop_channels()
                 os.kill(pid, signal.SIGCONT)
 
-            await manager.shutdown_kernel(now=True)
+            os.kill(pid, signal.SIGKILL)  # dies, as a kernel can while it starts
             gone = manager.client()
             gone.start_channels()
-            with pytest.raises(RuntimeError, match="died before replying"):
-                await gone.wait_for_ready(timeout=10)
-            gone.stop_channels()
+            try:
+                with pytest.raises(RuntimeError, match="died before replying"):
+                    await gone.wait_for_ready(timeout=10)
+            finally:
+                gone.stop_channels()
         finally:
             if await manager.is_alive():
                 await manager.shutdown_kernel(now=True)

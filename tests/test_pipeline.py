@@ -279,7 +279,7 @@ def test_report_has_the_improvement_measures_section_with_its_headline(built, co
     "page", [f"{c}{s}" for c in COHORTS for s in (".html", ".code.html")] + ["index.html"]
 )
 def test_every_page_opens_offline_in_chromium_with_its_charts(built, browser, page, tmp_path):
-    from tests.conftest import open_offline
+    from tests.conftest import open_offline, painted
 
     out, _ = built
     shot = tmp_path / f"{page}.png"
@@ -297,7 +297,7 @@ def test_every_page_opens_offline_in_chromium_with_its_charts(built, browser, pa
     if page != "index.html":
         assert len(charts) >= 6
     assert all(width > 100 and height > 50 and texts > 0 for width, height, texts in charts)
-    assert shot.stat().st_size > 20_000
+    assert shot.stat().st_size > 20_000 and painted(shot)
 
 
 @pytest.mark.parametrize("cohort_id", COHORTS)

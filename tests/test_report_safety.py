@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from collablib.build.pipeline import build_reports
-from tests.conftest import open_offline, read_rows, write_canonical_survey, write_rows
+from tests.conftest import open_offline, painted, read_rows, write_canonical_survey, write_rows
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -57,4 +57,4 @@ def test_hostile_text_is_inert_and_shown_as_text_in_chromium(browser, hostile_re
         assert text in voices  # visible, literally, as text
     assert "[email removed]" in voices
     assert "amy.lee@example.org" not in voices
-    assert (tmp_path / "hostile.png").stat().st_size > 10_000
+    assert (tmp_path / "hostile.png").stat().st_size > 10_000 and painted(tmp_path / "hostile.png")

@@ -10,7 +10,9 @@ by their parent id), and it is idle time for every report: a test run starts abo
 hundred kernels one after another on each worker.
 
 :class:`ReadyKernelClient` makes the same two checks, in the same order, and then takes only
-what IOPub already holds. Everything else is jupyter_client's asynchronous client.
+what IOPub already holds. (jupyter_client also waits for heartbeats first when a client has no
+kernel manager; a build's clients always have one.) Everything else is jupyter_client's
+asynchronous client.
 """
 
 from __future__ import annotations

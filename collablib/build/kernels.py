@@ -81,7 +81,9 @@ class TrackedKernelManager(AsyncKernelManager):
     """
 
     run: KernelRun | None = None
-    #: ready as soon as the kernel is (:mod:`collablib.build.kernelclient`)
+    #: ready as soon as the kernel is (:mod:`collablib.build.kernelclient`); the factory is
+    #: set too, as AsyncKernelManager's does not follow the class name, and is not left to
+    #: Jupyter configuration: a build's kernels are talked to one way
     client_class = DottedObjectName("collablib.build.kernelclient.ReadyKernelClient")
     client_factory = Type(ReadyKernelClient, klass=ReadyKernelClient)
 

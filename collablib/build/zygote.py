@@ -94,22 +94,36 @@ def _warm(request: dict) -> None:
     (:func:`collablib.data.inputs.remembered`), and each kernel forked afterwards inherits
     that memory. A kernel still reads every file the extract came from, and uses what it
     inherited only if each is byte for byte as it was here; otherwise it parses the files
-    itself. Any problem is left for the kernel to meet and report: nothing is said here.
+    itself. Any problem is left for the kernel to meet and report: nothing is said here, and
+    a read that printed or warned is not kept, so the kernel reads and shows it itself.
     What this process read is then forgotten, so a kernel's record of its inputs holds only
     what the kernel itself read.
     """
+    import io
+    import warnings
+
     from collablib.data.cpes import load_cpes
     from collablib.data.inputs import INPUT_LOG
 
-    here = os.getcwd()
+    here = None
     try:
+        here = os.getcwd()  # inside the try: the folder may have been deleted
         os.chdir(request["cwd"])
-        load_cpes(request["data_dir"])
+        with (
+            contextlib.redirect_stdout(io.StringIO()) as out,
+            contextlib.redirect_stderr(io.StringIO()) as err,
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            load_cpes(request["data_dir"])
+        if caught or out.getvalue() or err.getvalue():
+            load_cpes.cache_clear()  # a kernel shows what reading says: it reads for itself
     except Exception:
         pass
     finally:
-        with contextlib.suppress(OSError):
-            os.chdir(here)
+        if here is not None:
+            with contextlib.suppress(OSError):
+                os.chdir(here)
         INPUT_LOG.clear()
         gc.collect()
         gc.freeze()  # as after the imports: kept for every kernel, not walked by theirs
