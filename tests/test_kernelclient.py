@@ -26,6 +26,17 @@ async def _printed(client: ReadyKernelClient, code: str) -> str:
     return "".join(texts)
 
 
+async def _refused(manager, message: str, timeout: float) -> None:
+    """A new client of ``manager`` fails to get ready, saying ``message``."""
+    client = manager.client()
+    client.start_channels()
+    try:
+        with pytest.raises(RuntimeError, match=message):
+            await client.wait_for_ready(timeout=timeout)
+    finally:
+        client.stop_channels()
+
+
 def test_the_first_output_arrives_and_a_stopped_or_dead_kernel_is_reported():
     async def scenario() -> None:
         manager = kernel_manager_class()(kernel_name="collab")
@@ -41,23 +52,12 @@ def test_the_first_output_arrives_and_a_stopped_or_dead_kernel_is_reported():
 
             pid = manager.provisioner.process.pid
             os.kill(pid, signal.SIGSTOP)  # alive, but answers nothing
-            stalled = manager.client()
-            stalled.start_channels()
             try:
-                with pytest.raises(RuntimeError, match="didn't respond in 1 seconds"):
-                    await stalled.wait_for_ready(timeout=1)
+                await _refused(manager, "didn't respond in 1 seconds", timeout=1)
             finally:
-                stalled.stop_channels()
                 os.kill(pid, signal.SIGCONT)
-
             os.kill(pid, signal.SIGKILL)  # dies, as a kernel can while it starts
-            gone = manager.client()
-            gone.start_channels()
-            try:
-                with pytest.raises(RuntimeError, match="died before replying"):
-                    await gone.wait_for_ready(timeout=10)
-            finally:
-                gone.stop_channels()
+            await _refused(manager, "died before replying", timeout=10)
         finally:
             if await manager.is_alive():
                 await manager.shutdown_kernel(now=True)
