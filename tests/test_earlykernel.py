@@ -34,12 +34,14 @@ def _started_by(parent: int) -> dict[int, bytes]:
     """The processes ``collab`` (pid ``parent``) started for its build, by pid: its kernels
     and fork server, whose command lines name its files. (A kernel's own short-lived child,
     such as a library looking up a shared library, shows the kernel's command line until it
-    runs its program; it is the kernel's child, not collab's, so it is not counted.)"""
+    runs its program; it is the kernel's child, not collab's, so it is not counted. One that
+    ended between the two reads, a zombie with an empty command line, is left for a later look
+    or an earlier one: callers merge what they see.)"""
     found = {}
     for pid in _processes_mentioning(f"collab-{parent}-"):
         with contextlib.suppress(OSError):
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if _stat(pid)[0] == parent:
+            if cmdline and _stat(pid)[0] == parent:
                 found[pid] = cmdline
     return found
 
