@@ -93,6 +93,11 @@ PRELOAD = (
     "collablib.report.survey_plots",
     "collablib.report.tables",
     "collablib.build.state",
+    # first used at the report's end (its tidy data and their listing page, with jinja2) or
+    # by the quotes' disclosure check (scipy.optimize): about 0.04 s a kernel between them
+    "collablib.build.data_listing",
+    "collablib.build.export",
+    "collablib.survey.disclosure",
     "matplotlib.backends.backend_agg",
     "matplotlib.backends.backend_svg",
 )
