@@ -94,7 +94,7 @@ PRELOAD = (
     "collablib.report.tables",
     "collablib.build.state",
     # first used at the report's end (its tidy data and their listing page, with jinja2) or
-    # by the quotes' disclosure check (scipy.optimize): about 0.04 s a kernel between them
+    # by the quotes' disclosure check: about 0.04 s a kernel between them
     "collablib.build.data_listing",
     "collablib.build.export",
     "collablib.survey.disclosure",

@@ -60,7 +60,7 @@ from collablib.data.cpes_layout import (
 )
 from collablib.data.ingest import SourceInfo, drop_blank_rows, read_table
 from collablib.data.matching import normalise, normalise_values
-from collablib.data.schemas import row_error, validate
+from collablib.data.schemas import row_error, text_column, validate
 from collablib.errors import CollabError
 
 __all__ = [
@@ -227,14 +227,12 @@ def read_results_file(
 
     schema = pa.DataFrameSchema(
         {
-            "year": pa.Column(
-                "string", pa.Check.str_matches(r"^\d{4}$", error="a year, e.g. 2019")
+            "year": text_column(pa.Check.str_matches(r"^\d{4}$", error="a year, e.g. 2019")),
+            "question_number": text_column(
+                pa.Check.str_matches(r"^Q\d+$", error="a question number such as Q17")
             ),
-            "question_number": pa.Column(
-                "string", pa.Check.str_matches(r"^Q\d+$", error="a question number such as Q17")
-            ),
-            "responses": pa.Column("string", number_check("responses")),
-            **{f: pa.Column("string", number_check(f)) for f in NUMBERS},
+            "responses": text_column(number_check("responses")),
+            **{f: text_column(number_check(f)) for f in NUMBERS},
         },
         strict=False,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -164,13 +165,16 @@ class _Text(pandas_engine.STRING):
     """pandera's ``"string"`` dtype, answering an exact match with one ``True``.
 
     pandera 0.35 answers a column whose dtype is exactly the string dtype with an array of
-    ``True``, one per cell, and then builds, for every column of every file, an empty table
-    of failure cases and prints it into a message nobody sees: about a fifth of a file's
-    validation time. The check itself is pandera's: any other answer (a column of another
-    dtype, with the cells that are not text) is passed on unchanged and reported as before.
+    ``True``, one per cell, and then builds an empty table of failure cases and prints it
+    into a message nobody sees: about 0.3 ms for every text column of every file, half the
+    validation of a small file such as ``teams.csv`` and a fifth of ``measures.csv``'s. The
+    check itself is pandera's: any other answer (a column of another dtype, with the cells
+    that are not text) is passed on unchanged and reported as before.
     """
 
-    def check(self, pandera_dtype, data_container=None):  # type: ignore[no-untyped-def]
+    def check(
+        self, pandera_dtype: Any, data_container: pd.Series | None = None
+    ) -> bool | Iterable[bool]:
         result = super().check(pandera_dtype, data_container)
         if isinstance(result, np.ndarray) and result.dtype == bool and result.all():
             return True
