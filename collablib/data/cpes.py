@@ -56,7 +56,7 @@ from collablib.data.cpes_layout import (
 from collablib.data.cpes_settings import DEFAULT_RESULTS_PATTERNS, CpesSettings, load_settings
 from collablib.data.ingest import drop_blank_rows, read_table
 from collablib.data.inputs import input_exists, input_folder_exists, list_inputs, remembered
-from collablib.data.schemas import row_error, validate
+from collablib.data.schemas import row_error, text_column, validate
 from collablib.errors import CollabError, display_path
 from collablib.paths import resolve_data_dir
 
@@ -303,11 +303,9 @@ def _successors(path: Path) -> pd.DataFrame:
     code = pa.Check.str_matches(_ODS, error="an ODS code: 3 to 5 capital letters and digits")
     schema = pa.DataFrameSchema(
         {
-            "old_code": pa.Column("string", code),
-            "new_code": pa.Column("string", code),
-            "from_year": pa.Column(
-                "string", pa.Check.str_matches(r"^\d{4}$", error="a year, e.g. 2021")
-            ),
+            "old_code": text_column(code),
+            "new_code": text_column(code),
+            "from_year": text_column(pa.Check.str_matches(r"^\d{4}$", error="a year, e.g. 2021")),
         },
         strict=False,
     )
@@ -358,17 +356,14 @@ def _question_map(path: Path) -> pd.DataFrame:
     frame = drop_blank_rows(frame)
     schema = pa.DataFrameSchema(
         {
-            "question_key": pa.Column(
-                "string",
+            "question_key": text_column(
                 pa.Check.str_matches(r"^[A-Za-z0-9_-]+$", error="letters, digits, - and _"),
             ),
-            "year": pa.Column(
-                "string", pa.Check.str_matches(r"^\d{4}$", error="a year, e.g. 2021")
+            "year": text_column(pa.Check.str_matches(r"^\d{4}$", error="a year, e.g. 2021")),
+            "question_number": text_column(
+                pa.Check.str_matches(r"^Q\d+$", error="a question number such as Q17")
             ),
-            "question_number": pa.Column(
-                "string", pa.Check.str_matches(r"^Q\d+$", error="a question number such as Q17")
-            ),
-            "question_text": pa.Column("string"),
+            "question_text": text_column(),
         },
         strict=False,
     )
@@ -418,12 +413,10 @@ def _years(path: Path) -> pd.DataFrame:
     iso = r"^\d{4}-\d{2}-\d{2}$"
     schema = pa.DataFrameSchema(
         {
-            "year": pa.Column(
-                "string", pa.Check.str_matches(r"^\d{4}$", error="a year"), unique=True
-            ),
-            "sample_start": pa.Column("string", pa.Check.str_matches(iso, error="YYYY-MM-DD")),
-            "sample_end": pa.Column("string", pa.Check.str_matches(iso, error="YYYY-MM-DD")),
-            "method": pa.Column("string", pa.Check(lambda s: s != "", error="not blank")),
+            "year": text_column(pa.Check.str_matches(r"^\d{4}$", error="a year"), unique=True),
+            "sample_start": text_column(pa.Check.str_matches(iso, error="YYYY-MM-DD")),
+            "sample_end": text_column(pa.Check.str_matches(iso, error="YYYY-MM-DD")),
+            "method": text_column(pa.Check(lambda s: s != "", error="not blank")),
         },
         strict=False,
     )
