@@ -259,9 +259,10 @@ def save_full_page_png(page, path: Path) -> None:
     Asked of Chromium directly (DevTools' ``Page.captureScreenshot``) with ``optimizeForSpeed``,
     which compresses the PNG less: Playwright's default encoding took about 1 s more CPU a
     page. The whole page is painted, at half its CSS pixel size: a long report is 35,000 CSS
-    pixels tall, and painting it at full size took Chromium about 4 s of CPU on 2026-12-02,
-    at half size under 2 s. The picture is evidence that the page paints (text and charts
-    give it dark and light pixels, :func:`painted`), not a record of its detail.
+    pixels tall, and in one hour of 2026-12-02 painting one took Chromium 3.5 to 4.5 s of CPU
+    at full size and 1.6 to 2.2 s at half size (benchmarks/README.md). The picture is
+    evidence that the page paints (text and charts give it dark and light pixels,
+    :func:`painted`), not a record of its detail.
     """
     import base64
 
