@@ -11,10 +11,10 @@ The script clones a commit into an empty folder and creates its ``.venv`` there 
 venv``, not timed), then times a fixed pure-Python loop (the yardstick: the sum of ``i * i``
 for ``i`` below ten million, best of three, in CPU seconds, run as a function and as a
 module), runs ``bash .ci/run`` in the clone, takes the yardstick again, and prints one
-Markdown table row: the
-commit, pytest's counts and the seconds it reports, the run's wall time, the CPU time every
-process on the machine used meanwhile and the time stolen by the hypervisor (both from
-``/proc/stat``, so run nothing else meanwhile), and the yardstick before and after.
+Markdown table row: the commit, pytest's counts and the seconds it reports, the run's wall
+time, the CPU time every process on the machine used meanwhile and the time stolen by the
+hypervisor (both from ``/proc/stat``, so run nothing else meanwhile), and the yardstick
+before and after.
 
 Run: ``.venv/bin/python benchmarks/suite_time.py [--ref COMMIT] [--log FILE]`` (Linux only).
 The exit status is ``.ci/run``'s (1 if it was ended by a signal).
@@ -38,9 +38,9 @@ SUMMARY = re.compile(r"^=+ (?P<counts>.+?) in (?P<seconds>[\d.]+)s(?: \([\d:]+\)
 
 
 #: The yardstick's loop, run as a function's code (local names) and as a module's (global
-#: names, each a dictionary look-up). On 2026-12-02 the second took 1.9 to 2.5 s when the
-#: suite ran 513 to 543 s, the first 0.6 to 0.9 s: the suite, like the second, slows more than
-#: a loop that stays in the CPU's registers and cache.
+#: names, each a dictionary look-up). On 2026-12-02, in the hour the suite ran 529 and 541 s,
+#: the first took 0.7 to 0.95 s and the second 1.4 to 1.6 s. Which of the two follows the
+#: suite's speed more closely is not known yet; both are recorded.
 LOOP = "total = 0\nfor i in range(10_000_000):\n    total += i * i\n"
 
 
