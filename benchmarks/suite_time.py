@@ -38,8 +38,8 @@ SUMMARY = re.compile(r"^=+ (?P<counts>.+?) in (?P<seconds>[\d.]+)s(?: \([\d:]+\)
 
 
 #: The yardstick's loop, run as a function's code (local names) and as a module's (global
-#: names, each a dictionary look-up). On 2026-12-02, in the hour the suite ran 529 and 541 s,
-#: the first took 0.7 to 0.95 s and the second 1.4 to 1.6 s. Which of the two follows the
+#: names, each a dictionary look-up). On 2026-12-02, in the hour the suite ran 511 to 541 s,
+#: the first took 0.7 to 0.95 s and the second 1.4 to 1.75 s. Which of the two follows the
 #: suite's speed more closely is not known yet; both are recorded.
 LOOP = "total = 0\nfor i in range(10_000_000):\n    total += i * i\n"
 
