@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK  # pragma: no cover
 
 
-def _skip_unused_slow_imports() -> None:
+def skip_unused_slow_imports() -> None:
     """Keep jsonschema from importing ``rfc3987_syntax``, which the build never uses.
 
     nbformat (and so papermill and nbconvert) imports jsonschema, which imports
@@ -175,8 +175,9 @@ def _skip_unused_slow_imports() -> None:
     check the "iri" string format. That import compiles a grammar and takes about
     1.5 s, a third of the command's start-up, yet no notebook schema has an "iri"
     format. Marking the module absent makes jsonschema skip that one check. Only
-    the ``collab`` command does this (:func:`console`), in its own process;
-    importing collablib, or calling :func:`main`, never does.
+    the ``collab`` command does this (:func:`console`), in its own process, and the
+    test processes (``tests/early_plugin.py``); importing collablib, or calling
+    :func:`main`, never does.
     """
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
@@ -460,7 +461,7 @@ def _print_cpes(cpes: Any, problem: CollabError | None, warnings: list[str]) -> 
 
 def console() -> None:
     """The ``collab`` command (the console script): :func:`main` in a process of its own."""
-    _skip_unused_slow_imports()
+    skip_unused_slow_imports()
     sys.exit(main())
 
 
