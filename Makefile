@@ -15,13 +15,14 @@ LOCK := requirements.lock
 KERNEL := collab
 JOBS ?=
 ARGS ?=
-# Byte-compile collablib before running it. Python caches compiled modules by itself, except
-# where PYTHONDONTWRITEBYTECODE is set (as in many containers and CI images, and on the
-# project's own machine): then every kernel, fork server and collab command compiled the
-# whole package again, about 0.2 s of CPU each (benchmarks/README.md). A cached file whose
-# source has changed since is ignored by Python, and this refreshes it. A cache that cannot be
-# written (a read-only checkout, a full disk) only costs that time, so it never stops make.
-BYTECODE = -@$(BIN)/python -m compileall -q collablib
+# Byte-compile collablib before running it. Where PYTHONDONTWRITEBYTECODE is set (as in some
+# container images, and on the project's own machine) Python writes no bytecode cache, so every
+# kernel, fork server and collab command compiled the collablib modules it imported, up to
+# about 0.2 s of CPU each (benchmarks/README.md). Python checks a cached file against its
+# source's size and modification time and compiles the source again if either differs. A
+# cache that cannot be written (a read-only checkout, a full disk) only costs that time, so
+# it never stops make; a syntax error is reported when the module is imported.
+BYTECODE = @$(BIN)/python -m compileall -qq collablib || true
 
 .PHONY: help reports pdf test lab lint format lock clean clean-reports venv
 
@@ -85,3 +86,4 @@ clean-reports: ## Delete generated reports (reports/*.html, *.pdf, reports/data)
 
 clean: clean-reports ## Delete .venv and caches as well
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	find collablib tests -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -36,6 +36,7 @@ __all__ = [
     "EXIT_OK",
     "console",
     "main",
+    "skip_unused_slow_imports",
 ]
 
 EXIT_OK = 0
@@ -173,11 +174,11 @@ def skip_unused_slow_imports() -> None:
     nbformat (and so papermill and nbconvert) imports jsonschema, which imports
     ``rfc3987_syntax`` whenever it is installed (Jupyter Server installs it) to
     check the "iri" string format. That import compiles a grammar and takes about
-    1.5 s, a third of the command's start-up, yet no notebook schema has an "iri"
-    format. Marking the module absent makes jsonschema skip that one check. Only
-    the ``collab`` command does this (:func:`console`), in its own process, and the
-    test processes (``tests/early_plugin.py``); importing collablib, or calling
-    :func:`main`, never does.
+    1.3 to 1.5 s of CPU, a third of the command's start-up, yet no notebook schema has
+    an "iri" format. Marking the module absent makes jsonschema skip that one check.
+    The ``collab`` command does this (:func:`console`), in its own process, and so do
+    the test processes (``tests/early_plugin.py``); importing collablib or calling
+    :func:`main` never does.
     """
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 

@@ -1,4 +1,5 @@
-"""Loaded by pytest before its other plugins (``-p tests.early_plugin`` in pyproject.toml).
+"""Loaded by pytest before installed packages' plugins, nbval among them, and before any
+``conftest.py`` (``-p tests.early_plugin`` in pyproject.toml).
 
 The test processes skip the import the ``collab`` command skips: ``rfc3987_syntax``, which
 jsonschema imports (through nbformat, which nbval imports when pytest loads it) only to check
