@@ -3,6 +3,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from collablib.survey import metrics
 from tests.conftest import make_survey, make_teams
@@ -181,3 +183,24 @@ def test_headline_is_json_serialisable(demo_data):
     data = load_cohort("cohort-1", demo_data)
     head = metrics.headline(data.teams, data.survey).as_json()
     assert json.loads(json.dumps(head)) == head
+
+
+@given(
+    st.integers(1, 400).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.integers(1, 400).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+)
+def test_newcombe_interval_matches_statsmodels_reference(first, second):
+    """The one Newcombe implementation (cohort comparisons and CPES changes) against
+    statsmodels' ``confint_proportions_2indep(method="newcomb")``, 0% and 100% included."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    (k1, n1), (k2, n2) = first, second
+    low, high = metrics.newcombe_interval(k1, n1, k2, n2)
+    ref = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff")
+    assert (low, high) == pytest.approx((100 * ref[0], 100 * ref[1]), abs=1e-9)
+    assert low <= 100 * (k1 / n1 - k2 / n2) <= high
+
+
+def test_newcombe_interval_is_undefined_without_answers():
+    assert all(math.isnan(x) for x in metrics.newcombe_interval(0, 0, 3, 5))
+    assert all(math.isnan(x) for x in metrics.newcombe_interval(3, 5, 0, 0))

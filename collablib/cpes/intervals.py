@@ -2,8 +2,8 @@
 
 - A **percentage** (share of positive answers): Newcombe's hybrid score interval for the
   difference of two independent proportions (Newcombe 1998, method 10), from each
-  year's score and number of responses. It agrees with statsmodels'
-  ``confint_proportions_2indep(method="newcomb")`` (tested).
+  year's score and number of responses: :func:`collablib.survey.metrics.newcombe_interval`,
+  the one implementation the cohort comparisons also use.
 - A **mean out of 10** (the overall rating of care): the counts alone cannot give a
   mean's spread, so the interval is built from the two published 95% intervals.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from collablib.survey.metrics import wilson_interval
+from collablib.survey.metrics import newcombe_interval
 
 __all__ = [
     "FROM_PUBLISHED_CI",
@@ -32,16 +32,10 @@ Z95 = 1.959963984540054
 def difference_interval(p1: float, n1: float, p2: float, n2: float) -> tuple[float, float]:
     """95% interval for p2 - p1 (percent, percentage points): Newcombe's hybrid score method.
 
-    Built from each proportion's Wilson interval (Newcombe 1998, method 10): with l, u the
-    Wilson limits, the interval is d - sqrt((p2 - l2)^2 + (u1 - p1)^2) to
-    d + sqrt((u2 - p2)^2 + (p1 - l1)^2), where d = p2 - p1.
+    :func:`collablib.survey.metrics.newcombe_interval` of the later year against the
+    earlier, each year's positive count being its score times its responses.
     """
-    l1, u1 = wilson_interval(p1 / 100 * n1, n1)
-    l2, u2 = wilson_interval(p2 / 100 * n2, n2)
-    d = p2 - p1
-    return d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2), d + math.sqrt(
-        (u2 - p2) ** 2 + (p1 - l1) ** 2
-    )
+    return newcombe_interval(p2 / 100 * n2, n2, p1 / 100 * n1, n1)
 
 
 def mean_difference_interval(

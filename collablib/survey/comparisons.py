@@ -4,8 +4,8 @@ For each question, the difference in % positive between two independent
 groups is given with a 95% confidence interval and Fisher's exact test:
 
 - **Interval**: Newcombe's hybrid score interval for a difference of two
-  proportions (Newcombe 1998, method 10), built from the two Wilson intervals,
-  via ``statsmodels.stats.proportion.confint_proportions_2indep(method="newcomb")``.
+  proportions (Newcombe 1998, method 10), built from the two Wilson intervals
+  (:func:`collablib.survey.metrics.newcombe_interval`, which the CPES changes also use).
   It behaves well for small groups and for 0% or 100%, unlike the Wald interval.
 - **Test**: Fisher's exact test (two-sided) on the 2x2 table of positive and
   not positive, ``scipy.stats.fisher_exact``, which is exact for small numbers.
@@ -36,10 +36,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.stats import fisher_exact
-from statsmodels.stats.proportion import confint_proportions_2indep
 
 from collablib.data.loaders import CohortData
-from collablib.survey.metrics import RATING_ITEMS, item_summary, recommend_summary
+from collablib.survey.metrics import (
+    RATING_ITEMS,
+    item_summary,
+    newcombe_interval,
+    recommend_summary,
+)
 
 __all__ = [
     "MEASURE_LABELS",
@@ -83,17 +87,13 @@ def compare_proportions(k1: int, n1: int, k2: int, n2: int) -> Difference:
     """Compare k1/n1 with k2/n2: difference (points), Newcombe 95% CI, Fisher's exact p."""
     if n1 <= 0 or n2 <= 0:
         return Difference(math.nan, math.nan, math.nan, math.nan, True)
-    low, high = confint_proportions_2indep(
-        k1, n1, k2, n2, method="newcomb", compare="diff", alpha=0.05
-    )
+    low, high = newcombe_interval(k1, n1, k2, n2)
     p_value = float(fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue)
     total = n1 + n2
     positives = k1 + k2
     expected = [n * share / total for n in (n1, n2) for share in (positives, total - positives)]
     small = min(n1, n2) < SMALL_GROUP or min(expected) < SMALL_EXPECTED
-    return Difference(
-        100 * (k1 / n1 - k2 / n2), 100 * float(low), 100 * float(high), p_value, small
-    )
+    return Difference(100 * (k1 / n1 - k2 / n2), low, high, p_value, small)
 
 
 def measure_counts(survey: pd.DataFrame) -> dict[str, tuple[int, int]]:

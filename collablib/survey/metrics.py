@@ -6,7 +6,9 @@ All percentages are 0-100 and unrounded; rounding is for display only (see
 ``statsmodels.stats.proportion.proportion_confint(method="wilson")``. Wilson is
 preferred to the normal ("Wald") interval because it stays inside 0-100% and
 behaves well for the small numbers and extreme proportions (0%, 100%) that
-cohort surveys produce.
+cohort surveys produce. The interval for a *difference* of two proportions,
+:func:`newcombe_interval`, is built from the two Wilson intervals: the one method
+behind both the cohort comparisons and the CPES changes.
 
 A rating is *positive* when it is 3 or 4 on the 1-4 scale, as in the
 published NHS England summary ("positive rating of 3 and 4"). Blank answers
@@ -15,6 +17,7 @@ are left out of the denominator.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +37,7 @@ __all__ = [
     "add_proportion_columns",
     "headline",
     "item_summary",
+    "newcombe_interval",
     "percent",
     "pool_headlines",
     "rating_counts",
@@ -81,6 +85,27 @@ def wilson_interval(
     if low.ndim == 0:
         return float(low), float(high)
     return low, high
+
+
+def newcombe_interval(
+    positive1: float, n1: float, positive2: float, n2: float
+) -> tuple[float, float]:
+    """95% interval for p1 - p2 in percentage points, p = positive / n: Newcombe's hybrid score.
+
+    Newcombe (1998), method 10, built from each proportion's :func:`wilson_interval`
+    (l, u): d - sqrt((p1 - l1)^2 + (u2 - p2)^2) to d + sqrt((u1 - p1)^2 + (p2 - l2)^2),
+    with d = p1 - p2. The same limits as statsmodels'
+    ``confint_proportions_2indep(method="newcomb", compare="diff")`` (tested), written out
+    because the CPES changes need it for published percentages, whose positive counts
+    (score x responses) need not be whole numbers. NaN where either ``n`` is 0.
+    """
+    if n1 <= 0 or n2 <= 0:
+        return math.nan, math.nan
+    p1, p2 = 100 * positive1 / n1, 100 * positive2 / n2
+    l1, u1 = wilson_interval(positive1, n1)
+    l2, u2 = wilson_interval(positive2, n2)
+    d = p1 - p2
+    return d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
 
 
 def percent(positive: Any, n: Any) -> Any:
