@@ -88,6 +88,26 @@ def test_a_second_run_with_nothing_changed_says_up_to_date_and_writes_nothing(pr
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.html")} == before
 
 
+def test_a_run_with_nothing_to_build_starts_no_kernel_machinery(project):
+    """An up-to-date run only reads records and cleans up after killed runs: in a process of
+    its own it imports neither jupyter_client nor nbconvert, nor any analysis library."""
+    data, out = project
+    code = (
+        "import contextlib, io, sys\n"
+        "from collablib.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as text:\n"
+        f"    status = main({reports_args(data, out, notebook_of(data))!r})\n"
+        "heavy = ('jupyter_client', 'nbconvert', 'nbclient', 'matplotlib', 'scipy',\n"
+        "         'statsmodels')\n"
+        "print(status, '0 built, 2 up to date' in text.getvalue(), sorted(\n"
+        "    m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout.split("\n")[0] == "0 True []", done.stdout + done.stderr
+
+
 def test_touching_a_file_without_changing_it_changes_nothing(project):
     data, out = project
     teams = data / "raw" / "rare-cancers" / "teams.csv"

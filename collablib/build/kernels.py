@@ -18,9 +18,9 @@ messages, and its sockets are files too. jupyter_client removes them when a
 kernel shuts down normally, but not when the ``collab`` process is killed.
 So every file of a collab kernel is named ``collab-<pid>-...`` in the Jupyter
 runtime folder, with the PID of the ``collab`` process that started it, and
-:func:`remove_stale_kernel_files` deletes those whose process is gone at the
-start of every run. The live managers are tracked so that an interrupted
-build can stop its kernels at once (:meth:`KernelRun.kill_all`).
+:func:`remove_stale_kernel_files` (:mod:`collablib.build.kernelfiles`) deletes those
+whose process is gone at the start of every run. The live managers are tracked so that an
+interrupted build can stop its kernels at once (:meth:`KernelRun.kill_all`).
 """
 
 from __future__ import annotations
@@ -31,10 +31,8 @@ import os
 import signal
 import threading
 import uuid
-from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import DottedObjectName, Type, default
 
 from collablib.build.earlykernel import Taken
@@ -42,6 +40,12 @@ from collablib.build.forkedkernel import ForkedKernel
 from collablib.build.forkserver import KernelForks
 from collablib.build.interrupts import quiet_kernel_clients
 from collablib.build.kernelclient import ReadyKernelClient
+from collablib.build.kernelfiles import (
+    PREFIX,
+    remove_own_kernel_files,
+    remove_stale_kernel_files,
+    runtime_dir,
+)
 
 __all__ = [
     "PREFIX",
@@ -54,14 +58,6 @@ __all__ = [
     "remove_stale_kernel_files",
     "runtime_dir",
 ]
-
-PREFIX = "collab-"
-
-
-def runtime_dir() -> Path:
-    path = Path(jupyter_runtime_dir())
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _stem() -> str:
@@ -250,41 +246,3 @@ def _kill(km: AsyncKernelManager) -> None:
         os.killpg(pid, signal.SIGKILL)  # kernels start in their own session
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_stale_kernel_files() -> int:
-    """Delete connection files and sockets of collab kernels whose ``collab`` process is gone.
-
-    Returns how many files were removed. Files of live processes, including
-    another build running at the same time, are left alone.
-    """
-    removed = 0
-    try:
-        entries = list(runtime_dir().glob(f"{PREFIX}*"))
-    except OSError:
-        return 0
-    for path in entries:
-        owner = path.name[len(PREFIX) :].split("-", 1)[0]
-        if not owner.isdigit() or int(owner) == os.getpid() or _alive(int(owner)):
-            continue
-        with contextlib.suppress(OSError):
-            path.unlink()
-            removed += 1
-    return removed
-
-
-def remove_own_kernel_files() -> None:
-    """Delete this process's kernel files (after its kernels were killed)."""
-    for path in runtime_dir().glob(f"{PREFIX}{os.getpid()}-*"):
-        with contextlib.suppress(OSError):
-            path.unlink()

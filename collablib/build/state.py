@@ -453,7 +453,7 @@ def remove_stale_temporaries(output_dir: Path) -> list[str]:
     notebooks are deleted, as are kernel connection files of collab processes
     that no longer exist.
     """
-    from collablib.build.kernels import remove_stale_kernel_files
+    from collablib.build.kernelfiles import remove_stale_kernel_files
 
     output_dir = Path(output_dir)
     work = state_dir(output_dir)
