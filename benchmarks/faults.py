@@ -150,7 +150,7 @@ def reference(project: Project, cache: Path) -> dict[str, str]:
 
 
 def leftovers(out: Path) -> list[str]:
-    from collablib.build.kernels import _alive, runtime_dir
+    from collablib.build.kernelfiles import _alive, runtime_dir
 
     found = [str(p) for p in out.rglob(".*") if p.is_file()]
     found += [str(p) for p in (out / ".build").glob("*.journal")]

@@ -4,7 +4,8 @@ Every file of a collab kernel (connection file, IPC sockets) is named
 ``collab-<pid>-...`` after the ``collab`` process that started it (see
 :mod:`collablib.build.kernels`). Kept apart from the kernel managers so that every
 ``collab reports`` run, a no-op one included, can clean up after killed runs
-without importing jupyter_client (about 0.07 s of a 0.2 s no-op run).
+without importing jupyter_client (0.12 to 0.16 s to import on its own; a no-op
+run took 0.20 to 0.26 s with it and 0.14 to 0.16 s without, on 2026-12-03).
 """
 
 from __future__ import annotations
