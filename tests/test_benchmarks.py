@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,42 @@ def test_every_collablib_name_a_benchmark_imports_exists(path):
             except ModuleNotFoundError:
                 missing.append(f"{path.name}:{line}: {module}.{name}")
     assert missing == []
+
+
+def load_script(name: str):
+    import importlib.util
+
+    path = BENCHMARKS[0].parent / name
+    spec = importlib.util.spec_from_file_location(f"benchmark_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import does: dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_suite_processes_tells_each_kind_of_process_apart():
+    """The rows of ``suite_processes.py``'s table, from command lines as the suite starts them."""
+    kind = load_script("suite_processes.py").kind
+    venv = "/work/collab/.venv/bin/python"
+    zygote = f"{venv} -Xfrozen_modules=off -m collablib.build.zygote 18 collab-6165-forks"
+    chromium = "/usr/lib/chromium/chromium-headless-shell"
+    cases = [
+        (f"{chromium} --type=renderer --lang=en", "chromium-headle", "Chromium: renderer"),
+        (f"{chromium} --headless --no-sandbox", "chromium-headle", "Chromium: browser"),
+        (f"{venv} -m ipykernel_launcher -f /tmp/kernel.json", "python", "kernel, started fresh"),
+        (
+            f"{venv} -u -c import sys;exec(eval(sys.stdin.readline()))",
+            "python",
+            "pytest-xdist worker",
+        ),
+        (f"{venv} -m pytest -p tl", "python", "pytest"),
+        (f"{venv} /work/collab/.venv/bin/collab --data-dir d reports", "python", "collab command"),
+        (f"{venv} -m collablib.cli --data-dir d reports", "python", "collab command"),
+        (f"{venv} -c import sys", "python", "other Python process"),
+        ("/usr/bin/make test", "make", "other"),
+    ]
+    for cmdline, comm, expected in cases:
+        assert kind(cmdline, comm, "/usr/bin/make test") == expected, cmdline
+    # a fork server's forked kernels keep its command line: told apart by their parent
+    assert kind(zygote, "python", f"{venv} -m collablib.cli reports") == "fork server"
+    assert kind(zygote, "python", zygote) == "kernel, forked"
