@@ -9,8 +9,8 @@ second, then prints one Markdown table: each kind of process (the pytest-xdist w
 kernels started fresh, fork servers and the kernels they fork, ``collab`` commands,
 Chromium's renderers and other processes, and so on), how many there were, and the CPU
 seconds they used. A process that started and ended between two readings is missed; the
-machine's busy CPU from ``/proc/stat`` is printed with the total, so what was missed shows
-as the difference. Run nothing else meanwhile.
+machine's busy CPU from ``/proc/stat`` (as ``suite_time.py`` reads it) is printed with the
+total, so what was missed shows as the difference. Run nothing else meanwhile.
 
 The duration the speed issue asks about is measured on a fresh clone by ``suite_time.py``;
 this script answers where that time goes.
@@ -34,7 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SUMMARY = re.compile(r"^=+ (?P<counts>.+?) in (?P<seconds>[\d.]+)s(?: \([\d:]+\))? =+$", re.M)
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from suite_time import SUMMARY, machine_times  # noqa: E402  pytest's summary; /proc/stat
+
 #: How often every process's CPU time is read, in seconds.
 INTERVAL = 0.2
 
@@ -74,15 +77,6 @@ def kind(cmdline: str, comm: str, parent_cmdline: str | None) -> str:
     if re.search(r"(^|/)python[\d.]* ", cmdline + " "):
         return "other Python process"
     return "other"
-
-
-def busy_cpu() -> float:
-    """Busy seconds of all CPUs since boot (user, nice, system, irq, softirq), /proc/stat."""
-    with open("/proc/stat", encoding="ascii") as stat:
-        user, nice, system, _idle, _iowait, irq, softirq = (
-            int(v) for v in stat.readline().split()[1:8]
-        )
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def read_processes() -> dict[tuple[int, int], tuple[float, str, str, int]]:
@@ -150,21 +144,26 @@ def main() -> int:
     watcher = Watcher()
     watcher.start()
     time.sleep(INTERVAL * 2)  # the processes already running are read once before make starts
-    busy, start = busy_cpu(), time.monotonic()
+    (busy, stolen), start = machine_times(), time.monotonic()
     run = subprocess.run(
         ["make", "-C", str(ROOT), "test", f"ARGS={shlex.join(args.pytest_args)}"],
         env={**os.environ, "COLLAB_REQUIRE_BROWSER": "1"},
         capture_output=True,
         text=True,
     )
-    wall, busy = time.monotonic() - start, busy_cpu() - busy
+    wall = time.monotonic() - start
+    busy_now, stolen_now = machine_times()
+    busy, stolen = busy_now - busy, stolen_now - stolen
     watcher.stopped.set()
     watcher.join()
     table = watcher.table()
     attributed = sum(cpu for _, cpu in table.values())
     found = SUMMARY.findall(run.stdout)
     counts, seconds = found[-1] if found else ("no pytest summary", "?")
-    print(f"pytest: {counts} in {seconds} s; wall {wall:.0f} s; busy CPU {busy:.0f} s\n")
+    print(
+        f"pytest: {counts} in {seconds} s; wall {wall:.0f} s; busy CPU {busy:.0f} s, "
+        f"stolen {stolen:.0f} s\n"
+    )
     print("| Processes | How many | CPU s | Share of busy CPU |")
     print("|---|---|---|---|")
     for name, (n, cpu) in sorted(table.items(), key=lambda item: -item[1][1]):
