@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
-BENCHMARKS = sorted((Path(__file__).resolve().parent.parent / "benchmarks").glob("*.py"))
+FOLDER = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCHMARKS = sorted(FOLDER.glob("*.py"))
 
 
 def collablib_imports(path: Path) -> list[tuple[int, str, str]]:
@@ -48,14 +51,17 @@ def test_every_collablib_name_a_benchmark_imports_exists(path):
     assert missing == []
 
 
-def load_script(name: str):
-    import importlib.util
-
-    path = BENCHMARKS[0].parent / name
+def load_script(name: str) -> types.ModuleType:
+    """A benchmark script imported as a module (they are run as scripts, not imported)."""
+    path = FOLDER / name
     spec = importlib.util.spec_from_file_location(f"benchmark_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # as an import does: dataclasses look their module up
-    spec.loader.exec_module(module)
+    saved = list(sys.path)  # a script may put benchmarks/ first, for its own run only
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved
     return module
 
 
@@ -85,3 +91,36 @@ def test_suite_processes_tells_each_kind_of_process_apart():
     # a fork server's forked kernels keep its command line: told apart by their parent
     assert kind(zygote, "python", f"{venv} -m collablib.cli reports") == "fork server"
     assert kind(zygote, "python", zygote) == "kernel, forked"
+    assert kind(f"{venv} -c x", "node", None) == "Playwright driver"
+    # a folder named collab in an argument does not make a command collab's
+    assert kind("make -C /work/collab test", "make", None) == "other"
+
+
+def test_suite_processes_reads_proc_stat_lines_whose_name_has_brackets_and_spaces():
+    parse_stat = load_script("suite_processes.py").parse_stat
+    fields = ["S", "7", *["0"] * 9, "120", "30", "5", "6", *["0"] * 4, "98765", "0"]
+    name, ppid, ticks, start = parse_stat(f"42 (a) b (c) {' '.join(fields)}")
+    assert (name, ppid, ticks, start) == ("a) b (c", 7, 150, 98765)  # children's 5 + 6 left out
+
+
+def test_suite_processes_counts_only_what_each_process_used_while_watched():
+    script = load_script("suite_processes.py")
+    watcher = script.Watcher()
+    zygote = "python -m collablib.build.zygote 5 collab-1-forks"
+    seen = [
+        # (first CPU, last CPU, command line, pid, parent's command line)
+        (10.0, 12.5, "python -m pytest", 1, "make test"),  # running before: 2.5 s
+        (0.0, 3.0, zygote, 2, "python /v/bin/collab reports"),
+        (0.0, 1.0, zygote, 3, zygote),
+        (0.0, 1.5, zygote, 4, zygote),
+        (0.0, 0.0, "python -c pass", 5, "make test"),  # used nothing: no row
+        (4.0, 4.25, "python benchmarks/suite_processes.py", 6, "bash"),
+    ]
+    for first, last, cmdline, pid, parent in seen:
+        watcher.seen[(pid, pid * 100)] = script.Seen(first, last, cmdline, "python", pid, parent)
+    assert watcher.table(own_pid=6) == {
+        "pytest": (1, 2.5),
+        "fork server": (1, 3.0),
+        "kernel, forked": (2, 2.5),
+        "this script (its readings of /proc)": (1, 0.25),
+    }
