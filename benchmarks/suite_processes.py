@@ -125,7 +125,7 @@ class Watcher(threading.Thread):
                 key, cpu = (int(entry), start), ticks / self.tick
                 old = self.seen.get(key)
                 if old is None:
-                    parent = self.seen.get(self.live.get(ppid) or live.get(ppid) or (0, 0))
+                    parent = self.seen.get(live.get(ppid) or self.live.get(ppid) or (0, 0))
                     self.seen[key] = Seen(
                         cpu if first else 0.0,
                         cpu,
