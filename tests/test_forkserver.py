@@ -82,10 +82,12 @@ def test_a_forked_kernel_is_the_servers_child_in_its_own_session_and_can_be_kill
         # it answers as a kernel, with the environment and import path it was given
         said = _run_in_kernel(
             tmp_path / "kernel.json",
-            "import os, sys; print(os.environ['X_TEST'], os.environ['JPY_PARENT_PID'],"
-            " sys.flags.safe_path, os.getcwd() in sys.path, 'pandas' in sys.modules)",
+            "import gc, os, sys; print(os.environ['X_TEST'], os.environ['JPY_PARENT_PID'],"
+            " sys.flags.safe_path, os.getcwd() in sys.path, 'pandas' in sys.modules,"
+            " gc.isenabled(), gc.get_freeze_count() > 0)",
         )
-        assert said.split() == ["1", str(server), "True", "False", "True"]
+        # ... and the collector on, the server's imports frozen (collablib.build.importing)
+        assert said.split() == ["1", str(server), "True", "False", "True", "True", "True"]
         assert os.readlink(f"/proc/{kernel.pid}/cwd") == str(tmp_path)  # (set before it ran)
         # its command line names the server, so a search for a build's processes finds it
         assert TEST_FORKS.encode() in Path(f"/proc/{kernel.pid}/cmdline").read_bytes()

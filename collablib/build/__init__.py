@@ -8,6 +8,7 @@
 ``kernels``       kernels over Unix sockets, tracked and cleaned up
 ``forkserver``    kernels forked from one process that has imported what they use
 ``zygote``        that process
+``importing``     imports with the garbage collector paused (fork server, early kernel)
 ``state``         build records, the whole-run state, leftovers of killed runs
 ``lock``          one build writes to an output folder at a time
 ``fileio``        atomic writes, and commits of several files all or nothing
@@ -28,6 +29,7 @@ __all__ = [
     "fileio",
     "forkserver",
     "htmlexport",
+    "importing",
     "index_page",
     "interrupts",
     "kernels",

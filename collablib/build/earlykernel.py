@@ -61,11 +61,16 @@ def _warm_code() -> str:
     from collablib.build.forkserver import PRELOAD
 
     # A function, deleted after use, so that nothing is left in the notebook's namespace.
+    # The imports run with the collector paused (collablib.build.importing), and what they
+    # made is then frozen, as in the fork server (collablib.build.zygote): it lives as long
+    # as the kernel, so the report's collections need not walk it.
     return (
         "def _collab_warm():\n"
-        "    import importlib\n"
-        f"    for name in {list(PRELOAD)!r}:\n"
-        "        importlib.import_module(name)\n"
+        "    import gc\n"
+        "    from collablib.build.importing import import_all\n"
+        f"    import_all({list(PRELOAD)!r})\n"
+        "    gc.collect()\n"
+        "    gc.freeze()\n"
         "_collab_warm()\n"
         "del _collab_warm\n"
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
-import importlib
 import json
 import os
 import signal
@@ -22,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from collablib.build.forkserver import LAUNCHER, MAX_MESSAGE, PRELOAD
+from collablib.build.importing import import_all
 
 __all__ = ["main"]
 
@@ -137,9 +137,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # sys.path, as for the kernel), but the parent a kernel watches is this process: some
     # modules read that when imported (ipykernel's IPKernelApp.parent_handle).
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
-    for name in PRELOAD:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
+    import_all(PRELOAD)  # the collector paused: nothing imported is garbage
     # Everything imported so far lives as long as any kernel: moved out of the collector's
     # reach (gc.freeze, as the gc module's documentation advises before forking), a kernel's
     # collections, and IPython's collection as it exits, walk only the objects it made.
