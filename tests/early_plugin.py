@@ -10,12 +10,13 @@ before nbval is loaded, so it cannot wait for ``conftest.py``.
 Python's cyclic garbage collector is paused from here until collection ends, as the fork
 server pauses it for its imports (:mod:`collablib.build.importing`): loading the plugins and
 importing every test module (pandas, SciPy, matplotlib, Hypothesis, Playwright, collablib)
-makes objects that live as long as the process, and the collections they triggered, each
-walking everything made so far, took 2 to 3 s of the 8.5 to 9 s each xdist worker spent
-collecting (benchmarks/README.md, twelfth session). When collection ends, one collection frees
-what it left, what remains is frozen (it lives as long as the process, so the tests'
-collections need not walk it) and the collector is switched back on, whether collection
-succeeded or not. Every test runs with the collector on.
+makes objects that live as long as the process, and each full collection walks all of them.
+``pytest -n 0 --collect-only`` took 8.5 to 9.1 s of CPU with the collector on and 5.8 to
+6.8 s with it paused (benchmarks/README.md, twelfth session); each xdist worker collects the
+whole suite. When collection ends, whether it succeeded or not, one collection frees what
+it left, what remains is frozen (test modules and the collected tests live as long as the
+process, so the tests' collections need not walk them; a test's own objects are made later
+and collected as usual) and the collector is switched back on. Every test runs with it on.
 """
 
 import gc
@@ -30,6 +31,8 @@ gc.disable()
 
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session: pytest.Session):
+    """Switch the collector back on once collection ends (in the xdist controller too, where
+    the workers collect and this hook returns at once)."""
     try:
         return (yield)
     finally:

@@ -5,11 +5,11 @@ objects that live as long as the process. While they are being made, the collect
 thresholds keep triggering collections, and each full collection walks every object made
 so far: importing what a report kernel uses (:data:`collablib.build.forkserver.PRELOAD`)
 ran about 490 young, 45 middle and 4 full collections, which found about 3,000 objects to
-free, and cost 0.37 to 0.44 s of the imports' 2.7 to 2.9 s of CPU (benchmarks/README.md,
-twelfth session). Modules are not garbage, so pausing the collector
-while they are imported keeps nothing alive that a collection would have freed, except
-those few thousand objects until the next collection; it is switched back on, as it was,
-when the imports end, however they end.
+free, and cost 0.37 to 0.44 s of the 2.66 to 2.85 s of CPU a process took to start and
+import it all; paused, 2.19 to 2.55 s (benchmarks/README.md, twelfth session). Modules are
+not garbage, so pausing the collector while they are imported keeps nothing alive that a
+collection would have freed, except those few thousand objects until the next collection;
+it is switched back on, as it was, when the imports end, however they end.
 
 Used by the fork server (:mod:`collablib.build.zygote`) for its preload and by the early
 kernel's silent imports (:mod:`collablib.build.earlykernel`); the test processes do the same
@@ -29,10 +29,11 @@ __all__ = ["collector_paused", "import_all"]
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the ``with`` block, then restore its state.
+    """Pause the cyclic garbage collector for the ``with`` block; at its end, switch the
+    collector back on if it was on at the start.
 
-    Nested use is safe: the collector is switched back on only if it was on at the start.
-    Reference counting frees everything outside reference cycles as usual meanwhile.
+    Nested use is safe: an inner block leaves it paused for the outer one. Reference
+    counting frees everything outside reference cycles as usual meanwhile.
     """
     enabled = gc.isenabled()
     gc.disable()
