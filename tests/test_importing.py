@@ -94,13 +94,13 @@ def test_pytest_collects_with_the_collector_paused_and_tests_run_with_it_on(tmp_
     (tmp_path / "test_probe.py").write_text(PROBE, encoding="utf-8")
     if broken:
         (tmp_path / "test_broken.py").write_text("raise RuntimeError('x')\n", encoding="utf-8")
-    plugin = "import gc, atexit; atexit.register(lambda: print('ON AT EXIT', gc.isenabled()))"
+    at_exit = "import gc, atexit; atexit.register(lambda: print('ON AT EXIT', gc.isenabled()))"
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     done = subprocess.run(
         [
             sys.executable,
             "-c",
-            f"{plugin}\nimport pytest, sys\nsys.exit(pytest.main())",
+            f"{at_exit}\nimport pytest, sys\nsys.exit(pytest.main())",
             *("-p", "tests.early_plugin", "-p", "no:cacheprovider", "-q", str(tmp_path)),
         ],
         cwd=tmp_path,
