@@ -68,6 +68,26 @@ def test_import_all_imports_with_the_collector_paused_and_names_what_failed(
             sys.modules.pop(name, None)
 
 
+def test_preload_imports_then_freezes_and_leaves_the_collector_on():
+    """In a process of its own: a freeze cannot be undone for only some objects."""
+    code = (
+        "import gc, sys\n"
+        "from collablib.build.importing import preload\n"
+        "before = gc.get_freeze_count()\n"
+        "failed = preload(['colorsys', 'collab_probe_not_there'])\n"
+        "print(failed, 'colorsys' in sys.modules, gc.isenabled(), gc.get_freeze_count() > before)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["['collab_probe_not_there']", "True", "True", "True"]
+
+
 def test_tests_run_with_the_collector_on():
     """``tests/early_plugin.py`` switches the collector back on once collection ends."""
     assert gc.isenabled()

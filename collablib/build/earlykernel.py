@@ -61,16 +61,11 @@ def _warm_code() -> str:
     from collablib.build.forkserver import PRELOAD
 
     # A function, deleted after use, so that nothing is left in the notebook's namespace.
-    # The imports run with the collector paused (collablib.build.importing), and what they
-    # made is then frozen, as in the fork server (collablib.build.zygote): it lives as long
-    # as the kernel, so the report's collections need not walk it.
+    # The same preload as the fork server's (collablib.build.importing).
     return (
         "def _collab_warm():\n"
-        "    import gc\n"
-        "    from collablib.build.importing import import_all\n"
-        f"    import_all({list(PRELOAD)!r})\n"
-        "    gc.collect()\n"
-        "    gc.freeze()\n"
+        "    from collablib.build.importing import preload\n"
+        f"    preload({list(PRELOAD)!r})\n"
         "_collab_warm()\n"
         "del _collab_warm\n"
     )

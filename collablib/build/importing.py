@@ -11,10 +11,10 @@ not garbage, so pausing the collector while they are imported keeps nothing aliv
 collection would have freed, except those few thousand objects until the next collection;
 it is switched back on, as it was, when the imports end, however they end.
 
-Used by the fork server (:mod:`collablib.build.zygote`) for its preload and by the early
-kernel's silent imports (:mod:`collablib.build.earlykernel`); the test processes do the same
-while pytest collects (``tests/early_plugin.py``). Importing collablib itself never pauses
-the collector.
+:func:`preload` is the fork server's preload (:mod:`collablib.build.zygote`) and the early
+kernel's silent imports (:mod:`collablib.build.earlykernel`); the test processes pause the
+collector in the same way while pytest collects (``tests/early_plugin.py``). Importing
+collablib itself never pauses the collector.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import gc
 import importlib
 from collections.abc import Iterable, Iterator
 
-__all__ = ["collector_paused", "import_all"]
+__all__ = ["collector_paused", "import_all", "preload"]
 
 
 @contextlib.contextmanager
@@ -57,4 +57,18 @@ def import_all(names: Iterable[str]) -> list[str]:
                 importlib.import_module(name)
             except Exception:
                 failed.append(name)
+    return failed
+
+
+def preload(names: Iterable[str]) -> list[str]:
+    """:func:`import_all`, then one collection and a freeze; the names that failed.
+
+    For a process whose imports live as long as it does, a report kernel's: frozen
+    (``gc.freeze``, as the gc module's documentation advises before forking), what they
+    made is out of the collector's reach, so the collections of the report it runs (and of
+    every kernel forked from it, and IPython's as a kernel exits) walk only what that made.
+    """
+    failed = import_all(names)
+    gc.collect()
+    gc.freeze()
     return failed

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from collablib.build.forkserver import LAUNCHER, MAX_MESSAGE, PRELOAD
-from collablib.build.importing import import_all
+from collablib.build.importing import preload
 
 __all__ = ["main"]
 
@@ -137,12 +137,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # sys.path, as for the kernel), but the parent a kernel watches is this process: some
     # modules read that when imported (ipykernel's IPKernelApp.parent_handle).
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
-    import_all(PRELOAD)  # the collector paused: nothing imported is garbage
-    # Everything imported so far lives as long as any kernel: moved out of the collector's
-    # reach (gc.freeze, as the gc module's documentation advises before forking), a kernel's
-    # collections, and IPython's collection as it exits, walk only the objects it made.
-    gc.collect()
-    gc.freeze()
+    preload(PRELOAD)  # imported with the collector paused, then frozen for every kernel
     signal.signal(signal.SIGCHLD, _reap)
     while True:
         try:
