@@ -12,9 +12,12 @@ venv``, not timed), then times a fixed pure-Python loop (the yardstick: the sum 
 for ``i`` below ten million, best of three, in CPU seconds, run as a function and as a
 module), runs ``bash .ci/run`` in the clone, takes the yardstick again, and prints one
 Markdown table row: the commit, pytest's counts and the seconds it reports, the run's wall
-time, the CPU time every process on the machine used meanwhile and the time stolen by the
-hypervisor (both from ``/proc/stat``, so run nothing else meanwhile), and the yardstick
-before and after.
+time, the CPU time every process on the machine used meanwhile, the time stolen by the
+hypervisor and the time the CPUs sat idle waiting on a disk (all from ``/proc/stat``), what
+was read from disk and how long those reads waited (``/proc/diskstats``; run nothing else
+meanwhile), and the yardstick before and after. The disk figures tell a run slowed by a
+virtual disk that was slow to read (libraries read again after the machine dropped them from
+its cache) from one slowed by slow CPUs.
 
 Run: ``.venv/bin/python benchmarks/suite_time.py [--ref COMMIT] [--log FILE]`` (Linux only).
 The exit status is ``.ci/run``'s (1 if it was ended by a signal).
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,18 +68,57 @@ def yardstick() -> tuple[float, float]:
     return best_local, best_global
 
 
-def machine_times() -> tuple[float, float]:
-    """(busy, stolen) seconds of all CPUs since boot, from the first line of ``/proc/stat``.
+@dataclass(frozen=True)
+class MachineTimes:
+    """The machine's counters since boot: CPU seconds of all CPUs, and the disks' reads."""
 
-    Busy is user, nice, system, irq and softirq time (guest time is inside user); stolen is
-    the hypervisor's ``steal``.
-    """
-    with open("/proc/stat", encoding="ascii") as stat:
-        user, nice, system, _idle, _iowait, irq, softirq, steal = (
-            int(v) for v in stat.readline().split()[1:9]
+    busy: float  #: user, nice, system, irq and softirq (guest time is inside user)
+    stolen: float  #: the hypervisor's ``steal``
+    iowait: float  #: idle while a disk request was outstanding (``iowait``)
+    read_mb: float  #: megabytes read from whole disks (``/proc/diskstats``, partitions left out)
+    read_wait: float  #: seconds those reads waited, summed over reads in flight together
+
+    def __sub__(self, earlier: MachineTimes) -> MachineTimes:
+        return MachineTimes(
+            *(getattr(self, f.name) - getattr(earlier, f.name) for f in fields(self))
         )
-    tick = os.sysconf("SC_CLK_TCK")
-    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
+def parse_cpu_line(line: str, tick: int) -> tuple[float, float, float]:
+    """(busy, stolen, iowait) seconds from the ``cpu`` line of ``/proc/stat``."""
+    user, nice, system, _idle, iowait, irq, softirq, steal = (int(v) for v in line.split()[1:9])
+    return (user + nice + system + irq + softirq) / tick, steal / tick, iowait / tick
+
+
+def parse_diskstats(text: str) -> tuple[float, float]:
+    """(megabytes read, seconds reads waited) of the whole disks in ``/proc/diskstats``.
+
+    Whole disks only (``vda``, ``sda``, ``nvme0n1``; not ``vda1`` or ``nvme0n1p1``), so that
+    a read is not counted again for its partition; loop, RAM and device-mapper devices are
+    left out. Sectors are 512 bytes whatever the disk's own sector size (the kernel's
+    convention for this file).
+    """
+    sectors = wait_ms = 0
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 7:
+            continue
+        name = parts[2]
+        if re.fullmatch(r"(?:[shv]d[a-z]+|xvd[a-z]+|nvme\d+n\d+|mmcblk\d+)", name):
+            sectors += int(parts[5])
+            wait_ms += int(parts[6])
+    return sectors * 512 / 1e6, wait_ms / 1000
+
+
+def machine_times() -> MachineTimes:
+    """The machine's counters now (Linux): ``/proc/stat``'s first line and ``/proc/diskstats``."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        busy, stolen, iowait = parse_cpu_line(stat.readline(), os.sysconf("SC_CLK_TCK"))
+    try:
+        read_mb, read_wait = parse_diskstats(Path("/proc/diskstats").read_text(encoding="ascii"))
+    except OSError:  # no disk statistics (some containers): the columns read 0
+        read_mb = read_wait = 0.0
+    return MachineTimes(busy, stolen, iowait, read_mb, read_wait)
 
 
 def _git(*args: str, cwd: Path = ROOT) -> str:
@@ -104,7 +147,7 @@ def main() -> int:
         subprocess.run(["make", "-C", str(clone), "venv"], check=True, capture_output=True)
         log = args.log or Path(folder) / "ci.log"
         before = yardstick()
-        (busy, stolen), start = machine_times(), time.monotonic()
+        counters, start = machine_times(), time.monotonic()
         with log.open("w", encoding="utf-8") as out:
             run = subprocess.Popen(
                 ["bash", ".ci/run"],
@@ -119,20 +162,22 @@ def main() -> int:
                 os.killpg(run.pid, signal.SIGKILL)
                 raise
         wall = time.monotonic() - start
-        busy_now, stolen_now = machine_times()
+        used = machine_times() - counters
         after = yardstick()
         output = log.read_text(encoding="utf-8")
     found = SUMMARY.findall(output)
     counts, seconds = found[-1] if found else ("no pytest summary", "?")
     print(
         "| Commit | pytest | pytest reports | Wall | CPU busy, every process | Stolen "
+        "| I/O wait | Disk reads (waited) "
         "| Yardstick before, after (CPU s: as a function / as a module) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     print(
-        f"| {commit[:7]} | {counts} | {seconds} s | {wall:.0f} s | {busy_now - busy:.0f} s "
-        f"| {stolen_now - stolen:.0f} s | {before[0]:.2f} / {before[1]:.2f} s, "
-        f"{after[0]:.2f} / {after[1]:.2f} s |"
+        f"| {commit[:7]} | {counts} | {seconds} s | {wall:.0f} s | {used.busy:.0f} s "
+        f"| {used.stolen:.0f} s | {used.iowait:.0f} s "
+        f"| {used.read_mb:.0f} MB ({used.read_wait:.0f} s) "
+        f"| {before[0]:.2f} / {before[1]:.2f} s, {after[0]:.2f} / {after[1]:.2f} s |"
     )
     if status != 0:
         print(output[-3000:], file=sys.stderr)

@@ -124,3 +124,41 @@ def test_suite_processes_counts_only_what_each_process_used_while_watched():
         "kernel, forked": (2, 2.5),
         "this script (its readings of /proc)": (1, 0.25),
     }
+
+
+def test_suite_time_reads_busy_stolen_and_iowait_from_the_cpu_line():
+    parse_cpu_line = load_script("suite_time.py").parse_cpu_line
+    # user nice system idle iowait irq softirq steal guest guest_nice, in ticks of 1/100 s
+    line = "cpu  1000 20 300 9000 450 7 3 60 500 0"
+    assert parse_cpu_line(line, 100) == (13.3, 0.6, 4.5)  # guest (inside user) not added
+
+
+def test_suite_time_counts_reads_of_whole_disks_only():
+    parse_diskstats = load_script("suite_time.py").parse_diskstats
+
+    def row(name: str, sectors: int, wait_ms: int) -> str:
+        # major minor name; reads, merged, sectors read, ms reading; then writes and the rest
+        return f" 254 0 {name} 10 2 {sectors} {wait_ms} 5 1 800 40 0 90 130 0 0 0 0"
+
+    text = "\n".join(
+        [
+            row("vda", 2000, 1500),
+            row("vda1", 1900, 1400),  # vda's partition: already counted in vda
+            row("nvme0n1", 4000, 500),
+            row("nvme0n1p2", 3000, 300),
+            row("loop0", 8000, 9000),  # a file mounted as a disk: its reads are the file's
+            row("dm-0", 8000, 9000),  # a mapped device over a disk counted already
+            row("sdb", 0, 0),
+            "   7 1 loop1",  # a short line (no statistics yet) is skipped
+        ]
+    )
+    megabytes, waited = parse_diskstats(text)
+    assert megabytes == (2000 + 4000) * 512 / 1e6
+    assert waited == 2.0
+
+
+def test_suite_time_subtracts_every_counter():
+    script = load_script("suite_time.py")
+    before = script.MachineTimes(busy=10, stolen=1, iowait=2, read_mb=3, read_wait=4)
+    after = script.MachineTimes(busy=15, stolen=1.5, iowait=4, read_mb=10, read_wait=4.5)
+    assert after - before == script.MachineTimes(5, 0.5, 2, 7, 0.5)
