@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from suite_time import SUMMARY, machine_times  # noqa: E402  pytest's summary; /proc/stat
+from suite_time import SUMMARY, MachineTimes, machine_times  # noqa: E402  pytest's summary; /proc
 
 #: How often every process's CPU time is read, in seconds.
 INTERVAL = 0.2
@@ -171,6 +171,15 @@ class Watcher(threading.Thread):
         return {name: (int(n), cpu) for name, (n, cpu) in rows.items()}
 
 
+def run_line(counts: str, seconds: str, wall: float, used: MachineTimes) -> str:
+    """The line above the table: pytest's figure and what the machine did meanwhile."""
+    return (
+        f"pytest: {counts} in {seconds} s; wall {wall:.0f} s; busy CPU {used.busy:.0f} s, "
+        f"stolen {used.stolen:.0f} s, I/O wait {used.iowait:.0f} s, "
+        f"{used.read_mb:.0f} MB read from disk (waiting {used.read_wait:.0f} s)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pytest_args", nargs="*", help="passed to pytest (make test ARGS=...)")
@@ -178,7 +187,7 @@ def main() -> int:
     watcher = Watcher()
     watcher.start()
     watcher.first_read.wait()  # the processes already running are read before make starts
-    (busy, stolen), start = machine_times(), time.monotonic()
+    counters, start = machine_times(), time.monotonic()
     run = subprocess.run(
         # make expands $ in a variable: each is doubled to reach pytest as typed
         [
@@ -193,18 +202,15 @@ def main() -> int:
         text=True,
     )
     wall = time.monotonic() - start
-    busy_now, stolen_now = machine_times()
-    busy, stolen = busy_now - busy, stolen_now - stolen
+    used = machine_times() - counters
+    busy = used.busy
     watcher.stopped.set()
     watcher.join()
     table = watcher.table(os.getpid())
     attributed = sum(cpu for _, cpu in table.values())
     found = SUMMARY.findall(run.stdout)
     counts, seconds = found[-1] if found else ("no pytest summary", "?")
-    print(
-        f"pytest: {counts} in {seconds} s; wall {wall:.0f} s; busy CPU {busy:.0f} s, "
-        f"stolen {stolen:.0f} s\n"
-    )
+    print(run_line(counts, seconds, wall, used) + "\n")
     print("| Processes | How many | CPU s | Share of busy CPU |")
     print("|---|---|---|---|")
     for name, (n, cpu) in sorted(table.items(), key=lambda item: -item[1][1]):

@@ -2,8 +2,9 @@
 
 The speed issue asks for ``make test`` to report at most 240 s from a fresh clone, measured
 as ``.ci/run`` runs it. On this project's 2-CPU machine the same code has reported 229 s in
-one session and 543 s in another (benchmarks/README.md): the suite is CPU-bound (both CPUs
-about 96% busy for the whole run), and the machine's speed varies by more than two to one.
+one session and 543 s in another (benchmarks/README.md): the suite is mostly CPU-bound (both
+CPUs busy for 87 to 96% of the run, the rest mostly waiting on the disk), and the machine's
+speed varies by more than two to one.
 A figure for the suite is only comparable with another if the machine's speed was recorded
 with it.
 

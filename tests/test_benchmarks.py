@@ -140,21 +140,35 @@ def test_suite_time_counts_reads_of_whole_disks_only():
         # major minor name; reads, merged, sectors read, ms reading; then writes and the rest
         return f" 254 0 {name} 10 2 {sectors} {wait_ms} 5 1 800 40 0 90 130 0 0 0 0"
 
-    text = "\n".join(
-        [
-            row("vda", 2000, 1500),
-            row("vda1", 1900, 1400),  # vda's partition: already counted in vda
-            row("nvme0n1", 4000, 500),
-            row("nvme0n1p2", 3000, 300),
-            row("loop0", 8000, 9000),  # a file mounted as a disk: its reads are the file's
-            row("dm-0", 8000, 9000),  # a mapped device over a disk counted already
-            row("sdb", 0, 0),
-            "   7 1 loop1",  # a short line (no statistics yet) is skipped
-        ]
-    )
+    whole = {"vda": (2000, 1500), "sdb": (300, 20), "xvda": (40, 4), "nvme0n1": (4000, 500)}
+    whole["mmcblk0"] = (6, 1)
+    others = [
+        ("vda1", 1900, 1400),  # vda's partitions: already counted in vda
+        ("sdb2", 250, 10),
+        ("nvme0n1p2", 3000, 300),
+        ("mmcblk0p1", 5, 1),
+        ("loop0", 8000, 9000),  # a file mounted as a disk: its reads are the file's
+        ("dm-0", 8000, 9000),  # mapped or RAID devices over disks counted already
+        ("md0", 8000, 9000),
+        ("zram0", 8000, 9000),  # memory, not a disk
+    ]
+    rows = [row(name, *figures) for name, figures in whole.items()]
+    text = "\n".join(rows + [row(*other) for other in others])
     megabytes, waited = parse_diskstats(text)
-    assert megabytes == (2000 + 4000) * 512 / 1e6
-    assert waited == 2.0
+    assert megabytes == sum(sectors for sectors, _ in whole.values()) * 512 / 1e6
+    assert waited == sum(ms for _, ms in whole.values()) / 1000
+    # each whole disk counts on its own (a pattern that missed one kind would fail here)
+    for name, (sectors, ms) in whole.items():
+        assert parse_diskstats(row(name, sectors, ms)) == (sectors * 512 / 1e6, ms / 1000)
+    assert parse_diskstats(" 254 16 vdb") == (0.0, 0.0)  # a line too short to read: skipped
+
+
+def test_suite_time_reads_this_machines_counters():
+    script = load_script("suite_time.py")
+    first = script.machine_times()
+    assert isinstance(first, script.MachineTimes)
+    assert first.busy > 0 and min(first.stolen, first.iowait, first.read_mb, first.read_wait) >= 0
+    assert (script.machine_times() - first).busy >= 0
 
 
 def test_suite_time_subtracts_every_counter():
@@ -162,3 +176,14 @@ def test_suite_time_subtracts_every_counter():
     before = script.MachineTimes(busy=10, stolen=1, iowait=2, read_mb=3, read_wait=4)
     after = script.MachineTimes(busy=15, stolen=1.5, iowait=4, read_mb=10, read_wait=4.5)
     assert after - before == script.MachineTimes(5, 0.5, 2, 7, 0.5)
+
+
+def test_suite_processes_prints_what_the_machine_did_during_the_run():
+    """``suite_processes.py`` prints from the counters ``suite_time.machine_times`` returns."""
+    processes, suite_time = load_script("suite_processes.py"), load_script("suite_time.py")
+    used = suite_time.MachineTimes(busy=567.4, stolen=2.2, iowait=31.0, read_mb=78.4, read_wait=315)
+    line = processes.run_line("1299 passed", "301.15", 303.2, used)
+    assert line == (
+        "pytest: 1299 passed in 301.15 s; wall 303 s; busy CPU 567 s, stolen 2 s, "
+        "I/O wait 31 s, 78 MB read from disk (waiting 315 s)"
+    )
