@@ -17,8 +17,8 @@ time, the CPU time every process on the machine used meanwhile, the time stolen 
 hypervisor and the time the CPUs sat idle waiting on a disk (all from ``/proc/stat``), what
 was read from disk and how long those reads waited (``/proc/diskstats``; run nothing else
 meanwhile), and the yardstick before and after. The disk figures tell a run slowed by a
-virtual disk that was slow to read (libraries read again after the machine dropped them from
-its cache) from one slowed by slow CPUs.
+virtual disk that was slow to read (files read again after the machine dropped them from its
+cache) from one slowed by slow CPUs.
 
 Run: ``.venv/bin/python benchmarks/suite_time.py [--ref COMMIT] [--log FILE]`` (Linux only).
 The exit status is ``.ci/run``'s (1 if it was ended by a signal).
@@ -95,9 +95,10 @@ def parse_diskstats(text: str) -> tuple[float, float]:
     """(megabytes read, seconds reads waited) of the whole disks in ``/proc/diskstats``.
 
     Whole disks only (``vda``, ``sda``, ``nvme0n1``; not ``vda1`` or ``nvme0n1p1``), so that
-    a read is not counted again for its partition; loop, RAM and device-mapper devices are
-    left out. Sectors are 512 bytes whatever the disk's own sector size (the kernel's
-    convention for this file).
+    a read is not counted again for its partition; loop devices (files), device-mapper and
+    RAID (``md``) devices (over disks counted already) and ``zram`` (memory) are left out.
+    Sectors are 512 bytes whatever the disk's own sector size (the kernel's convention for
+    this file).
     """
     sectors = wait_ms = 0
     for line in text.splitlines():
