@@ -18,6 +18,18 @@ from tests.conftest import DEMO_DATA, open_offline
 from tests.htmltools import parse
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+AUDIT_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+#: Run after axe-core loads: its colour-contrast rule leaves out text inside inline SVG (the
+#: charts and the SPC matrix icons). axe cannot find the background of such text, because the
+#: ``<svg>`` behind it is a graphic to axe, so it can only report it as "needs review", never as
+#: a violation (test_axe_can_flag_low_contrast_text_outside_charts_but_never_inside_one shows
+#: it on a real chart). Those labels were 1,424 of the 2,386 elements the rule evaluated on
+#: cohort-2's page, about 1 s of Chromium's CPU an audit (benchmarks/README.md). Every chart
+#: text colour is checked instead, against the chart's white, by
+#: test_chart_and_icon_text_contrasts_at_least_4_5_to_1.
+CONTRAST_OUTSIDE_CHARTS = (
+    "axe.configure({rules: [{id: 'color-contrast', selector: ':not(svg *)'}]});"
+)
 #: The largest a demo reviewer report may be (issue: "at most 1.5 MB").
 MAX_REPORT_BYTES = 1_500_000
 
@@ -42,9 +54,16 @@ def pages(built) -> list[Path]:
     return found
 
 
-def test_the_data_listing_pages_have_no_axe_violations_either(browser, built):
+def audit(tab, configure: str = CONTRAST_OUTSIDE_CHARTS, options: dict = AUDIT_OPTIONS) -> dict:
+    """axe-core's results for the page open in ``tab``: the bundled axe-core, the ``configure``
+    script run after it, then ``axe.run`` with ``options``."""
+    from axe_playwright_python.base import AXE_SCRIPT
     from axe_playwright_python.sync_playwright import Axe
 
+    return Axe(axe_script=AXE_SCRIPT + "\n" + configure).run(tab, options=options).response
+
+
+def test_the_data_listing_pages_have_no_axe_violations_either(browser, built):
     out, _ = built
     for listing in (
         out / "data" / "cohort-2" / "index.html",
@@ -52,17 +71,7 @@ def test_the_data_listing_pages_have_no_axe_violations_either(browser, built):
     ):
         tab, _ = open_offline(browser, listing)
         try:
-            result = (
-                Axe()
-                .run(
-                    tab,
-                    options={
-                        "runOnly": {"type": "tag", "values": WCAG_TAGS},
-                        "resultTypes": ["violations"],
-                    },
-                )
-                .response
-            )
+            result = audit(tab)
         finally:
             tab.context.close()
         assert result["violations"] == [], describe(result["violations"])
@@ -93,27 +102,61 @@ def test_the_audit_covers_every_page_of_the_build(pages):
 
 @pytest.mark.parametrize("name", demo_page_names())
 def test_every_page_has_no_axe_violations_at_wcag_2_2_aa(browser, built, name):
-    from axe_playwright_python.sync_playwright import Axe
-
     out, _ = built
     tab, visit = open_offline(browser, out / name)
     try:
-        result = (
-            Axe()
-            .run(
-                tab,
-                options={
-                    "runOnly": {"type": "tag", "values": WCAG_TAGS},
-                    "resultTypes": ["violations"],
-                },
-            )
-            .response
-        )
+        result = audit(tab)
     finally:
         tab.context.close()
     assert visit.failed_requests == [], "the audit must not need the network"
     assert result["testEngine"]["name"] == "axe-core"
     assert result["violations"] == [], describe(result["violations"])
+
+
+def test_axe_can_flag_low_contrast_text_outside_charts_but_never_inside_one(
+    browser, built, tmp_path
+):
+    """Why the audit may leave chart text out of axe's colour-contrast rule: axe flags light
+    grey text on white in the page, but the same grey in a real chart and SPC matrix icon is
+    only ever "needs review" (axe finds the ``<svg>`` behind it, a graphic, and cannot tell its
+    colour). Configured as the audit runs it, axe still flags the page's text."""
+    out, _ = built
+    page = (out / "cohort-2.html").read_text(encoding="utf-8")
+    chart = re.search(r'<svg role="img"[^>]*class="collab-chart".*?</svg>', page, re.DOTALL)
+    icons = re.search(r'<svg width="[^"]*" height="[^"]*" viewBox=.*?</svg>', page, re.DOTALL)
+    assert chart and icons
+    grey = "#c8c8c8"  # 1.7:1 on white, where 4.5:1 is needed
+    svgs = re.sub(r"fill(:\s*|=\")#[0-9a-fA-F]{6}", rf"fill\g<1>{grey}", chart.group(0))
+    svgs += re.sub(r"fill(:\s*|=\")#[0-9a-fA-F]{6}", rf"fill\g<1>{grey}", icons.group(0))
+    labels = len(re.findall(r"<text\b", svgs))
+    assert labels > 20
+    test_page = tmp_path / "contrast.html"
+    test_page.write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Contrast</title>'
+        f'</head><body><main><h1>Contrast</h1><p style="color:{grey}">Words in light grey</p>'
+        f"{svgs}</main></body></html>",
+        encoding="utf-8",
+    )
+    only_contrast = {
+        "runOnly": {"type": "rule", "values": ["color-contrast"]},
+        "resultTypes": ["violations", "incomplete"],
+    }
+
+    def flagged(result: dict, kind: str) -> list[str]:
+        return [n["html"] for r in result[kind] if r["id"] == "color-contrast" for n in r["nodes"]]
+
+    tab, _ = open_offline(browser, test_page)
+    try:
+        plain = audit(tab, configure="", options=only_contrast)
+        tab.reload()
+        as_audited = audit(tab, options=only_contrast)
+    finally:
+        tab.context.close()
+    assert flagged(plain, "violations") == [f'<p style="color:{grey}">Words in light grey</p>']
+    needs_review = [h for h in flagged(plain, "incomplete") if h.startswith("<text")]
+    assert len(needs_review) == labels, (len(needs_review), labels)  # every one of them
+    assert flagged(as_audited, "violations") == flagged(plain, "violations")
+    assert not any(h.startswith("<text") for h in flagged(as_audited, "incomplete"))
 
 
 def test_every_page_has_a_skip_link_landmarks_one_h1_and_headings_in_order(pages):
@@ -219,10 +262,11 @@ def test_contrast_helper_matches_known_ratios():
 
 
 def test_chart_and_icon_text_contrasts_at_least_4_5_to_1(pages):
-    """axe treats everything inside role="img" as presentational, so it checks no chart text:
-    every text colour in every chart and SPC matrix icon is checked here against the white
-    chart background. White text is drawn only inside dark bars (rating 1 and 4, NHS blue,
-    dark grey), each at least 6.7:1 with white."""
+    """axe cannot tell the background of text inside an inline SVG, so the audit leaves chart
+    text out of its colour-contrast rule (CONTRAST_OUTSIDE_CHARTS): every text colour in every
+    chart and SPC matrix icon is checked here against the white chart background. White text
+    is drawn only inside dark bars (rating 1 and 4, NHS blue, dark grey), each at least 6.7:1
+    with white."""
     fills: dict[str, int] = {}
     for path in pages:
         for svg in re.findall(r"<svg\b.*?</svg>", path.read_text(encoding="utf-8"), re.DOTALL):
