@@ -442,11 +442,34 @@ def tiny_built(tmp_path_factory):
         data = make_tiny_data(root)
         notebook = write_mini_notebook(root / "mini.ipynb")
         out = root / "reports"
-        summary = build_reports(data_dir=data, output_dir=out, notebook=notebook, jobs=2)
+        # the kernels' IPython folder, a private one (see tiny_ipython_dir)
+        before = os.environ.get("IPYTHONDIR")
+        os.environ["IPYTHONDIR"] = str(tiny_ipython_dir(root))
+        try:
+            summary = build_reports(data_dir=data, output_dir=out, notebook=notebook, jobs=2)
+        finally:
+            if before is None:
+                del os.environ["IPYTHONDIR"]
+            else:
+                os.environ["IPYTHONDIR"] = before
         assert summary.exit_code == 0, summary.text()
         return root, data, out, notebook
 
     return shared_once(tmp_path_factory, "tiny", make)[1]
+
+
+def tiny_ipython_dir(root: Path) -> Path:
+    """The IPython folder (``IPYTHONDIR``) the kernels of :func:`tiny_built`'s build were given,
+    beside the project rather than in it, so that :func:`tiny` does not copy it."""
+    return root.with_name(f"{root.name}-ipython")
+
+
+def assert_no_ipython_history(ipython_dir: Path) -> None:
+    """Kernels given ``ipython_dir`` as their IPython folder used it (each kernel makes its
+    profile folder there) and kept no input history there: no SQLite file at all."""
+    assert (ipython_dir / "profile_default").is_dir(), f"no kernel used {ipython_dir}"
+    databases = sorted(str(p.relative_to(ipython_dir)) for p in ipython_dir.rglob("*.sqlite*"))
+    assert databases == [], f"a kernel kept its history: {databases}"
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from collablib.build.kernels import IPCKernelManager, kernel_manager_class
+from tests.conftest import assert_no_ipython_history, tiny_ipython_dir
 
 
 def test_kernels_use_unix_sockets_with_their_own_paths():
@@ -118,6 +119,42 @@ def test_kernel_files_are_named_after_the_collab_process_that_owns_them():
         assert connection.parent == runtime_dir()
         assert connection.name.startswith(f"collab-{os.getpid()}-")
     assert Path(IPCKernelManager().ip).name.startswith(f"collab-{os.getpid()}-")
+
+
+def test_a_kernel_is_ipythons_by_its_command_not_by_its_name(tmp_path):
+    """So that nbclient keeps a report kernel's input history in memory, as it does for a
+    kernel named ``python3``: the ``collab`` kernel runs ``ipykernel_launcher`` too."""
+    import json
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = tmp_path / "kernels"
+    commands = {
+        "renamed": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "other": ["Rscript", "--vanilla", "-e", "IRkernel::main()", "{connection_file}"],
+    }
+    for name, argv in commands.items():
+        (specs / name).mkdir(parents=True)
+        spec = {"argv": argv, "display_name": name, "language": "python"}
+        (specs / name / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    found = KernelSpecManager(kernel_dirs=[str(specs)])
+
+    def ipykernel(name: str) -> bool:
+        return IPCKernelManager(kernel_name=name, kernel_spec_manager=found).ipykernel
+
+    assert ipykernel("renamed") and ipykernel("python3")  # the second by its name alone
+    assert not ipykernel("other") and not ipykernel("missing")
+    assert IPCKernelManager(kernel_name="collab").ipykernel  # the kernel make installs
+
+
+def test_report_kernels_keep_their_input_history_in_memory(tiny_built):
+    """No report kernel writes the cells it runs (the injected parameters among them) to the
+    user's IPython history database, which every kernel of a parallel build would share.
+    The tiny project's build ran its kernels with an IPython folder of their own; the forced
+    rebuild in new kernels (test_earlykernel.py) checks the early kernel and fresh ones."""
+    root, _, _, _ = tiny_built
+    assert_no_ipython_history(tiny_ipython_dir(root))
 
 
 def test_the_kernel_may_read_only_what_the_build_recorded(tmp_path):

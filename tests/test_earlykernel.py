@@ -23,7 +23,7 @@ import pytest
 
 from collablib.build import earlykernel, forkserver
 from collablib.build.kernels import kernel_manager_class, runtime_dir
-from tests.conftest import DEMO_DATA, read_rows, write_rows
+from tests.conftest import DEMO_DATA, assert_no_ipython_history, read_rows, write_rows
 from tests.test_faults import Gate, _collab, _processes_mentioning
 from tests.test_forkserver import TEST_FORKS, _stat, _wait_until
 
@@ -198,7 +198,8 @@ def test_a_forced_rebuild_in_new_kernels_the_first_started_early_gives_the_same_
         *("--force", "--fresh-kernels", "-j", "1"),
     ]
     with (tmp_path / "out.txt").open("w") as stdout, (tmp_path / "err.txt").open("w") as stderr:
-        env = {**os.environ, "COLLAB_EARLY_KERNEL": "1"}
+        ipython = tmp_path / "ipython"  # the kernels' IPython folder, checked below
+        env = {**os.environ, "COLLAB_EARLY_KERNEL": "1", "IPYTHONDIR": str(ipython)}
         proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env)
         kernels: dict[int, bytes] = {}  # pid: command line
         try:
@@ -221,3 +222,5 @@ def test_a_forced_rebuild_in_new_kernels_the_first_started_early_gives_the_same_
     after = {p.name: p.read_bytes() for p in sorted(out.glob("*.html"))}
     assert after.keys() == before.keys()
     assert [name for name in after if after[name] != before[name]] == []  # index included
+    # none of the three kept its input history on disk (the injected parameters included)
+    assert_no_ipython_history(ipython)

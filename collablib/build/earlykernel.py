@@ -39,9 +39,10 @@ from typing import Any
 
 __all__ = ["EXTRA_ARGUMENTS", "EarlyKernel", "Taken", "start"]
 
-#: The arguments nbclient adds to the command of a kernel named ``python3`` (its
-#: ``ipython_hist_file``: history in memory only). Without them such a kernel would not
-#: match, and would not be used.
+#: The arguments nbclient adds to the command of an IPython kernel (its ``ipython_hist_file``:
+#: history in memory only), which a build's kernel managers tell by the kernel's command
+#: (:attr:`collablib.build.kernels.TrackedKernelManager.ipykernel`). Without them such a kernel
+#: would not match, and would not be used.
 EXTRA_ARGUMENTS = ("--HistoryManager.hist_file=:memory:",)
 #: Seconds the silent imports may take before the warming client gives up (the kernel is
 #: still usable: a report's first cell then imports what is missing).

@@ -37,7 +37,7 @@ from traitlets import DottedObjectName, Type, default
 
 from collablib.build.earlykernel import Taken
 from collablib.build.forkedkernel import ForkedKernel
-from collablib.build.forkserver import KernelForks
+from collablib.build.forkserver import KernelForks, split_kernel_command
 from collablib.build.interrupts import quiet_kernel_clients
 from collablib.build.kernelclient import ReadyKernelClient
 from collablib.build.kernelfiles import (
@@ -86,6 +86,31 @@ class TrackedKernelManager(AsyncKernelManager):
     @default("connection_file")
     def _default_connection_file(self) -> str:
         return str(runtime_dir() / f"{_stem()}.json")
+
+    @property
+    def ipykernel(self) -> bool:
+        """Whether the kernel is IPython's: its spec runs ``ipykernel_launcher``, whatever the
+        spec is called.
+
+        jupyter_client answers by name alone (``python``, ``python2``, ``python3``), and
+        nbclient (under papermill) gives only such kernels ``--HistoryManager.hist_file=:memory:``,
+        which keeps a kernel's input history in memory, as its documentation recommends
+        wherever kernels run at the same time. The ``collab`` kernel was not seen as IPython's,
+        so every report kernel wrote each cell it ran, the injected parameters included, to
+        the user's own history database (``profile_default/history.sqlite`` in the IPython
+        folder): one SQLite file written by every kernel of a parallel build at once, which
+        grew by about 8 MB an hour of test runs and was found corrupt (moved aside by IPython)
+        twice in one day. The early kernel asks this too, so its command stays the one a
+        report's start gives (:meth:`EarlyKernel.take
+        <collablib.build.earlykernel.EarlyKernel.take>`).
+        """
+        if super().ipykernel:
+            return True
+        try:
+            spec = self.kernel_spec
+        except Exception:  # no such kernel: its start fails and says so
+            return False
+        return spec is not None and split_kernel_command(spec.argv) is not None
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):  # type: ignore[no-untyped-def]
         run = self.run
