@@ -1,14 +1,21 @@
 """Test-run settings for the whole project (tests/ and the nbval notebooks).
 
 Fixtures live in ``tests/conftest.py``; this file only sets how many pytest-xdist workers
-``-n auto`` starts and keeps them from splitting what must run together, which has to cover
-``notebooks/`` too.
+``-n auto`` starts and keeps them from splitting what must run together, and gives the run's
+kernels an IPython folder of their own, both of which have to cover ``notebooks/`` too.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
+
+import pytest
+
+#: The IPython folder the run's kernels were given, and the ``IPYTHONDIR`` it replaced.
+_IPYTHON_DIR = pytest.StashKey[tuple[str, str | None]]()
 
 #: Test modules whose tests share a module-scoped fixture that is costly to make, or that run
 #: in order on shared state. Under pytest-xdist each goes to one worker as a whole, so the
@@ -64,3 +71,33 @@ def pytest_xdist_make_scheduler(config, log):
             return whole_unit(nodeid)
 
     return WholeModuleScheduling(config, log)
+
+
+def pytest_configure(config) -> None:
+    """Give every kernel the tests start an IPython folder of the run's own (``IPYTHONDIR``).
+
+    Report kernels keep their input history in memory (:mod:`collablib.build.kernels`), but
+    nbval's kernels and the ones some tests start by hand are plain IPython kernels: each would
+    write every cell it runs into the developer's own ``~/.ipython`` history database, the two
+    workers' kernels at once. The folder is made here in pytest's own process (the xdist
+    controller, or the only process), so that the workers and every process they start
+    inherit it, and removed when the run ends. Tests that check a kernel's folder give it one
+    of their own.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # a worker: it has the controller's folder already
+    folder = tempfile.mkdtemp(prefix="collab-tests-ipython-")
+    config.stash[_IPYTHON_DIR] = (folder, os.environ.get("IPYTHONDIR"))
+    os.environ["IPYTHONDIR"] = folder
+
+
+def pytest_unconfigure(config) -> None:
+    """Put ``IPYTHONDIR`` back as it was and remove the run's IPython folder."""
+    if _IPYTHON_DIR not in config.stash:
+        return
+    folder, before = config.stash[_IPYTHON_DIR]
+    if before is None:
+        os.environ.pop("IPYTHONDIR", None)
+    else:
+        os.environ["IPYTHONDIR"] = before
+    shutil.rmtree(folder, ignore_errors=True)

@@ -434,7 +434,8 @@ def tiny_built(tmp_path_factory):
     """The tiny project built once with the mini notebook: (root, data, out, notebook).
 
     Made once per test run, shared by every xdist worker: tests must only read it (or copy
-    it, as :func:`tiny` does).
+    it, as :func:`tiny` does). Its kernels get an IPython folder of their own
+    (:func:`tiny_ipython_dir`), where a test checks that they kept no input history.
     """
     from collablib.build.pipeline import build_reports
 

@@ -132,6 +132,7 @@ def test_a_kernel_is_ipythons_by_its_command_not_by_its_name(tmp_path):
     specs = tmp_path / "kernels"
     commands = {
         "renamed": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # told by its command: its spec says "python" as its language, yet it is not IPython
         "other": ["Rscript", "--vanilla", "-e", "IRkernel::main()", "{connection_file}"],
     }
     for name, argv in commands.items():
@@ -151,8 +152,9 @@ def test_a_kernel_is_ipythons_by_its_command_not_by_its_name(tmp_path):
 def test_report_kernels_keep_their_input_history_in_memory(tiny_built):
     """No report kernel writes the cells it runs (the injected parameters among them) to the
     user's IPython history database, which every kernel of a parallel build would share.
-    The tiny project's build ran its kernels with an IPython folder of their own; the forced
-    rebuild in new kernels (test_earlykernel.py) checks the early kernel and fresh ones."""
+    The tiny project's build (its kernels forked from the fork server, or started anew if it
+    cannot start) ran them with an IPython folder of their own; the forced rebuild in new
+    kernels (test_earlykernel.py) checks the early kernel and kernels started anew."""
     root, _, _, _ = tiny_built
     assert_no_ipython_history(tiny_ipython_dir(root))
 

@@ -95,14 +95,11 @@ class TrackedKernelManager(AsyncKernelManager):
         jupyter_client answers by name alone (``python``, ``python2``, ``python3``), and
         nbclient (under papermill) gives only such kernels ``--HistoryManager.hist_file=:memory:``,
         which keeps a kernel's input history in memory, as its documentation recommends
-        wherever kernels run at the same time. The ``collab`` kernel was not seen as IPython's,
-        so every report kernel wrote each cell it ran, the injected parameters included, to
-        the user's own history database (``profile_default/history.sqlite`` in the IPython
-        folder): one SQLite file written by every kernel of a parallel build at once, which
-        grew by about 8 MB an hour of test runs and was found corrupt (moved aside by IPython)
-        twice in one day. The early kernel asks this too, so its command stays the one a
-        report's start gives (:meth:`EarlyKernel.take
-        <collablib.build.earlykernel.EarlyKernel.take>`).
+        wherever kernels run at the same time. Without it a ``collab`` kernel writes each cell
+        it runs, the injected parameters included, to the user's own IPython history database,
+        one SQLite file that every kernel of a parallel build would write at once (CHANGELOG).
+        The early kernel asks this too, so its command stays the one a report's start gives
+        (:meth:`EarlyKernel.take <collablib.build.earlykernel.EarlyKernel.take>`).
         """
         if super().ipykernel:
             return True
