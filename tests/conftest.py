@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -444,15 +445,8 @@ def tiny_built(tmp_path_factory):
         notebook = write_mini_notebook(root / "mini.ipynb")
         out = root / "reports"
         # the kernels' IPython folder, a private one (see tiny_ipython_dir)
-        before = os.environ.get("IPYTHONDIR")
-        os.environ["IPYTHONDIR"] = str(tiny_ipython_dir(root))
-        try:
+        with mock.patch.dict(os.environ, {"IPYTHONDIR": str(tiny_ipython_dir(root))}):
             summary = build_reports(data_dir=data, output_dir=out, notebook=notebook, jobs=2)
-        finally:
-            if before is None:
-                del os.environ["IPYTHONDIR"]
-            else:
-                os.environ["IPYTHONDIR"] = before
         assert summary.exit_code == 0, summary.text()
         return root, data, out, notebook
 
